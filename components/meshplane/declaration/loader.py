@@ -1,0 +1,98 @@
+"""Load one declaration file: every problem at once, each located in the user's own words."""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+
+from pydantic import ValidationError
+
+from . import rules
+from .errors import describe_error
+from .model import API_VERSION, KIND, DataProduct
+from .naming import user_path
+from .problems import DeclarationError, Problem
+from .yamlpos import Parsed, YamlError, parse
+
+MAX_BYTES = 2 * 1024 * 1024
+
+
+def load_declaration(path: str | FsPath) -> DataProduct:
+    """Read, parse and validate one declaration; raises ``DeclarationError`` listing every problem."""
+    product, problems = check_declaration(path)
+    if problems or product is None:
+        raise DeclarationError(problems)
+    return product
+
+
+def check_declaration(path: str | FsPath) -> tuple[DataProduct | None, list[Problem]]:
+    """The model (when valid) and every problem of one file; never raises for bad content."""
+    file = str(path)
+    text, problem = _read(path)
+    if problem:
+        return None, [Problem(file, 1, 1, "", problem)]
+    return check_text(text, file)
+
+
+def check_text(text: str, file: str) -> tuple[DataProduct | None, list[Problem]]:
+    """Like ``check_declaration`` for text already read (``file`` names it in messages)."""
+    try:
+        parsed = parse(text)
+    except YamlError as exc:
+        return None, [Problem(file, exc.mark[0], exc.mark[1], "", str(exc))]
+    header = _header_problem(parsed)
+    if header:
+        return None, [_locate(parsed, file, header[0], header[1], key=False)]
+    problems = [_locate(parsed, file, path, f"duplicate key; given {key!r} twice; expected each key "
+                        "once (YAML keeps only the last)", key=True) for path, key in parsed.duplicates]
+    try:
+        product = DataProduct.model_validate(parsed.data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            path, message, on_key = describe_error(err)
+            problems.append(_locate(parsed, file, path, message, key=on_key))
+        return None, sorted(set(problems))
+    for finding in rules.check_product(product):
+        problems.append(_locate(parsed, file, finding.path, finding.message, key=False))
+    return (None if problems else product), sorted(set(problems))
+
+
+def _read(path: str | FsPath) -> tuple[str, str | None]:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        return "", "cannot read: is a directory; expected a YAML file"
+    except OSError as exc:
+        return "", f"cannot read the file: {exc.strerror or exc}; expected a readable YAML file"
+    if len(raw) > MAX_BYTES:
+        return "", f"file too large; given more than {MAX_BYTES} bytes; expected a declaration"
+    if b"\x00" in raw:
+        return "", "binary content; given a file with NUL bytes; expected a UTF-8 YAML text file"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return "", f"not UTF-8 text; given byte 0x{raw[exc.start]:02x} at offset {exc.start}; " \
+                   "expected a UTF-8 YAML text file"
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        return "", "empty file; given no YAML content; expected a DataProduct declaration"
+    return text, None
+
+
+def _header_problem(parsed: Parsed) -> tuple[tuple, str] | None:
+    data = parsed.data
+    if not isinstance(data, dict):
+        given = "a list" if isinstance(data, list) else f"the scalar {data!r}"[:80]
+        return (), f"not a declaration; given {given}; expected a mapping with apiVersion and kind"
+    api, kind = data.get("apiVersion"), data.get("kind")
+    if api != API_VERSION:
+        given = "none" if api is None else repr(api)[:80]
+        return ("apiVersion",), f"unknown apiVersion; given {given}; expected {API_VERSION!r}"
+    if kind != KIND:
+        given = "none" if kind is None else repr(kind)[:80]
+        return ("kind",), f"unknown kind; given {given}; expected {KIND!r}"
+    return None
+
+
+def _locate(parsed: Parsed, file: str, path: tuple, message: str, *, key: bool) -> Problem:
+    line, column = parsed.locate(path, key=key)
+    return Problem(file, line, column, user_path(parsed.data, path), message)

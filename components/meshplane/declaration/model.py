@@ -1,0 +1,203 @@
+"""The data product declaration (``apiVersion: meshplane/v1alpha1``, ``kind: DataProduct``).
+
+Shaped after ODPS (the product envelope) with an ODCS-style schema per output port, so export to
+those standards is a mapping. Every field carries its documentation, which is also what the JSON
+Schema and the generated reference show. Cross-field rules live in ``rules.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from .types import (
+    Archetype, BigQueryType, ColumnName, ColumnRole, Confidentiality, Cron, Duration, Encryption,
+    Location, PortName, Principal, Ratio, SemVer, Slug, Status, TimeZone, major_of,
+)
+
+API_VERSION = "meshplane/v1alpha1"
+KIND = "DataProduct"
+
+
+class Strict(BaseModel):
+    """Base of every declaration model: camelCase keys, unknown keys refused."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
+                              use_enum_values=False, validate_default=False)
+
+
+class Description(Strict):
+    purpose: str = Field(min_length=1, description="What the product is for: the question it answers.")
+    usage: str | None = Field(None, description="How consumers should use it.")
+    limitations: str | None = Field(None, description="What it must not be used for; known gaps.")
+
+
+class Team(Strict):
+    name: str | None = Field(None, description="The team's name, e.g. 'Podcast data'.")
+    owner: Principal = Field(description="The accountable owner (usually a group); reads internal data.")
+    developers: list[Principal] = Field(default_factory=list,
+                                        description="Principals that develop the product.")
+    contact: str | None = Field(None, description="Where consumers get support (channel, e-mail or URL).")
+
+
+class Policies(Strict):
+    location: Location = Field(description="BigQuery location of all data: a multi-region or region.")
+    confidentiality: Confidentiality = Field(
+        description="Product confidentiality; 'restricted' requires CMEK, 'public' forbids PII columns.")
+    retention: Duration | None = Field(None, description="How long data is kept (ISO 8601), e.g. P3Y.")
+    encryption: Encryption = Field(Encryption.GOOGLE,
+                                   description="'google' (Google-managed keys) or 'cmek' (platform KMS key).")
+    usage_restrictions: list[str] = Field(default_factory=list,
+                                          description="Terms every consumer accepts, e.g. 'no re-identification'.")
+
+
+class GcpPlatform(Strict):
+    project_id: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+                                   description="Adopt this existing project instead of creating one.")
+
+
+class Platform(Strict):
+    gcp: GcpPlatform = Field(default_factory=GcpPlatform, description="Google Cloud placement.")
+
+
+class InputPort(Strict):
+    """One source of the product: an upstream data product's port or an operational source."""
+
+    name: PortName = Field(description="Local name; also the dbt source name.")
+    description: str | None = Field(None, description="What the product reads from here and why.")
+    data_product: str | None = Field(None, description="Upstream data product id, '<domain>.<name>'.")
+    output_port: PortName | None = Field(None, description="The upstream output port's name.")
+    version: int | None = Field(None, ge=0, description="The upstream output port's major version.")
+    bigquery_table: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]+\.[A-Za-z0-9_$-]+$",
+        description="Operational BigQuery table of the same domain, 'project.dataset.table'.")
+    gcs_prefix: str | None = Field(None, pattern=r"^gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](/.*)?$",
+                                   description="Operational Cloud Storage prefix, 'gs://bucket/path/'.")
+    pubsub_topic: str | None = Field(
+        None, pattern=r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
+        description="Operational Pub/Sub topic; meshplane creates a BigQuery subscription into a raw table.")
+
+    @property
+    def kind(self) -> str:
+        for kind in ("data_product", "bigquery_table", "gcs_prefix", "pubsub_topic"):
+            if getattr(self, kind) is not None:
+                return kind
+        return "none"
+
+
+class Column(Strict):
+    name: ColumnName = Field(description="Column name in BigQuery.")
+    type: BigQueryType = Field(description="BigQuery type; RECORD has nested 'fields'.")
+    required: bool = Field(False, description="NOT NULL (mode REQUIRED).")
+    repeated: bool = Field(False, description="An array (mode REPEATED).")
+    description: str | None = Field(None, description="Business meaning, shown to consumers.")
+    pii: bool = Field(False, description="Personal data: masked in the interface view.")
+    classification: Confidentiality | None = Field(
+        None, description="Column sensitivity; defaults to the product's confidentiality.")
+    role: ColumnRole | None = Field(None, description="Bitemporal role: actualTime or processingTime.")
+    fields: list[Column] | None = Field(None, description="Nested columns of a RECORD.")
+
+
+class Partitioning(Strict):
+    column: ColumnName = Field(description="A top-level DATE, DATETIME or TIMESTAMP column.")
+    granularity: Literal["HOUR", "DAY", "MONTH", "YEAR"] = Field("DAY", description="Partition size.")
+
+
+class Slos(Strict):
+    freshness: Duration | None = Field(None, description="Maximum age of the newest processing time.")
+    completeness: Ratio | None = Field(None, description="Minimum ratio of non-null required values.")
+
+
+class Consumer(Strict):
+    """A principal with a purpose, or another data product (granted through its runner account)."""
+
+    principal: Principal | None = Field(None, description="IAM principal granted read access.")
+    data_product: str | None = Field(None, description="Consuming data product id, '<domain>.<name>'.")
+    purpose: str | None = Field(None, description="Why the consumer reads the port (required for principals).")
+
+    @property
+    def key(self) -> str:
+        return self.principal or f"dataProduct:{self.data_product}"
+
+
+class RowFilter(Strict):
+    name: PortName = Field(description="Name of the row access policy.")
+    grantees: list[Principal] = Field(min_length=1, description="Who sees the rows matching the filter.")
+    filter: str = Field(min_length=1, description="BigQuery SQL predicate over the port's columns.")
+
+
+class Deprecation(Strict):
+    reason: str = Field(min_length=1, description="Why the port is deprecated.")
+    successor: str | None = Field(None, description="What consumers should move to, e.g. 'profiles v2'.")
+    sunset: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                               description="Date after which the port is retired (YYYY-MM-DD).")
+
+
+class OutputPort(Strict):
+    """An interface of the product: a BigQuery view per major version over a port table."""
+
+    name: PortName = Field(description="Port name; with the major version it names the port dataset.")
+    version: SemVer = Field(description="Semantic version; the major goes into physical names.")
+    description: str = Field(min_length=1, description="What a row means and how to use the port.")
+    columns: list[Column] = Field(alias="schema", min_length=1,
+                                  description="Columns of the interface (ODCS-style properties).")
+    partitioning: Partitioning | None = Field(
+        None, description="Partitioning; defaults to DAY on the processingTime column.")
+    clustering: list[ColumnName] = Field(default_factory=list, max_length=4,
+                                         description="Up to four top-level columns to cluster by.")
+    retention: Duration | None = Field(None, description="Overrides the product retention for this port.")
+    slos: Slos = Field(default_factory=Slos, description="Service level objectives of the port.")
+    consumers: list[Consumer] = Field(default_factory=list, description="Who may read the port.")
+    row_filters: list[RowFilter] = Field(default_factory=list,
+                                         description="Row access policies on the port table.")
+    deprecation: Deprecation | None = Field(None, description="Present when the port is deprecated.")
+
+    @property
+    def major(self) -> int:
+        return major_of(self.version)
+
+
+class Schedule(Strict):
+    cron: Cron = Field(description="Five-field cron expression.")
+    time_zone: TimeZone = Field("UTC", description="IANA time zone of the cron expression.")
+
+
+class Dbt(Strict):
+    image: str = Field(min_length=1, description="Container image with the dbt project; pin by digest.")
+    command: list[str] = Field(default_factory=lambda: ["dbt", "build"], min_length=1,
+                               description="Container command, e.g. [dbt, build, --target, prod].")
+    schedule: Schedule = Field(description="When the job runs.")
+    timeout: Duration = Field("PT1H", description="Per-attempt timeout of the job.")
+    max_retries: int = Field(1, ge=0, le=10, description="Retries of a failed execution (0-10).")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment variables.")
+
+
+class Transformation(Strict):
+    dbt: Dbt = Field(description="A scheduled dbt job filling the port tables.")
+
+
+class DataProduct(Strict):
+    """One data product: identity, policies, ports and transformation."""
+
+    api_version: Literal["meshplane/v1alpha1"] = Field(description="Declaration format version.")
+    kind: Literal["DataProduct"] = Field(description="Always 'DataProduct'.")
+    id: str = Field(description="'<domain>.<name>'; immutable: it names projects and datasets.")
+    domain: Slug = Field(description="Owning domain.")
+    name: Slug = Field(description="Product name, unique in the domain.")
+    display_name: str = Field(min_length=1, description="Human name; may change freely.")
+    version: SemVer = Field(description="Product version; its major is at least every port's major.")
+    type: Archetype = Field(description="sourceAligned, aggregate or consumerAligned.")
+    status: Status = Field(description="Lifecycle status: proposed, draft, active, deprecated, dormant, retired.")
+    description: Description = Field(description="Purpose, usage and limitations.")
+    team: Team = Field(description="Owner and developers.")
+    tags: list[str] = Field(default_factory=list, description="Free keywords for discovery.")
+    links: dict[str, AnyUrl] = Field(default_factory=dict,
+                                     description="Named links: repository, documentation, runbook.")
+    policies: Policies = Field(description="Product-wide policies.")
+    platform: Platform = Field(default_factory=Platform, description="Where the product is deployed.")
+    input_ports: list[InputPort] = Field(default_factory=list, description="What the product reads.")
+    output_ports: list[OutputPort] = Field(min_length=1, description="What the product serves.")
+    transformation: Transformation | None = Field(
+        None, description="How the port tables are filled; absent when filled by a subscription.")
