@@ -21,28 +21,28 @@ _TYPE_WORDS = {
 }
 
 
-def describe_error(err: dict) -> tuple[Path, str, bool]:
-    """(raw path, message, whether to point at the key) for one pydantic error."""
+def describe_error(err: dict, root: type[BaseModel] = DataProduct) -> tuple[Path, str, bool]:
+    """(raw path, message, whether to point at the key) for one pydantic error of model ``root``."""
     loc, kind, given = tuple(err["loc"]), err["type"], err.get("input")
     if kind == "missing":
-        return loc, f"required field is missing; expected {_expected(loc)}", False
+        return loc, f"required field is missing; expected {_expected(loc, root)}", False
     if kind == "extra_forbidden":
-        return loc, _unknown_field(loc), True
+        return loc, _unknown_field(loc, root), True
     if kind in ("literal_error", "enum"):
         expected = err.get("ctx", {}).get("expected", "")
         return loc, f"invalid value; given {_show(given)}; expected one of {expected}", False
     if kind == "value_error":
         return loc, str(err["msg"]).removeprefix("Value error, "), False
     if kind == "string_pattern_mismatch":
-        return loc, f"not of the expected form; given {_show(given)}; expected {_expected(loc)}", False
+        return loc, f"not of the expected form; given {_show(given)}; expected {_expected(loc, root)}", False
     if kind in _TYPE_WORDS:
         return loc, f"wrong type; given {_yaml_kind(given)} {_show(given)}; expected {_TYPE_WORDS[kind]}", False
     msg = str(err["msg"])
     return loc, f"{msg[0].lower()}{msg[1:]}; given {_show(given)}", False
 
 
-def _unknown_field(loc: Path) -> str:
-    model = _model_at(loc[:-1])
+def _unknown_field(loc: Path, root: type[BaseModel]) -> str:
+    model = _model_at(loc[:-1], root)
     name = str(loc[-1])
     if model is None:
         return f"unknown field; given {name!r}; expected none here"
@@ -52,8 +52,8 @@ def _unknown_field(loc: Path) -> str:
     return f"unknown field; given {name!r}{hint}; expected one of {', '.join(allowed)}"
 
 
-def _expected(loc: Path) -> str:
-    model = _model_at(loc[:-1])
+def _expected(loc: Path, root: type[BaseModel]) -> str:
+    model = _model_at(loc[:-1], root)
     if model is not None:
         for name, info in model.model_fields.items():
             if loc and (info.alias or name) == loc[-1] and info.description:
@@ -61,9 +61,9 @@ def _expected(loc: Path) -> str:
     return "a value"
 
 
-def _model_at(loc: Path) -> type[BaseModel] | None:
+def _model_at(loc: Path, root: type[BaseModel]) -> type[BaseModel] | None:
     """The model class that validates the mapping at ``loc`` (None when not a model)."""
-    current: object = DataProduct
+    current: object = root
     for step in loc:
         if isinstance(step, int) or not _is_model(current):
             current = _element(current) if isinstance(step, int) or _is_mapping(current) else None

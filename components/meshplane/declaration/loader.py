@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 from pydantic import ValidationError
@@ -24,17 +25,42 @@ def load_declaration(path: str | FsPath) -> DataProduct:
     return product
 
 
+@dataclass(frozen=True)
+class Source:
+    """A valid declaration with the file it came from and where each of its fields is."""
+
+    product: DataProduct
+    file: str
+    parsed: Parsed = field(repr=False, compare=False)
+
+    def problem(self, path: tuple, message: str) -> Problem:
+        """A problem located at ``path`` (raw keys and indices) in this file."""
+        return _locate(self.parsed, self.file, path, message, key=False)
+
+
 def check_declaration(path: str | FsPath) -> tuple[DataProduct | None, list[Problem]]:
     """The model (when valid) and every problem of one file; never raises for bad content."""
+    source, problems = read_source(path)
+    return (source.product if source else None), problems
+
+
+def read_source(path: str | FsPath) -> tuple[Source | None, list[Problem]]:
+    """The located declaration (when valid) and every problem of one file."""
     file = str(path)
-    text, problem = _read(path)
+    text, problem = read_text(path)
     if problem:
         return None, [Problem(file, 1, 1, "", problem)]
-    return check_text(text, file)
+    return source_from_text(text, file)
 
 
 def check_text(text: str, file: str) -> tuple[DataProduct | None, list[Problem]]:
     """Like ``check_declaration`` for text already read (``file`` names it in messages)."""
+    source, problems = source_from_text(text, file)
+    return (source.product if source else None), problems
+
+
+def source_from_text(text: str, file: str) -> tuple[Source | None, list[Problem]]:
+    """Parse and validate declaration text; every problem is located in ``file``."""
     try:
         parsed = parse(text)
     except YamlError as exc:
@@ -42,21 +68,36 @@ def check_text(text: str, file: str) -> tuple[DataProduct | None, list[Problem]]
     header = _header_problem(parsed)
     if header:
         return None, [_locate(parsed, file, header[0], header[1], key=False)]
-    problems = [_locate(parsed, file, path, f"duplicate key; given {key!r} twice; expected each key "
-                        "once (YAML keeps only the last)", key=True) for path, key in parsed.duplicates]
+    problems = duplicate_key_problems(parsed, file)
     try:
         product = DataProduct.model_validate(parsed.data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            path, message, on_key = describe_error(err)
-            problems.append(_locate(parsed, file, path, message, key=on_key))
+        problems += validation_problems(exc, parsed, file, DataProduct)
         return None, sorted(set(problems))
     for finding in rules.check_product(product):
         problems.append(_locate(parsed, file, finding.path, finding.message, key=False))
-    return (None if problems else product), sorted(set(problems))
+    if problems:
+        return None, sorted(set(problems))
+    return Source(product, file, parsed), []
 
 
-def _read(path: str | FsPath) -> tuple[str, str | None]:
+def duplicate_key_problems(parsed: Parsed, file: str) -> list[Problem]:
+    """One problem per key given twice in a mapping."""
+    return [_locate(parsed, file, path, f"duplicate key; given {key!r} twice; expected each key "
+                    "once (YAML keeps only the last)", key=True) for path, key in parsed.duplicates]
+
+
+def validation_problems(exc: ValidationError, parsed: Parsed, file: str, root: type) -> list[Problem]:
+    """Pydantic's errors for the model ``root``, located and in the user's words."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        path, message, on_key = describe_error(err, root)
+        problems.append(_locate(parsed, file, path, message, key=on_key))
+    return problems
+
+
+def read_text(path: str | FsPath) -> tuple[str, str | None]:
+    """The file's text, or why it cannot be a YAML declaration (unreadable, binary, empty)."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)

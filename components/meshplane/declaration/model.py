@@ -29,12 +29,16 @@ class Strict(BaseModel):
 
 
 class Description(Strict):
+    """What the product is for, how to use it, and what not to use it for (ODPS description)."""
+
     purpose: str = Field(min_length=1, description="What the product is for: the question it answers.")
     usage: str | None = Field(None, description="How consumers should use it.")
     limitations: str | None = Field(None, description="What it must not be used for; known gaps.")
 
 
 class Team(Strict):
+    """Who owns and develops the product; the owner is accountable and reads internal data."""
+
     name: str | None = Field(None, description="The team's name, e.g. 'Podcast data'.")
     owner: Principal = Field(description="The accountable owner (usually a group); reads internal data.")
     developers: list[Principal] = Field(default_factory=list,
@@ -43,6 +47,8 @@ class Team(Strict):
 
 
 class Policies(Strict):
+    """Product-wide defaults: location, confidentiality, retention, encryption, usage terms."""
+
     location: Location = Field(description="BigQuery location of all data: a multi-region or region.")
     confidentiality: Confidentiality = Field(
         description="Product confidentiality; 'restricted' requires CMEK, 'public' forbids PII columns.")
@@ -54,11 +60,15 @@ class Policies(Strict):
 
 
 class GcpPlatform(Strict):
+    """Google Cloud placement of the product."""
+
     project_id: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
                                    description="Adopt this existing project instead of creating one.")
 
 
 class Platform(Strict):
+    """Where the product is deployed."""
+
     gcp: GcpPlatform = Field(default_factory=GcpPlatform, description="Google Cloud placement.")
 
 
@@ -88,6 +98,8 @@ class InputPort(Strict):
 
 
 class Column(Strict):
+    """One column of an output port (an ODCS property with its BigQuery type)."""
+
     name: ColumnName = Field(description="Column name in BigQuery.")
     type: BigQueryType = Field(description="BigQuery type; RECORD has nested 'fields'.")
     required: bool = Field(False, description="NOT NULL (mode REQUIRED).")
@@ -101,11 +113,15 @@ class Column(Strict):
 
 
 class Partitioning(Strict):
+    """Time partitioning of the port table."""
+
     column: ColumnName = Field(description="A top-level DATE, DATETIME or TIMESTAMP column.")
     granularity: Literal["HOUR", "DAY", "MONTH", "YEAR"] = Field("DAY", description="Partition size.")
 
 
 class Slos(Strict):
+    """Service level objectives of a port, checked by data-quality scans."""
+
     freshness: Duration | None = Field(None, description="Maximum age of the newest processing time.")
     completeness: Ratio | None = Field(None, description="Minimum ratio of non-null required values.")
 
@@ -123,12 +139,16 @@ class Consumer(Strict):
 
 
 class RowFilter(Strict):
+    """A BigQuery row access policy: grantees see only the rows matching the filter."""
+
     name: PortName = Field(description="Name of the row access policy.")
     grantees: list[Principal] = Field(min_length=1, description="Who sees the rows matching the filter.")
     filter: str = Field(min_length=1, description="BigQuery SQL predicate over the port's columns.")
 
 
 class Deprecation(Strict):
+    """Why a port is deprecated and what replaces it."""
+
     reason: str = Field(min_length=1, description="Why the port is deprecated.")
     successor: str | None = Field(None, description="What consumers should move to, e.g. 'profiles v2'.")
     sunset: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
@@ -160,11 +180,15 @@ class OutputPort(Strict):
 
 
 class Schedule(Strict):
+    """When the dbt job runs: a cron expression in a time zone."""
+
     cron: Cron = Field(description="Five-field cron expression.")
     time_zone: TimeZone = Field("UTC", description="IANA time zone of the cron expression.")
 
 
 class Dbt(Strict):
+    """A dbt project in a container image, run as the product's runner service account."""
+
     image: str = Field(min_length=1, description="Container image with the dbt project; pin by digest.")
     command: list[str] = Field(default_factory=lambda: ["dbt", "build"], min_length=1,
                                description="Container command, e.g. [dbt, build, --target, prod].")
@@ -175,6 +199,8 @@ class Dbt(Strict):
 
 
 class Transformation(Strict):
+    """How the product's port tables are filled."""
+
     dbt: Dbt = Field(description="A scheduled dbt job filling the port tables.")
 
 

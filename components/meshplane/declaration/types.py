@@ -197,15 +197,22 @@ def check_ratio(value: float) -> float:
     return value
 
 
-Slug = Annotated[str, AfterValidator(check_slug)]
-PortName = Annotated[str, AfterValidator(check_port_name)]
-ColumnName = Annotated[str, AfterValidator(check_column_name)]
-SemVer = Annotated[str, AfterValidator(check_semver), Field(examples=["1.0.0"])]
-Principal = Annotated[str, AfterValidator(check_principal), Field(examples=["group:analysts@example.com"])]
-Duration = Annotated[str, AfterValidator(check_duration), Field(examples=["PT26H", "P3Y"])]
-Cron = Annotated[str, AfterValidator(check_cron), Field(examples=["0 2 * * *"])]
-TimeZone = Annotated[str, AfterValidator(check_time_zone), Field(examples=["Europe/Amsterdam"])]
-Location = Annotated[str, AfterValidator(check_location), Field(examples=["EU", "europe-west1"])]
+def _schema(**extra: object) -> Field:
+    """JSON-Schema-only hints for editors; the checkers above stay the source of truth."""
+    return Field(json_schema_extra=extra)
+
+
+Slug = Annotated[str, AfterValidator(check_slug), _schema(pattern=SLUG_RE.pattern, maxLength=40)]
+PortName = Annotated[str, AfterValidator(check_port_name), _schema(pattern=PORT_NAME_RE.pattern)]
+ColumnName = Annotated[str, AfterValidator(check_column_name), _schema(pattern=COLUMN_NAME_RE.pattern)]
+SemVer = Annotated[str, AfterValidator(check_semver), _schema(pattern=SEMVER_RE.pattern, examples=["1.0.0"])]
+Principal = Annotated[str, AfterValidator(check_principal),
+                      _schema(pattern=PRINCIPAL_RE.pattern, examples=["group:analysts@example.com"])]
+Duration = Annotated[str, AfterValidator(check_duration),
+                     _schema(pattern=r"^P(?=\d|T\d)", examples=["PT26H", "P3Y"])]
+Cron = Annotated[str, AfterValidator(check_cron), _schema(examples=["0 2 * * *"])]
+TimeZone = Annotated[str, AfterValidator(check_time_zone), _schema(examples=["Europe/Amsterdam"])]
+Location = Annotated[str, AfterValidator(check_location), _schema(enum=sorted(BIGQUERY_LOCATIONS))]
 Ratio = Annotated[float, AfterValidator(check_ratio)]
 
 

@@ -1,0 +1,47 @@
+"""Where a product lives and how it is addressed, derived from its declaration: pure functions.
+
+A producer's stack grants a consuming product through that product's runner account; the
+e-mail is computed here from the consumer's declaration (and its adopted project, if any), so no
+stack reference or cloud lookup is needed.
+"""
+
+from __future__ import annotations
+
+from .declaration.model import DataProduct, OutputPort
+from .platform import PlatformSettings
+from . import standards
+
+
+def project_id(product: DataProduct, platform: PlatformSettings, environment: str) -> str:
+    """The product's project: adopted (declaration, then stack setting) or derived from its id."""
+    adopted = product.platform.gcp.project_id or platform.projects.get(product.id)
+    return adopted or standards.project_id(platform.project_prefix, environment, product.domain, product.name)
+
+
+def adopts_project(product: DataProduct, platform: PlatformSettings) -> bool:
+    """Whether the product uses an existing project instead of creating one."""
+    return bool(product.platform.gcp.project_id or platform.projects.get(product.id))
+
+
+def runner_account_id(product: DataProduct) -> str:
+    """The runner service account's id."""
+    return standards.service_account_id("run", product.name)
+
+
+def runner_principal(product: DataProduct, platform: PlatformSettings, environment: str) -> str:
+    """``serviceAccount:<runner e-mail>`` of ``product``."""
+    email = standards.service_account_email(runner_account_id(product),
+                                            project_id(product, platform, environment))
+    return f"serviceAccount:{email}"
+
+
+def port_dataset_id(product: DataProduct, port: OutputPort) -> str:
+    """The dataset of one port major version."""
+    return standards.port_dataset_id(product.name, port.name, port.major)
+
+
+def port_address(product: DataProduct, port: OutputPort, platform: PlatformSettings,
+                 environment: str) -> str:
+    """``project.dataset.view`` of the port's interface view."""
+    return ".".join((project_id(product, platform, environment), port_dataset_id(product, port),
+                     standards.view_id(port.name, port.major)))

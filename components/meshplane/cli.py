@@ -1,0 +1,111 @@
+"""The ``meshplane`` command. Commands that do not plan never import pulumi or pulumi_gcp."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .declaration.files import UsageError
+from .declaration.problems import DeclarationError, Problem
+from .declaration.types import Archetype
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _fail_usage(message: str) -> None:
+    click.echo(f"meshplane: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _report(problems: list[Problem], checked: int) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    files = len({p.file for p in problems})
+    click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
+               f"file{'s' * (files != 1)} ({checked} checked)", err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="meshplane")
+def main() -> None:
+    """meshplane: data products on Google Cloud, declared in YAML, deployed with Pulumi."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--stack", help="Apply this stack's governance (stacks/Pulumi.<STACK>.yaml); "
+              "without PATHS, validate the declarations the stack sees.")
+@click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
+@click.option("--governance", "governance_file", type=click.Path(dir_okay=False),
+              help="A YAML file of governance settings to apply.")
+def validate(paths: tuple[str, ...], stack: str | None, stacks_dir: str, governance_file: str | None) -> None:
+    """Validate declarations (files or directories) and the mesh they form."""
+    from .validation import validate_paths
+
+    try:
+        count, problems = validate_paths(list(paths), stack, stacks_dir, governance_file)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    except DeclarationError as exc:
+        _report(exc.problems, 0)
+    if problems:
+        _report(problems, count)
+    click.echo(f"{count} data product{'s' * (count != 1)} valid")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the declaration."""
+    from .declaration.schema import render_schema
+
+    text = render_schema()
+    if output:
+        Path(output).write_text(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("product_id", metavar="DOMAIN.NAME")
+@click.option("--type", "archetype", required=True,
+              type=click.Choice([a.value for a in Archetype]), help="The product's archetype.")
+@click.option("-o", "--output-dir", default=".", show_default=True,
+              help="Writes <DIR>/<domain>/<name>.yaml.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(product_id: str, archetype: str, output_dir: str, force: bool) -> None:
+    """Write a starter declaration for a new data product."""
+    from .scaffold import write_starter
+
+    try:
+        path = write_starter(product_id, Archetype(archetype), output_dir, force)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    click.echo(f"wrote {path}: fill in the owner, ports and schedule, then run "
+               f"'meshplane validate {path}'")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "mermaid"]), default="mermaid",
+              show_default=True)
+def lineage(paths: tuple[str, ...], fmt: str) -> None:
+    """Print the lineage graph (products, ports, input-port edges) of a mesh."""
+    from .mesh import Mesh
+
+    try:
+        mesh = Mesh.load(paths)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    if mesh.problems:
+        _report(mesh.problems, len(mesh.sources))
+    graph = mesh.lineage()
+    click.echo(json.dumps(graph.to_dict(), indent=2) if fmt == "json" else graph.to_mermaid(), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,94 @@
+"""A BigQuery dataset with its access inside: the one place that writes a dataset's ACL.
+
+Every entry is a ``bigquery.DatasetAccess`` with a legacy role name (READER, WRITER), one resource
+per principal named by a stable key, never ``Dataset.accesses`` nor ``DatasetIam*``: mixing them
+makes them overwrite each other (terraform-provider-google #10156, #11218; pulumi-gcp #2707).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from .. import standards
+from . import roles
+from .options import child, component_token, data_child
+
+
+@dataclass
+class BigQueryDatasetArgs:
+    """What a dataset needs; labels carry ``mesh_layer`` so reviews tell internal from port data."""
+
+    project: pulumi.Input[str]
+    dataset_id: str
+    location: str
+    labels: dict[str, str]
+    description: str = ""
+    friendly_name: str = ""
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class BigQueryDataset(pulumi.ComponentResource):
+    """A protected dataset and its access entries, granted through ``grant_*`` methods."""
+
+    def __init__(self, name: str, args: BigQueryDatasetArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(component_token("BigQueryDataset"), name, None, opts)
+        self._name = name
+        self._project = args.project
+        self.dataset = gcp.bigquery.Dataset(
+            name, project=args.project, dataset_id=args.dataset_id, location=args.location,
+            labels=args.labels, description=args.description or None,
+            friendly_name=args.friendly_name or None, delete_contents_on_destroy=False,
+            opts=data_child(self, depends_on=args.depends_on))
+        self.dataset_id: pulumi.Output[str] = self.dataset.dataset_id
+        self.project: pulumi.Output[str] = self.dataset.project
+        self.grants: dict[str, gcp.bigquery.DatasetAccess] = {}
+        self.register_outputs({"dataset_id": self.dataset_id})
+
+    def grant_read(self, principal: str, *, depends_on: list[pulumi.Resource] | None = None
+                   ) -> gcp.bigquery.DatasetAccess:
+        """Let ``principal`` read every table and view of the dataset (READER)."""
+        return self._grant(principal, roles.DATASET_READER, depends_on)
+
+    def grant_write(self, principal: str, *, depends_on: list[pulumi.Resource] | None = None
+                    ) -> gcp.bigquery.DatasetAccess:
+        """Let ``principal`` create, write and delete tables in the dataset (WRITER)."""
+        return self._grant(principal, roles.DATASET_WRITER, depends_on)
+
+    def authorize_dataset(self, key: str, project: pulumi.Input[str],
+                          dataset_id: pulumi.Input[str]) -> gcp.bigquery.DatasetAccess:
+        """Let the views of another dataset read this one (an authorized dataset)."""
+        access = gcp.bigquery.DatasetAccess(
+            f"{self._name}-authz-{key}", project=self._project, dataset_id=self.dataset_id,
+            authorized_dataset=gcp.bigquery.DatasetAccessAuthorizedDatasetArgs(
+                dataset=gcp.bigquery.DatasetAccessAuthorizedDatasetDatasetArgs(
+                    project_id=project, dataset_id=dataset_id),
+                target_types=["VIEWS"]),
+            opts=child(self))
+        self.grants[f"authz-{key}"] = access
+        return access
+
+    def _grant(self, principal: str, role: str, depends_on: list[pulumi.Resource] | None
+               ) -> gcp.bigquery.DatasetAccess:
+        key = f"{role.lower()}-{standards.resource_key(principal)}"
+        if key in self.grants:
+            return self.grants[key]
+        access = gcp.bigquery.DatasetAccess(
+            f"{self._name}-{key}", project=self._project, dataset_id=self.dataset_id, role=role,
+            **principal_fields(principal), opts=child(self, depends_on=depends_on))
+        self.grants[key] = access
+        return access
+
+
+def principal_fields(principal: str) -> dict[str, str]:
+    """The DatasetAccess field that names ``principal`` (``group:a@b`` → group_by_email)."""
+    kind, _, address = principal.partition(":")
+    if kind == "group":
+        return {"group_by_email": address}
+    if kind in ("user", "serviceAccount"):
+        return {"user_by_email": address}
+    if kind == "domain":
+        return {"domain": address}
+    raise ValueError(f"not a principal meshplane grants on datasets: {principal!r}")

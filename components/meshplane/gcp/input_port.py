@@ -1,0 +1,116 @@
+"""An input port: the address the dbt job reads, and the narrow grant an operational source needs.
+
+Upstream data products grant our runner themselves (the producer controls access); this side only
+checks that the mesh found the grant. Operational sources of the same domain are granted here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from ..bq_schema import PUBSUB_RAW_COLUMNS
+from ..declaration.model import InputPort as InputPortDeclaration
+from . import roles
+from .dataset import BigQueryDataset
+from .options import child, component_token, data_child
+
+
+@dataclass
+class UpstreamPort:
+    """A resolved upstream output port: its view's address and whether it grants us."""
+
+    address: str  # project.dataset.view
+    granted: bool
+
+
+class InputPortError(ValueError):
+    """An input port the mesh could not resolve or that is not granted."""
+
+
+@dataclass
+class InputPortArgs:
+    """The port's declaration, the runner it grants, and where a raw table would live."""
+
+    port: InputPortDeclaration
+    project: str
+    runner: str
+    runner_account: pulumi.Resource
+    internal: BigQueryDataset
+    internal_dataset_id: str
+    labels: dict[str, str]
+    upstream: UpstreamPort | None = None
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the Pub/Sub API
+
+
+class InputPort(pulumi.ComponentResource):
+    """Exposes ``address`` (what dbt reads) and creates the source-side grant, if any."""
+
+    def __init__(self, name: str, args: InputPortArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(component_token("InputPort"), name, None, opts)
+        port = args.port
+        if port.data_product:
+            if args.upstream is None or not args.upstream.granted:
+                raise InputPortError(f"input port {port.name!r}: {port.data_product} "
+                                     f"{port.output_port} v{port.version} does not grant this product")
+            self.address = args.upstream.address
+        elif port.bigquery_table:
+            self.address = port.bigquery_table
+            self._grant_table(name, args)
+        elif port.gcs_prefix:
+            self.address = port.gcs_prefix
+            self._grant_prefix(name, args)
+        else:
+            self.address = f"{args.project}.{args.internal_dataset_id}.{_raw_table_id(port)}"
+            self._subscribe(name, args)
+        self.register_outputs({"address": self.address})
+
+    def _grant_table(self, name: str, args: InputPortArgs) -> None:
+        project, dataset, table = args.port.bigquery_table.split(".")
+        self.grant = gcp.bigquery.IamMember(
+            f"{name}-read", project=project, dataset_id=dataset, table_id=table,
+            role=roles.BIGQUERY_DATA_VIEWER, member=args.runner,
+            opts=child(self, depends_on=[args.runner_account]))
+
+    def _grant_prefix(self, name: str, args: InputPortArgs) -> None:
+        bucket, _, prefix = args.port.gcs_prefix.removeprefix("gs://").partition("/")
+        objects = f"projects/_/buckets/{bucket}/objects/{prefix}"
+        self.grant = gcp.storage.BucketIAMMember(
+            f"{name}-read", bucket=bucket, role=roles.STORAGE_OBJECT_VIEWER, member=args.runner,
+            condition=gcp.storage.BucketIAMMemberConditionArgs(
+                title=f"{args.port.name} prefix only"[:100],
+                description=f"Read {args.port.gcs_prefix} and list under it.",
+                expression=(f'resource.name.startsWith("{objects}") || api.getAttribute('
+                            f'"storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")')),
+            opts=child(self, depends_on=[args.runner_account]))
+
+    def _subscribe(self, name: str, args: InputPortArgs) -> None:
+        table_id = _raw_table_id(args.port)
+        self.raw_table = gcp.bigquery.Table(
+            f"{name}-raw", project=args.project, dataset_id=args.internal.dataset_id, table_id=table_id,
+            description=f"Messages of {args.port.pubsub_topic}, written by a BigQuery subscription.",
+            labels=args.labels, schema=json.dumps(PUBSUB_RAW_COLUMNS, separators=(",", ":")),
+            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="publish_time"),
+            deletion_protection=True, opts=data_child(self))
+        self.agent = gcp.projects.ServiceIdentity(
+            f"{name}-pubsub-agent", project=args.project, service="pubsub.googleapis.com",
+            opts=child(self, depends_on=args.depends_on))
+        self.agent_grant = gcp.bigquery.IamMember(  # the narrowest scope: this one table
+            f"{name}-pubsub-agent-write", project=args.project, dataset_id=args.internal_dataset_id,
+            table_id=self.raw_table.table_id, role=roles.BIGQUERY_DATA_EDITOR, member=self.agent.member,
+            opts=child(self))
+        self.subscription = gcp.pubsub.Subscription(
+            f"{name}-subscription", project=args.project, topic=args.port.pubsub_topic,
+            name=f"{args.internal_dataset_id}-{args.port.name}".replace("_", "-"), labels=args.labels,
+            bigquery_config=gcp.pubsub.SubscriptionBigqueryConfigArgs(
+                table=pulumi.Output.concat(args.project, ".", args.internal_dataset_id, ".",
+                                           self.raw_table.table_id),
+                write_metadata=True),
+            opts=child(self, depends_on=[self.agent_grant, *args.depends_on]))
+
+
+def _raw_table_id(port: InputPortDeclaration) -> str:
+    return f"raw_{port.name}"

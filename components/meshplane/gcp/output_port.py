@@ -1,0 +1,91 @@
+"""An output port: a dataset per major version holding the interface view, and who may query it.
+
+The port dataset is authorized on the internal dataset (an *authorized dataset*, target VIEWS), so
+its views read the port table while consumers never get access to internal data. PII reaches
+consumers masked by the view. Row filters become row access policies on the port table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from .. import standards
+from ..declaration.model import OutputPort as OutputPortDeclaration
+from ..view_sql import interface_view_sql
+from .dataset import BigQueryDataset, BigQueryDatasetArgs
+from .options import child, component_token
+
+ALL_ROWS_POLICY = "meshplane_all_rows"
+
+
+@dataclass
+class OutputPortArgs:
+    """The port's declaration, where it lives, what it reads, and who is granted."""
+
+    port: OutputPortDeclaration
+    project: str
+    dataset_id: str
+    view_id: str
+    location: str
+    labels: dict[str, str]
+    internal: BigQueryDataset
+    table: gcp.bigquery.Table
+    table_id: str
+    internal_dataset_id: str
+    consumers: list[str] = field(default_factory=list)  # principals, incl. consuming runners
+    unfiltered_readers: list[str] = field(default_factory=list)  # runner and owner
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class OutputPort(pulumi.ComponentResource):
+    """The interface of one port major version; ``grant_query`` adds a consumer."""
+
+    def __init__(self, name: str, args: OutputPortArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(component_token("OutputPort"), name, None, opts)
+        port = args.port
+        self.dataset = BigQueryDataset(name, BigQueryDatasetArgs(
+            project=args.project, dataset_id=args.dataset_id, location=args.location,
+            labels=args.labels, description=port.description,
+            friendly_name=f"{port.name} v{port.major}", depends_on=args.depends_on), opts=child(self))
+        self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id, port.columns)
+        self.view = gcp.bigquery.Table(
+            f"{name}-view", project=args.project, dataset_id=self.dataset.dataset_id,
+            table_id=args.view_id, description=port.description, labels=args.labels,
+            view=gcp.bigquery.TableViewArgs(query=self.query, use_legacy_sql=False),
+            deletion_protection=False,  # a view holds no data: it may be replaced freely
+            opts=child(self, depends_on=[args.table]))
+        self.authorization = args.internal.authorize_dataset(
+            f"{port.name}-v{port.major}", args.project, self.dataset.dataset_id)
+        for principal in args.consumers:
+            self.grant_query(principal)
+        self.row_policies = self._row_policies(name, args)
+        self.address = f"{args.project}.{args.dataset_id}.{args.view_id}"
+        self.register_outputs({"address": self.address})
+
+    def grant_query(self, principal: str) -> gcp.bigquery.DatasetAccess:
+        """Let ``principal`` query the port's views (READER on the port dataset only)."""
+        return self.dataset.grant_read(principal)
+
+    def _row_policies(self, name: str, args: OutputPortArgs) -> list[gcp.bigquery.RowAccessPolicy]:
+        filters = args.port.row_filters
+        if not filters:
+            return []
+        covered = {g for f in filters for g in f.grantees}
+        everyone_else = sorted({*args.consumers, *args.unfiltered_readers} - covered)
+        policies = [(f.name, f.filter, sorted(set(f.grantees))) for f in filters]
+        if everyone_else:  # once a table has a row policy, BigQuery hides every row from the rest
+            policies.append((ALL_ROWS_POLICY, "TRUE", everyone_else))
+        return [gcp.bigquery.RowAccessPolicy(
+            f"{name}-rows-{policy_id}", project=args.project, dataset_id=args.internal_dataset_id,
+            table_id=args.table_id, policy_id=policy_id, filter_predicate=predicate, grantees=grantees,
+            opts=child(self, depends_on=[args.table])) for policy_id, predicate, grantees in policies]
+
+
+def port_labels(base: dict[str, str], port: OutputPortDeclaration) -> dict[str, str]:
+    """The port layer's labels (``mesh_layer=port``, port name and major)."""
+    return standards.labels(domain=base["data_domain"], product=base["data_product"],
+                            environment=base["environment"], mesh_layer="port", port=port.name,
+                            port_version=port.major)

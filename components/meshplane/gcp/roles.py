@@ -1,0 +1,13 @@
+"""Every IAM role meshplane grants, named once. Call sites never spell a role."""
+
+# Dataset ACL entries written with bigquery.DatasetAccess take the legacy names: the API returns
+# them, so the roles/bigquery.data* names would show a permanent diff.
+DATASET_READER = "READER"
+DATASET_WRITER = "WRITER"
+
+BIGQUERY_JOB_USER = "roles/bigquery.jobUser"
+BIGQUERY_DATA_VIEWER = "roles/bigquery.dataViewer"
+BIGQUERY_DATA_EDITOR = "roles/bigquery.dataEditor"
+STORAGE_OBJECT_VIEWER = "roles/storage.objectViewer"
+
+BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer", "OWNER"})

@@ -1,0 +1,70 @@
+"""The product's internal data: dbt's workspace dataset and one port table per port major."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from ..bq_schema import schema_json
+from ..declaration.model import OutputPort
+from ..declaration.types import ColumnRole
+from .dataset import BigQueryDataset, BigQueryDatasetArgs
+from .options import child, component_token, data_child
+
+
+@dataclass
+class PortTable:
+    """What the port table is created from: the port's declaration, its id and labels."""
+
+    port: OutputPort
+    table_id: str
+    labels: dict[str, str]
+
+
+@dataclass
+class StorageArgs:
+    """The internal dataset, who may use it, and the port tables it holds."""
+
+    project: pulumi.Input[str]
+    dataset_id: str
+    location: str
+    labels: dict[str, str]
+    runner: str  # the runner's principal, "serviceAccount:..." (its e-mail is derived, not looked up)
+    runner_account: pulumi.Resource  # so the grant waits for the account to exist
+    owner: str
+    tables: list[PortTable]
+    description: str = ""
+    depends_on: list[pulumi.Resource] = field(default_factory=list)
+
+
+class Storage(pulumi.ComponentResource):
+    """The internal dataset (runner writes, owner reads, nobody else) and the protected port tables."""
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(component_token("Storage"), name, None, opts)
+        self.internal = BigQueryDataset(f"{name}-internal", BigQueryDatasetArgs(
+            project=args.project, dataset_id=args.dataset_id, location=args.location,
+            labels=args.labels, description=args.description, depends_on=args.depends_on),
+            opts=child(self))
+        self.internal.grant_write(args.runner, depends_on=[args.runner_account])
+        self.internal.grant_read(args.owner)
+        self.port_tables: dict[tuple[str, int], gcp.bigquery.Table] = {
+            (t.port.name, t.port.major): self._port_table(name, t) for t in args.tables
+        }
+        self.register_outputs({"internal_dataset_id": self.internal.dataset_id})
+
+    def _port_table(self, name: str, table: PortTable) -> gcp.bigquery.Table:
+        port = table.port
+        processing = next(c.name for c in port.columns if c.role == ColumnRole.PROCESSING_TIME)
+        partitioning = port.partitioning
+        return gcp.bigquery.Table(
+            f"{name}-{table.table_id}", project=self.internal.project,
+            dataset_id=self.internal.dataset_id, table_id=table.table_id,
+            description=port.description, labels=table.labels, schema=schema_json(port.columns),
+            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(
+                type=partitioning.granularity if partitioning else "DAY",
+                field=partitioning.column if partitioning else processing),
+            clusterings=list(port.clustering) or None, deletion_protection=True,
+            opts=data_child(self))

@@ -1,0 +1,157 @@
+"""Run a Pulumi program in-process under the mock engine and record every registration.
+
+This is the test harness and the engine of ``meshplane plan``. URNs are formed as the real engine
+forms them (the whole parent type chain, without the root stack), and a duplicate URN fails as it
+would in ``pulumi up``. Mocks are not GCP: they echo inputs and compute the few outputs GCP would
+(service account e-mails, project numbers, service agents), deterministically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One resource as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: dict
+    protect: bool
+    retain_on_delete: bool
+    dependencies: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    provider: str = ""
+    delete_before_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
+
+
+class DuplicateUrnError(RuntimeError):
+    """Two resources got the same URN: ``pulumi up`` would refuse the program."""
+
+
+def project_number(project_id: str) -> str:
+    """A stable, plausible project number for a project id (mocks only)."""
+    return str(100_000_000_000 + int(hashlib.sha256(project_id.encode()).hexdigest()[:10], 16) % 899_999_999_999)
+
+
+class GcpMocks(pulumi.runtime.Mocks):
+    """Echo inputs; compute the outputs GCP would, so that previews show real addresses."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        outputs = dict(args.inputs)
+        inputs = args.inputs
+        if args.typ == "gcp:serviceaccount/account:Account":
+            email = f"{inputs['accountId']}@{inputs.get('project', 'mock')}.iam.gserviceaccount.com"
+            outputs.update(email=email, member=f"serviceAccount:{email}")
+        elif args.typ == "gcp:organizations/project:Project":
+            outputs["number"] = project_number(inputs["projectId"])
+        elif args.typ == "gcp:projects/serviceIdentity:ServiceIdentity":
+            agent = inputs["service"].split(".")[0]
+            email = f"service-{project_number(inputs['project'])}@gcp-sa-{agent}.iam.gserviceaccount.com"
+            outputs.update(email=email, member=f"serviceAccount:{email}")
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        if args.token == "gcp:organizations/getProject:getProject":
+            project = args.args.get("projectId", "mock")
+            return {"projectId": project, "number": project_number(project)}, None
+        return {}, None
+
+
+class InventoryMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps the fields ``MockResourceArgs`` drops (parent, options)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self._urns: set[str] = set()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            return response
+        if response.urn in self._urns:
+            raise DuplicateUrnError(f"duplicate resource URN {response.urn}")
+        self._urns.add(response.urn)
+        parent = "" if request.parent.split("::")[2:3] == [STACK_TYPE] else request.parent
+        self.registrations.append(Registration(
+            urn=response.urn, type=request.type, name=request.name, custom=request.custom,
+            parent=parent, inputs=rpc.deserialize_properties(request.object),
+            protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
+            dependencies=tuple(d for d in request.dependencies if d.split("::")[2:3] != [STACK_TYPE]),
+            aliases=tuple(str(a) for a in request.aliases) + tuple(request.aliasURNs),
+            provider=request.provider, delete_before_replace=request.deleteBeforeReplace,
+            ignore_changes=tuple(request.ignoreChanges)))
+        return response
+
+
+@dataclass
+class Inventory:
+    """Every registration of one run, plus the stack outputs it exported."""
+
+    registrations: list[Registration] = field(default_factory=list)
+    outputs: dict = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == type_]
+
+    def by_name(self, name: str) -> Registration:
+        return next(r for r in self.registrations if r.name == name)
+
+
+def run_program(program: Callable[[], None], *, project: str = "data-mesh", stack: str = "dev",
+                preview: bool = False, config: Mapping[str, object] | None = None,
+                mocks: pulumi.runtime.Mocks | None = None) -> Inventory:
+    """Run ``program`` under mocks and return its inventory; exceptions in it propagate."""
+    monitor = InventoryMonitor(mocks or GcpMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
+                             monitor=monitor)
+    pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v)
+                                   for k, v in (config or {}).items()})
+    exported: dict = {}
+
+    def wrapped() -> pulumi.Output:
+        program()
+        stack_outputs = getattr(pulumi.runtime.get_root_resource(), "outputs", {}) or {}
+        return pulumi.Output.from_input(dict(stack_outputs)).apply(exported.update)
+
+    try:
+        pulumi.runtime.test(wrapped)()
+    finally:
+        pulumi.runtime.set_all_config({})
+        _close_loop()
+    return Inventory(monitor.registrations, exported)
+
+
+def _close_loop() -> None:
+    """Close the loop the mock engine leaves behind, so interpreter exit prints nothing."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running() and not loop.is_closed():
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        asyncio.set_event_loop(asyncio.new_event_loop())

@@ -1,0 +1,41 @@
+"""Platform settings: what the platform team configures per stack (``meshplane:platform``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .declaration.model import Strict
+from .declaration.types import Confidentiality, Duration, Location, Slug
+
+
+class GovernanceSettings(Strict):
+    """Global policies applied to every declaration of the mesh."""
+
+    allowed_locations: list[Location] = Field(
+        default_factory=list, description="BigQuery locations data may live in; empty allows all.")
+    allowed_principal_domains: list[str] = Field(
+        default_factory=list,
+        description="E-mail domains user:, group: and domain: principals must belong to; empty allows all.")
+    max_retention: Duration | None = Field(None, description="Longest retention a product may declare.")
+    cmek_required_for: list[Confidentiality] = Field(
+        default_factory=lambda: [Confidentiality.RESTRICTED],
+        description="Confidentiality levels that require customer-managed encryption keys.")
+    operational_projects: dict[Slug, list[str]] = Field(
+        default_factory=dict,
+        description="Per domain, the projects its operational sources may live in; unset allows any.")
+
+
+class PlatformSettings(Strict):
+    """Where products are created and the rules they follow."""
+
+    organization_id: str = Field(pattern=r"^[0-9]{6,20}$", description="GCP organization number.")
+    billing_account: str = Field(pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
+                                 description="Billing account of new product projects.")
+    project_prefix: Slug = Field(description="Prefix of every product project id, e.g. 'daff'.")
+    folders: dict[Slug, str] = Field(default_factory=dict,
+                                     description="Per domain, the folder ('folders/123') of its projects.")
+    projects: dict[str, str] = Field(
+        default_factory=dict,
+        description="Existing projects to adopt, by product id ('<domain>.<name>': project id).")
+    governance: GovernanceSettings = Field(default_factory=GovernanceSettings,
+                                           description="Global policies.")

@@ -1,0 +1,87 @@
+"""The domain stack program that ``pulumi up`` runs (``stacks/__main__.py``) and the plan replays.
+
+It reads the ``meshplane:*`` stack config, validates the whole mesh it can see (declarations,
+mesh, governance), and builds one ``DataProduct`` per declaration of the stack's domain: proposed
+products are not built, draft ones only outside production. Each product's descriptor is a stack
+output named by its id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+from pydantic import ValidationError
+
+from . import addresses
+from .data_product import DataProduct, DataProductArgs
+from .declaration.model import DataProduct as Declaration
+from .declaration.types import Status
+from .gcp.input_port import UpstreamPort
+from .mesh import Mesh
+from .stack_config import NAMESPACE, StackSettings
+from .validation import check_mesh, stack_paths
+
+
+class ProgramError(Exception):
+    """The stack cannot be built: bad config or invalid declarations (every problem listed)."""
+
+
+def main(root: str | Path | None = None) -> dict[str, DataProduct]:
+    """Build the stack's data products; ``root`` is the repository (default: where Pulumi.yaml is)."""
+    settings = settings_from_config(pulumi.Config(NAMESPACE))
+    repository = Path(root) if root else repository_root()
+    mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance)
+    if problems:
+        raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
+    built = {}
+    for product in sorted(mesh.products, key=lambda p: p.id):
+        if product.domain != settings.domain or not is_built(product, settings):
+            continue
+        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings))
+        pulumi.export(product.id, built[product.id].descriptor)
+    return built
+
+
+def is_built(product: Declaration, settings: StackSettings) -> bool:
+    """Proposed products are ideas; drafts deploy to non-production stacks only."""
+    if product.status == Status.PROPOSED:
+        return False
+    return product.status != Status.DRAFT or not settings.is_production
+
+
+def product_args(product: Declaration, mesh: Mesh, settings: StackSettings) -> DataProductArgs:
+    """The component's arguments, with the mesh's answers: upstream addresses and consumers' runners."""
+    env, platform = settings.environment, settings.platform
+    upstreams = {}
+    for port in product.input_ports:
+        if port.data_product:
+            upstream = mesh.sources[port.data_product].product
+            served = mesh.output_port(port.data_product, port.output_port, port.version)
+            upstreams[port.name] = UpstreamPort(
+                address=addresses.port_address(upstream, served, platform, env),
+                granted=any(c.data_product == product.id for c in served.consumers))
+    consumers = {c.data_product: addresses.runner_principal(mesh.sources[c.data_product].product, platform, env)
+                 for port in product.output_ports for c in port.consumers if c.data_product}
+    return DataProductArgs(product=product, environment=env, platform=platform,
+                           upstreams=upstreams, consumer_principals=consumers)
+
+
+def settings_from_config(config: pulumi.Config) -> StackSettings:
+    """The stack settings from Pulumi config; ``ProgramError`` naming every bad key."""
+    raw = {"environment": config.get("environment"), "domain": config.get("domain"),
+           "products": config.get_object("products"), "platform": config.get_object("platform")}
+    try:
+        return StackSettings.model_validate({k: v for k, v in raw.items() if v is not None})
+    except ValidationError as exc:
+        lines = [f"{NAMESPACE}:{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ProgramError("invalid stack config:\n" + "\n".join(lines)) from None
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` (default: the working directory) with Pulumi.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    raise ProgramError(f"no Pulumi.yaml at or above {here}")

@@ -1,0 +1,96 @@
+"""Stack settings read from ``stacks/Pulumi.<stack>.yaml`` (the ``meshplane:*`` config keys).
+
+The same file is what ``pulumi up`` reads; the offline commands read it directly, locating every
+problem by line like declarations. Keys of other namespaces (``gcp:project``...) are left alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+
+from .declaration.files import UsageError
+from .declaration.loader import duplicate_key_problems, read_text, validation_problems
+from .declaration.model import Strict
+from .declaration.problems import DeclarationError, Problem
+from .declaration.types import Slug
+from .declaration.yamlpos import YamlError, parse
+from .platform import PlatformSettings
+
+NAMESPACE = "meshplane"
+NON_PRODUCTION = frozenset({"dev", "test", "sandbox"})
+
+
+class StackSettings(Strict):
+    """The ``meshplane:*`` keys of one stack."""
+
+    environment: Slug = Field(description="Environment of the stack, e.g. 'prod' or 'dev'.")
+    domain: Slug = Field(description="The domain whose products this stack deploys.")
+    products: list[str] = Field(min_length=1,
+                                description="Globs of the declarations the stack can see, relative to the repository.")
+    platform: PlatformSettings = Field(description="Platform settings and governance.")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment not in NON_PRODUCTION
+
+
+def stack_file(stack: str, stacks_dir: str | Path = "stacks") -> Path:
+    """The config file of ``stack``; ``UsageError`` when it does not exist."""
+    path = Path(stacks_dir) / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(stacks_dir).glob("Pulumi.*.yaml"))
+        raise UsageError(f"unknown stack {stack!r}: no {path}; known stacks: {', '.join(known) or 'none'}")
+    return path
+
+
+def load_stack(stack: str, stacks_dir: str | Path = "stacks") -> StackSettings:
+    """Read and validate a stack's settings; ``DeclarationError`` lists every located problem."""
+    path = stack_file(stack, stacks_dir)
+    text, problem = read_text(path)
+    if problem:
+        raise DeclarationError([Problem(str(path), 1, 1, "", problem)])
+    return settings_from_text(text, str(path))
+
+
+def settings_from_text(text: str, file: str) -> StackSettings:
+    """Stack settings from the text of a stack config file."""
+    try:
+        parsed = parse(text)
+    except YamlError as exc:
+        raise DeclarationError([Problem(file, *exc.mark, "", str(exc))]) from None
+    config = parsed.data.get("config") if isinstance(parsed.data, dict) else None
+    if not isinstance(config, dict):
+        raise DeclarationError([Problem(file, 1, 1, "config", "no stack configuration; given none; "
+                                        "expected a 'config:' mapping with meshplane:* keys")])
+    ours = {k.split(":", 1)[1]: v for k, v in config.items()
+            if isinstance(k, str) and k.startswith(NAMESPACE + ":")}
+    problems = duplicate_key_problems(parsed, file)
+    try:
+        settings = StackSettings.model_validate(ours)
+    except ValidationError as exc:
+        parsed.data = {k.split(":", 1)[1] if isinstance(k, str) else k: v for k, v in config.items()}
+        parsed.value_marks = _rekey(parsed.value_marks)
+        parsed.key_marks = _rekey(parsed.key_marks)
+        problems += [_prefixed(p) for p in validation_problems(exc, parsed, file, StackSettings)]
+        raise DeclarationError(problems) from None
+    if problems:
+        raise DeclarationError(problems)
+    return settings
+
+
+def _rekey(marks: dict) -> dict:
+    """Positions under ``config.meshplane:x`` re-keyed as ``x`` so model paths find them."""
+    out = {}
+    for path, mark in marks.items():
+        if len(path) >= 2 and path[0] == "config" and str(path[1]).startswith(NAMESPACE + ":"):
+            out[(str(path[1]).split(":", 1)[1],) + path[2:]] = mark
+        elif path == ():
+            out[()] = mark
+    return out
+
+
+def _prefixed(problem: Problem) -> Problem:
+    field = f"config.{NAMESPACE}:{problem.field}" if problem.field else "config"
+    return Problem(problem.file, problem.line, problem.column, field, problem.message)

@@ -1,0 +1,66 @@
+"""``meshplane validate``: declarations, the mesh they form, and the governance that applies."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .declaration.files import UsageError
+from .declaration.loader import read_text, validation_problems
+from .declaration.problems import DeclarationError, Problem
+from .declaration.yamlpos import YamlError, parse
+from .governance import check_governance
+from .mesh import Mesh
+from .platform import GovernanceSettings
+from .stack_config import load_stack
+
+
+def validate_paths(paths: list[str], stack: str | None, stacks_dir: str,
+                   governance_file: str | None) -> tuple[int, list[Problem]]:
+    """(number of declarations checked, every problem found); ``UsageError`` for bad usage."""
+    rules = GovernanceSettings()
+    if stack:
+        settings = load_stack(stack, stacks_dir)
+        rules = settings.platform.governance
+        if not paths:
+            paths = stack_paths(settings.products, Path(stacks_dir).resolve().parent)
+    if governance_file:
+        rules = load_governance(governance_file)
+    if not paths:
+        raise UsageError("no PATH given; expected files or directories of declarations")
+    mesh, problems = check_mesh(paths, rules)
+    return mesh.checked, problems
+
+
+def check_mesh(paths: list[str], rules: GovernanceSettings) -> tuple[Mesh, list[Problem]]:
+    """The mesh of ``paths`` and every file, mesh and governance problem, sorted."""
+    mesh = Mesh.load(paths)
+    problems = list(mesh.problems)
+    for source in mesh.sources.values():
+        problems += check_governance(source, rules)
+    return mesh, sorted(problems)
+
+
+def stack_paths(globs: list[str], root: Path) -> list[str]:
+    """The files matched by a stack's product globs, relative to the repository ``root``."""
+    found = sorted({os.path.relpath(m) for g in globs for m in glob.glob(str(root / g), recursive=True)})
+    if not found:
+        raise UsageError(f"the stack's products ({', '.join(globs)}) match no file under {root}")
+    return found
+
+
+def load_governance(file: str) -> GovernanceSettings:
+    """Governance settings from a YAML file (the ``governance`` mapping of the platform settings)."""
+    text, problem = read_text(file)
+    if problem:
+        raise DeclarationError([Problem(file, 1, 1, "", problem)])
+    try:
+        parsed = parse(text)
+        return GovernanceSettings.model_validate(parsed.data)
+    except YamlError as exc:
+        raise DeclarationError([Problem(file, *exc.mark, "", str(exc))]) from None
+    except ValidationError as exc:
+        raise DeclarationError(validation_problems(exc, parsed, file, GovernanceSettings)) from None

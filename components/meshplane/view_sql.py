@@ -1,0 +1,130 @@
+"""The SQL of a port's interface view: the declared columns of the port table, PII masked.
+
+Pure functions over the declared columns; the SQL is built as sqlglot expressions and rendered
+for BigQuery, with every identifier backquoted. A PII value is replaced by the lowercase hex
+SHA-256 of its text (NULL stays NULL); a record that only contains PII is rebuilt field by field.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from .declaration.model import Column
+from .declaration.types import BigQueryType
+
+# Types whose CAST to STRING fails or is lossy in BigQuery: hashed through their JSON text.
+_JSON_HASHED = {BigQueryType.GEOGRAPHY, BigQueryType.JSON}
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def _ref(path: list[str]) -> exp.Expression:
+    """A reference to ``path[0].path[1]...``, every part backquoted."""
+    if len(path) == 1:
+        return exp.column(path[0], quoted=True)
+    if len(path) == 2:
+        return exp.column(path[1], table=path[0], quoted=True)
+    return exp.Dot.build([exp.column(path[0], quoted=True), *map(_ident, path[1:])])
+
+
+def _has_pii(column: Column) -> bool:
+    return column.pii or any(_has_pii(f) for f in column.fields or [])
+
+
+def _hash(value: exp.Expression, column: Column) -> exp.Expression:
+    """``TO_HEX(SHA256(...))`` of the value's text; NULL in, NULL out."""
+    if column.repeated or column.type is BigQueryType.RECORD or column.type in _JSON_HASHED:
+        value = exp.func("TO_JSON_STRING", value, dialect="bigquery")
+    elif column.type not in (BigQueryType.STRING, BigQueryType.BYTES):
+        value = exp.cast(value, exp.DataType.build("STRING", dialect="bigquery"))
+    return exp.func("TO_HEX", exp.func("SHA256", value, dialect="bigquery"), dialect="bigquery")
+
+
+def _names(columns: list[Column]) -> set[str]:
+    return {n for c in columns for n in (c.name, *_names(c.fields or []))}
+
+
+def _value(column: Column, path: list[str], taken: set[str], depth: int) -> exp.Expression:
+    """The masked value of ``column`` found at ``path`` (not yet aliased)."""
+    ref = _ref(path)
+    if column.pii:
+        return _hash(ref, column)
+    if not _has_pii(column):
+        return ref
+    fields = column.fields or []
+    if not column.repeated:
+        struct = exp.Struct(expressions=[_field(f, [*path, f.name], taken, depth) for f in fields])
+        # STRUCT(...) of a NULL record would be a record of NULLs: keep the NULL.
+        return exp.If(this=exp.Is(this=ref.copy(), expression=exp.null()),
+                      true=exp.null(), false=struct)
+    elem, offset = _free(f"_e{depth}", taken), _free(f"_o{depth}", taken)
+    inner = taken | {elem, offset}
+    select = exp.Select(kind="STRUCT", expressions=[
+        _field(f, [elem, f.name], inner, depth + 1) for f in fields])
+    unnest = exp.Unnest(expressions=[ref], alias=exp.TableAlias(columns=[_ident(elem)]),
+                        offset=_ident(offset))
+    # WITH OFFSET ... ORDER BY keeps the element order, which ARRAY(subquery) does not promise.
+    select = select.from_(unnest).order_by(exp.column(offset, quoted=True))
+    return exp.Array(expressions=[select])
+
+
+def _field(column: Column, path: list[str], taken: set[str], depth: int) -> exp.Expression:
+    value = _value(column, path, taken, depth)
+    if isinstance(value, exp.Column) and len(path) == 1:
+        return value
+    return exp.alias_(value, column.name, quoted=True)
+
+
+def _free(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name = "_" + name
+    return name
+
+
+def interface_view_sql(project: str, dataset: str, table: str, columns: list[Column], *,
+                       mask_pii: bool = True) -> str:
+    """BigQuery SQL selecting the declared top-level ``columns`` of ``project.dataset.table``.
+
+    Columns come out in declared order under their own names. With ``mask_pii`` a PII column is
+    replaced by ``TO_HEX(SHA256(...))`` of its text (STRING and BYTES as they are, other scalars
+    through ``CAST(... AS STRING)``, records, arrays, JSON and GEOGRAPHY through
+    ``TO_JSON_STRING``), and a non-PII record holding PII fields is rebuilt with those fields
+    masked (``STRUCT(...)``, or ``ARRAY(SELECT AS STRUCT ... FROM UNNEST(...))`` when repeated).
+    Without ``mask_pii`` (column-level security masks instead) every column is selected as is.
+    """
+    if not columns:
+        raise ValueError("an interface view needs at least one column")
+    taken = _names(columns)
+    if mask_pii:
+        exprs = [_field(c, [c.name], taken, 1) for c in columns]
+    else:
+        exprs = [exp.column(c.name, quoted=True) for c in columns]
+    # An explicit alias no column uses, so `record`.`field` can never resolve to the table itself.
+    source = exp.Table(this=_ident(table), db=_ident(dataset), catalog=_ident(project),
+                       alias=exp.TableAlias(this=_ident(_free("_src", taken))))
+    return exp.select(*exprs).from_(source).sql(dialect="bigquery", pretty=True)
+
+
+def masked_columns(columns: list[Column]) -> list[str]:
+    """Dotted paths of the columns and nested fields the view masks, in declared order.
+
+    A masked record is listed once (its whole value is hashed), not its fields.
+    """
+    paths: list[str] = []
+    for column in columns:
+        if column.pii:
+            paths.append(column.name)
+        elif column.fields:
+            paths += [f"{column.name}.{p}" for p in masked_columns(column.fields)]
+    return paths
+
+
+def view_columns(sql: str) -> list[str]:
+    """The output column names of a generated view, in order, parsed with sqlglot (BigQuery)."""
+    select = sqlglot.parse_one(sql, read="bigquery")
+    if not isinstance(select, exp.Select):
+        raise ValueError(f"not a SELECT: {sql[:80]!r}")
+    return [e.alias_or_name for e in select.expressions]
