@@ -65,7 +65,10 @@ def schema(output: str | None) -> None:
 
     text = render_schema()
     if output:
-        Path(output).write_text(text)
+        try:
+            Path(output).write_text(text)
+        except OSError as exc:
+            _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     else:
         click.echo(text, nl=False)
 
@@ -102,7 +105,7 @@ def lineage(paths: tuple[str, ...], fmt: str) -> None:
     except UsageError as exc:
         _fail_usage(str(exc))
     if mesh.problems:
-        _report(mesh.problems, len(mesh.sources))
+        _report(mesh.problems, mesh.checked)
     graph = mesh.lineage()
     click.echo(json.dumps(graph.to_dict(), indent=2) if fmt == "json" else graph.to_mermaid(), nl=False)
 

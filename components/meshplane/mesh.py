@@ -135,7 +135,7 @@ def _read_all(files: Iterable) -> Iterator[tuple[Source | None, list[Problem]]]:
 def _names(sources: dict[str, Source], given: str) -> str:
     close = difflib.get_close_matches(given, sources, n=1)
     if close:
-        return f"a product of the mesh such as {close[0]!r}"
+        return f"a product of the mesh (did you mean {close[0]!r}?)"
     names = sorted(sources)
     listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
     return f"one of {listed}" if names else "a product of the mesh (none was read)"

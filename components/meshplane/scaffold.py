@@ -27,7 +27,10 @@ def write_starter(product_id: str, archetype: Archetype, out_dir: str | Path, fo
     if target.exists() and not force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")
     text = render_template(product_id, archetype)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w") as out:

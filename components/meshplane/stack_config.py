@@ -50,7 +50,7 @@ def load_stack(stack: str, stacks_dir: str | Path = "stacks") -> StackSettings:
     path = stack_file(stack, stacks_dir)
     text, problem = read_text(path)
     if problem:
-        raise DeclarationError([Problem(str(path), 1, 1, "", problem)])
+        raise DeclarationError([problem])
     return settings_from_text(text, str(path))
 
 

@@ -54,9 +54,11 @@ def stack_paths(globs: list[str], root: Path) -> list[str]:
 
 def load_governance(file: str) -> GovernanceSettings:
     """Governance settings from a YAML file (the ``governance`` mapping of the platform settings)."""
+    if not Path(file).is_file():
+        raise UsageError(f"{file}: no such governance file")
     text, problem = read_text(file)
     if problem:
-        raise DeclarationError([Problem(file, 1, 1, "", problem)])
+        raise DeclarationError([problem])
     try:
         parsed = parse(text)
         return GovernanceSettings.model_validate(parsed.data)

@@ -11,6 +11,17 @@ from pydantic import BaseModel
 from .model import DataProduct
 from .problems import Path
 
+_FORMS = {  # the model's patterns, as a person would say them
+    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$": "a GCP project id: 6-30 lowercase letters, digits and hyphens",
+    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]+\.[A-Za-z0-9_$-]+$": "'project.dataset.table'",
+    r"^gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](/.*)?$": "'gs://bucket/path/'",
+    r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~%+-]{2,254}$":
+        "'projects/PROJECT/topics/TOPIC'",
+    r"^\d{4}-\d{2}-\d{2}$": "a date, YYYY-MM-DD",
+    r"^[0-9]{6,20}$": "the organization's number, e.g. '123456789012'",
+    r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$": "a billing account id, e.g. 01A2B3-C4D5E6-F7A8B9",
+}
+
 _TYPE_WORDS = {
     "string_type": "a string", "int_type": "a whole number", "int_parsing": "a whole number",
     "int_from_float": "a whole number", "float_type": "a number", "float_parsing": "a number",
@@ -26,6 +37,8 @@ def describe_error(err: dict, root: type[BaseModel] = DataProduct) -> tuple[Path
     loc, kind, given = tuple(err["loc"]), err["type"], err.get("input")
     if kind == "missing":
         return loc, f"required field is missing; expected {_expected(loc, root)}", False
+    if kind == "invalid_key":
+        return loc, f"not a field name; given the key {loc[-1]!r}; expected a text key such as 'name'", True
     if kind == "extra_forbidden":
         return loc, _unknown_field(loc, root), True
     if kind in ("literal_error", "enum"):
@@ -34,11 +47,20 @@ def describe_error(err: dict, root: type[BaseModel] = DataProduct) -> tuple[Path
     if kind == "value_error":
         return loc, str(err["msg"]).removeprefix("Value error, "), False
     if kind == "string_pattern_mismatch":
-        return loc, f"not of the expected form; given {_show(given)}; expected {_expected(loc, root)}", False
+        form = _FORMS.get(err.get("ctx", {}).get("pattern", ""), "text of the documented form")
+        return loc, f"not of the expected form; given {_show(given)}; expected {form}", False
+    if kind in ("too_short", "too_long"):
+        ctx = err.get("ctx", {})
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        few = "few" if kind == "too_short" else "many"
+        limit = "at least" if kind == "too_short" else "at most"
+        return loc, (f"too {few} items; given {ctx.get('actual_length', '?')}; expected {limit} "
+                     f"{bound}"), False
     if kind in _TYPE_WORDS:
-        return loc, f"wrong type; given {_yaml_kind(given)} {_show(given)}; expected {_TYPE_WORDS[kind]}", False
+        shown = " ".join(filter(None, (_yaml_kind(given), _show(given))))
+        return loc, f"wrong type; given {shown}; expected {_TYPE_WORDS[kind]}", False
     msg = str(err["msg"])
-    return loc, f"{msg[0].lower()}{msg[1:]}; given {_show(given)}", False
+    return loc, f"{msg[0].lower()}{msg[1:]}; given {_show(given) or _yaml_kind(given)}", False
 
 
 def _unknown_field(loc: Path, root: type[BaseModel]) -> str:
@@ -111,7 +133,7 @@ def _yaml_kind(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    if isinstance(value, (dict, list)):
+    if value is None or isinstance(value, (dict, list)):
         return ""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "...'"

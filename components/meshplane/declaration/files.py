@@ -19,18 +19,29 @@ class UsageError(ValueError):
 def declaration_files(paths: list[str]) -> list[Path]:
     """The declaration files named by ``paths``, sorted and without duplicates."""
     found: dict[Path, None] = {}
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             candidates = [p for p in sorted(path.rglob("*")) if _is_candidate(p, path)]
             if not candidates:
                 raise UsageError(f"{raw}: no DataProduct declaration (*.yaml, *.yml) in this directory")
-            found.update(dict.fromkeys(candidates))
+            found.update(dict.fromkeys(c for c in candidates if _first(c, seen)))
         elif path.exists():
-            found[path] = None
+            if _first(path, seen):
+                found[path] = None
         else:
             raise UsageError(f"{raw}: no such file or directory")
     return list(found)
+
+
+def _first(path: Path, seen: set[Path]) -> bool:
+    """Whether ``path`` was not named before, however it was spelled (relative, absolute, ``..``)."""
+    real = path.resolve()
+    if real in seen:
+        return False
+    seen.add(real)
+    return True
 
 
 def _is_candidate(path: Path, root: Path) -> bool:

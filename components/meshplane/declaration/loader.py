@@ -46,11 +46,8 @@ def check_declaration(path: str | FsPath) -> tuple[DataProduct | None, list[Prob
 
 def read_source(path: str | FsPath) -> tuple[Source | None, list[Problem]]:
     """The located declaration (when valid) and every problem of one file."""
-    file = str(path)
     text, problem = read_text(path)
-    if problem:
-        return None, [Problem(file, 1, 1, "", problem)]
-    return source_from_text(text, file)
+    return (None, [problem]) if problem else source_from_text(text, str(path))
 
 
 def check_text(text: str, file: str) -> tuple[DataProduct | None, list[Problem]]:
@@ -96,31 +93,40 @@ def validation_problems(exc: ValidationError, parsed: Parsed, file: str, root: t
     return problems
 
 
-def read_text(path: str | FsPath) -> tuple[str, str | None]:
-    """The file's text, or why it cannot be a YAML declaration (unreadable, binary, empty)."""
+def read_text(path: str | FsPath) -> tuple[str, Problem | None]:
+    """The file's text, or the located reason it cannot be a YAML declaration."""
+    text, message, (line, column) = _decode(path)
+    return text, (Problem(str(path), line, column, "", message) if message else None)
+
+
+def _decode(path: str | FsPath) -> tuple[str, str | None, tuple[int, int]]:
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except IsADirectoryError:
-        return "", "cannot read: is a directory; expected a YAML file"
+        return "", "cannot read: is a directory; expected a YAML file", (1, 1)
     except OSError as exc:
-        return "", f"cannot read the file: {exc.strerror or exc}; expected a readable YAML file"
+        return "", f"cannot read the file: {exc.strerror or exc}; expected a readable YAML file", (1, 1)
     if len(raw) > MAX_BYTES:
-        return "", f"file too large; given more than {MAX_BYTES} bytes; expected a declaration"
+        return "", f"file too large; given more than {MAX_BYTES} bytes; expected a declaration", (1, 1)
     if b"\x00" in raw:
-        return "", "binary content; given a file with NUL bytes; expected a UTF-8 YAML text file"
+        return "", "binary content; given a file with NUL bytes; expected a UTF-8 YAML text file", (1, 1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return "", f"not UTF-8 text; given byte 0x{raw[exc.start]:02x} at offset {exc.start}; " \
-                   "expected a UTF-8 YAML text file"
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return "", f"not UTF-8 text; given byte 0x{raw[exc.start]:02x}; expected a UTF-8 YAML " \
+                   "text file", (line, column)
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        return "", "empty file; given no YAML content; expected a DataProduct declaration"
-    return text, None
+        return "", "empty file; given no YAML content; expected a DataProduct declaration", (1, 1)
+    return text, None, (1, 1)
 
 
 def _header_problem(parsed: Parsed) -> tuple[tuple, str] | None:
     data = parsed.data
+    if data is None:
+        return (), "empty document; given no YAML content; expected a DataProduct declaration"
     if not isinstance(data, dict):
         given = "a list" if isinstance(data, list) else f"the scalar {data!r}"[:80]
         return (), f"not a declaration; given {given}; expected a mapping with apiVersion and kind"

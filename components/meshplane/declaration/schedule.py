@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from croniter import croniter
+from croniter import CroniterError, croniter
 
 _SAMPLE_START = datetime(2026, 1, 1)  # fixed, so the result never depends on today's date
 _SAMPLE_RUNS = 400
@@ -17,7 +17,10 @@ def shortest_interval(cron: str, time_zone: str = "UTC") -> timedelta:
     """The shortest gap between consecutive runs of ``cron`` over a year of samples (DST included)."""
     start = _SAMPLE_START.replace(tzinfo=ZoneInfo(time_zone))
     runs = croniter(cron, start)
-    previous = runs.get_next(datetime)
+    try:
+        previous = runs.get_next(datetime)
+    except CroniterError:
+        return timedelta.max  # never fires: the cron check reports it
     shortest = timedelta.max
     horizon = start + timedelta(days=400)
     for _ in range(_SAMPLE_RUNS):

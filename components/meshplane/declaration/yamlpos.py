@@ -60,45 +60,122 @@ class YamlError(ValueError):
         self.mark = mark
 
 
+MAX_NODES = 200_000  # nodes after alias expansion: a declaration has a few hundred
+
+
 def parse(text: str) -> Parsed:
     """Parse one YAML document; raises ``YamlError`` for invalid YAML or several documents."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        parsed = Parsed(None)
+        if node is not None:
+            _check_size(node)
+            _walk(node, (), parsed, set())  # before construction, which flattens merge keys in place
+            parsed.data = loader.construct_document(node)
+    except YamlError:
+        raise
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(f"invalid YAML: {_reader_message(exc)}", _position(text, exc.position)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise YamlError(_yaml_message(exc), where) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
-        raise YamlError(f"invalid YAML: {type(exc).__name__}: {exc}", (1, 1)) from None
+        raise YamlError(f"invalid YAML: {type(exc).__name__}: {exc}".replace("\n", " "), (1, 1)) from None
     finally:
         loader.dispose()
-    parsed = Parsed(data)
-    if node is not None:
-        _walk(node, (), parsed, depth=0)
     return parsed
 
 
-def _walk(node: yaml.Node, path: Path, parsed: Parsed, depth: int) -> None:
-    parsed.value_marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if depth > 64:
-        return
+def _check_size(root: yaml.Node) -> None:
+    """Refuse recursive aliases and alias bombs before anything expands them."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise YamlError("invalid YAML: an alias refers to a node that contains it", _mark(node))
+        active.add(key)
+        children = _children(node)
+        total = 1 + sum(size(child) for child in children)
+        active.discard(key)
+        if total > MAX_NODES:
+            raise YamlError(f"invalid YAML: aliases expand to more than {MAX_NODES} nodes", _mark(node))
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        seen: set[object] = set()
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _walk(node: yaml.Node, path: Path, parsed: Parsed, seen: set[int]) -> None:
+    parsed.value_marks.setdefault(path, _mark(node))
+    if id(node) in seen or len(path) > 64:
+        return  # an alias: its content was located at the anchor
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        keys: set[object] = set()
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
+            key = _key(key_node)
+            if key == "<<":
+                continue  # merged keys may be overridden: not duplicates
             child = path + (key,)
-            if key in seen:
-                parsed.duplicates.append((child, key))
-            seen.add(key)
-            parsed.key_marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _walk(value_node, child, parsed, depth + 1)
+            if key in keys:
+                parsed.duplicates.append((child, str(key)))
+            keys.add(key)
+            parsed.key_marks[child] = _mark(key_node)
+            _walk(value_node, child, parsed, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), parsed, depth + 1)
+            _walk(item, path + (index,), parsed, seen)
+
+
+_SCALAR_KEYS = {"tag:yaml.org,2002:int": int, "tag:yaml.org,2002:float": float}
+
+
+def _key(node: yaml.Node) -> object:
+    """The key as the constructed data has it (``1`` stays an int, ``yes`` a bool)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return repr(node.value)[:40]
+    if node.tag == "tag:yaml.org,2002:bool":
+        return node.value.lower() in ("yes", "true", "on", "y")
+    if node.tag == "tag:yaml.org,2002:null":
+        return None
+    convert = _SCALAR_KEYS.get(node.tag)
+    if convert is not None:
+        try:
+            return convert(node.value.replace("_", ""))
+        except ValueError:
+            return node.value
+    return node.value
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _position(text: str, offset: int) -> Mark:
+    before = text[:offset]
+    return (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+
+
+def _reader_message(exc: yaml.reader.ReaderError) -> str:
+    char = exc.character
+    shown = f"{char!r}" if isinstance(char, str) else f"0x{char:02x}"
+    return f"{exc.reason}; given the character {shown}; expected printable text"
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (exc.context, exc.problem) if p]
+    parts = [p.replace("\n", " ") for p in (exc.context, exc.problem) if p]
     return "invalid YAML: " + "; ".join(parts) if parts else "invalid YAML"

@@ -38,6 +38,9 @@ def _retention(p: DataProduct, rules: GovernanceSettings) -> Iterator[tuple[Path
     if rules.max_retention is None:
         return
     limit = parse_duration(rules.max_retention)
+    if p.policies.retention is None and any(port.retention is None for port in p.output_ports):
+        yield ("policies",), (f"governance limits retention; given no retention (data kept forever); "
+                              f"expected policies.retention of at most {rules.max_retention!r}")
     declared = [(("policies", "retention"), p.policies.retention)]
     declared += [(("outputPorts", i, "retention"), port.retention) for i, port in enumerate(p.output_ports)]
     for path, value in declared:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as pulumi_settings
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -126,6 +127,7 @@ def run_program(program: Callable[[], None], *, project: str = "data-mesh", stac
                 mocks: pulumi.runtime.Mocks | None = None) -> Inventory:
     """Run ``program`` under mocks and return its inventory; exceptions in it propagate."""
     monitor = InventoryMonitor(mocks or GcpMocks())
+    pulumi_settings.ROOT.set(None)  # a fresh root stack: outputs of an earlier run must not leak
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
                              monitor=monitor)
     pulumi.runtime.set_all_config({k: v if isinstance(v, str) else json.dumps(v)
