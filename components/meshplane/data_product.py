@@ -32,6 +32,14 @@ class DataProductArgs:
     upstreams: dict[str, UpstreamPort] = field(default_factory=dict)  # by input port name
     consumer_principals: dict[str, str] = field(default_factory=dict)  # product id -> runner principal
 
+    def consumer_principal(self, product_id: str) -> str:
+        """A consuming product's runner: from the mesh when known, else from the naming standards."""
+        if product_id in self.consumer_principals:
+            return self.consumer_principals[product_id]
+        domain, name = product_id.split(".", 1)
+        email = standards.runner_email(self.platform.project_prefix, self.environment, domain, name)
+        return f"serviceAccount:{email}"
+
     @property
     def is_production(self) -> bool:
         return self.environment not in ("dev", "test", "sandbox")
@@ -72,7 +80,7 @@ class DataProduct(pulumi.ComponentResource):
         p = args.product
         table_id = standards.port_table_id(port.name, port.major)
         consumers = [] if p.status == Status.RETIRED else [
-            c.principal or args.consumer_principals[c.data_product] for c in port.consumers]
+            c.principal or args.consumer_principal(c.data_product) for c in port.consumers]
         return OutputPort(f"{name}-{port.name}-v{port.major}", OutputPortArgs(
             port=port, project=self.project_id, dataset_id=addresses.port_dataset_id(p, port),
             view_id=standards.view_id(port.name, port.major), location=p.policies.location,
