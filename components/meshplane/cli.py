@@ -110,5 +110,53 @@ def lineage(paths: tuple[str, ...], fmt: str) -> None:
     click.echo(json.dumps(graph.to_dict(), indent=2) if fmt == "json" else graph.to_mermaid(), nl=False)
 
 
+@main.command()
+@click.option("--stack", required=True, help="The stack to plan (stacks/Pulumi.<STACK>.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Terminal review, preview JSON, or Markdown for a PR comment.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
+def plan(stack: str, fmt: str, output: str | None, stacks_dir: str) -> None:
+    """Show what `pulumi up` would do to a stack, offline (Pulumi's mock engine, no credentials)."""
+    from .plan.command import exit_code, make_plan, render, write_output
+    from .program import ProgramError
+
+    try:
+        result, violations = make_plan(stack, stacks_dir)
+        write_output(render(result, violations, fmt), output)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    except DeclarationError as exc:
+        _report(exc.problems, len({p.file for p in exc.problems}))
+    except (ProgramError, ValueError) as exc:
+        click.echo(f"meshplane: error: {exc}", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    except OSError as exc:
+        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+    sys.exit(exit_code(violations))
+
+
+@main.command()
+@click.argument("base", type=click.Path(exists=True, dir_okay=False))
+@click.argument("head", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+def diff(base: str, head: str, fmt: str, output: str | None) -> None:
+    """Compare two plan JSON files (base branch, pull request); exit 3 on data loss."""
+    from .plan.command import write_output
+    from .plan.diff import diff_documents, load_document
+    from .plan import diff_render
+
+    try:
+        result = diff_documents(load_document(base), load_document(head))
+        write_output(getattr(diff_render, f"render_{fmt}")(result), output)
+    except ValueError as exc:
+        _fail_usage(str(exc))
+    except OSError as exc:
+        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+    sys.exit(diff_render.exit_code(result))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -8,6 +8,7 @@ output named by its id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pulumi
@@ -27,17 +28,26 @@ class ProgramError(Exception):
     """The stack cannot be built: bad config or invalid declarations (every problem listed)."""
 
 
-def main(root: str | Path | None = None) -> dict[str, DataProduct]:
-    """Build the stack's data products; ``root`` is the repository (default: where Pulumi.yaml is)."""
+def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
+         on_product: Callable[[str, int], None] | None = None) -> dict[str, DataProduct]:
+    """Build the stack's data products.
+
+    ``root`` is the repository (default: where Pulumi.yaml is); ``mesh`` an already validated mesh
+    (the offline plan validates first, to report problems with their positions); ``on_product`` is
+    called with each product id and the number of products to build.
+    """
     settings = settings_from_config(pulumi.Config(NAMESPACE))
-    repository = Path(root) if root else repository_root()
-    mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance)
-    if problems:
-        raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
+    if mesh is None:
+        repository = Path(root) if root else repository_root()
+        mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance)
+        if problems:
+            raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
+    products = [p for p in sorted(mesh.products, key=lambda p: p.id)
+                if p.domain == settings.domain and is_built(p, settings)]
     built = {}
-    for product in sorted(mesh.products, key=lambda p: p.id):
-        if product.domain != settings.domain or not is_built(product, settings):
-            continue
+    for product in products:
+        if on_product:
+            on_product(product.id, len(products))
         built[product.id] = DataProduct(product.name, product_args(product, mesh, settings))
         pulumi.export(product.id, built[product.id].descriptor)
     return built

@@ -1,0 +1,87 @@
+"""``meshplane plan``: plan a stack offline, evaluate governance, render, write atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..governance.inventory import MANDATORY, Violation, check_inventory, resources_from_document
+from .run import Plan, plan_stack
+
+PROGRESS_MIN_PRODUCTS = 4
+
+
+def make_plan(stack: str, stacks_dir: str) -> tuple[Plan, list[Violation]]:
+    """Plan ``stack`` (with a progress bar on a terminal) and evaluate the inventory rules."""
+    with _Progress() as progress:
+        plan = plan_stack(stack, stacks_dir, on_product=progress.advance)
+    violations = check_inventory(resources_from_document(plan.document), plan.settings.platform.governance)
+    return plan, violations
+
+
+def render(plan: Plan, violations: list[Violation], fmt: str) -> str:
+    """The plan as preview JSON, terminal text or PR-comment Markdown."""
+    if fmt == "json":
+        from .preview import render_json
+
+        return render_json({**plan.document, "diagnostics": _diagnostics(violations)})
+    from .review import render_markdown, render_text
+
+    return (render_markdown if fmt == "markdown" else render_text)(plan, violations)
+
+
+def exit_code(violations: list[Violation]) -> int:
+    """1 when a mandatory rule is violated, else 0."""
+    return 1 if any(v.level == MANDATORY for v in violations) else 0
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Print, or replace ``output`` atomically (never a half-written file)."""
+    if not output:
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    handle, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _diagnostics(violations: list[Violation]) -> list[dict]:
+    """Violations in the shape of the engine's diagnostics (policy violations are errors when mandatory)."""
+    return [{"urn": v.urn, "severity": "error" if v.level == MANDATORY else "warning",
+             "message": f"[{v.rule}] {v.message}", "policyName": v.rule, "enforcementLevel": v.level}
+            for v in violations]
+
+
+class _Progress:
+    """A rich progress bar on stderr when it is a terminal and enough products are planned."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._task = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, product_id: str, total: int) -> None:
+        if total < PROGRESS_MIN_PRODUCTS or not sys.stderr.isatty():
+            return
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self._bar = Progress(console=Console(stderr=True), transient=True)
+            self._task = self._bar.add_task("planning", total=total)
+            self._bar.start()
+        self._bar.update(self._task, advance=1, description=f"planning {product_id}")

@@ -1,0 +1,83 @@
+"""An inventory in the shape of ``pulumi preview --json``: steps, change summary, diagnostics.
+
+With no prior state every step is a ``create``. URNs are the engine's, unknown values are the
+engine's unknown sentinel, secrets are masked, and the document is sorted so that the same inputs
+always give the same bytes. The real preview also shows provider defaults after the provider's
+Check; this one shows the inputs meshplane sets.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from .harness import STACK_TYPE, Inventory, Registration
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel
+SECRET = "[secret]"
+GCP_PROVIDER_VERSION = "10.2.0"
+
+
+def preview_document(inventory: Inventory, *, stack: str, project: str) -> dict:
+    """The preview JSON document of one stack run."""
+    stack_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+    provider_urn = provider_urn_of(stack, project)
+    steps = [_stack_step(stack_urn), _provider_step(provider_urn)]
+    steps += [_step(r, stack_urn, provider_urn) for r in sorted(inventory.registrations, key=lambda r: r.urn)]
+    return {
+        "steps": steps,
+        "changeSummary": {"create": len(steps)},
+        "diagnostics": [],
+        "outputs": _clean(inventory.outputs),
+    }
+
+
+def render_json(document: dict) -> str:
+    """Stable JSON text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def provider_urn_of(stack: str, project: str) -> str:
+    """The default gcp provider's URN, as the engine names it."""
+    version = GCP_PROVIDER_VERSION.replace(".", "_")
+    return f"urn:pulumi:{stack}::{project}::pulumi:providers:gcp::default_{version}"
+
+
+def _step(r: Registration, stack_urn: str, provider_urn: str) -> dict:
+    provider = f"{provider_urn}::{UNKNOWN}" if r.custom and r.type.startswith("gcp:") else ""
+    state = {
+        "urn": r.urn, "type": r.type, "custom": r.custom, "inputs": _clean(r.inputs),
+        "parent": r.parent or stack_urn, "dependencies": sorted(r.dependencies),
+        "protect": r.protect, "retainOnDelete": r.retain_on_delete,
+    }
+    if provider:
+        state["provider"] = provider
+    return {"op": "create", "urn": r.urn, "provider": provider, "newState": state}
+
+
+def _stack_step(urn: str) -> dict:
+    state = {"urn": urn, "type": STACK_TYPE, "custom": False, "inputs": {}, "parent": "",
+             "dependencies": [], "protect": False, "retainOnDelete": False}
+    return {"op": "create", "urn": urn, "provider": "", "newState": state}
+
+
+def _provider_step(urn: str) -> dict:
+    state = {"urn": urn, "type": "pulumi:providers:gcp", "custom": True,
+             "inputs": {"version": GCP_PROVIDER_VERSION}, "parent": "", "dependencies": [],
+             "protect": False, "retainOnDelete": False}
+    return {"op": "create", "urn": urn, "provider": "", "newState": state}
+
+
+def _clean(value: object) -> object:
+    """Unknowns as the sentinel, secrets masked, containers recursively."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if rpc.is_rpc_secret(value):
+        return SECRET
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
