@@ -226,7 +226,18 @@ def resource_key(*parts: str) -> str:
     if not parts or any(not isinstance(p, str) or not p for p in parts):
         raise NamingError(f"invalid resource key parts {parts!r}: expected one or more non-empty strings")
     cleaned = [re.sub(r"[^A-Za-z0-9._-]", "-", p.replace("@", "-at-")) for p in parts]
-    return shorten("-".join(cleaned), RESOURCE_KEY_MAX)
+    key = "-".join(cleaned)
+    if any(_ambiguous(p) for p in parts):  # keep distinct inputs distinct: add the original's hash
+        key = f"{key}-{_hash('|'.join(parts))}"
+    return shorten(key, RESOURCE_KEY_MAX)
+
+
+def _ambiguous(part: str) -> bool:
+    """Whether the readable form of ``part`` could also come from another input."""
+    kind, colon, rest = part.partition(":")
+    body = rest if colon and kind.isalpha() else part
+    return "-at-" in body or ":" in body or re.search(r"[^A-Za-z0-9._@-]", body) is not None or \
+        body.count("@") > 1
 
 
 def check_unique(names: Mapping[str, str], what: str) -> None:
