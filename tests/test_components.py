@@ -164,6 +164,7 @@ def test_output_port_dataset_view_and_consumers(preview):
     assert named(inv, f"{DEMO}-storage-demographics_v1").urn in view.dependencies
     assert {(g.inputs["role"], principal_of(g)) for g in grants_on(inv, DEMO_PORT_DS)} == {
         ("READER", "group:podcast-analysts@daff.example"),
+        ("READER", "group:eu-analysts@daff.example"),
         ("READER", runner("playlist.monday-playlists", "podcast-prod"))}
 
 

@@ -354,6 +354,11 @@ def test_fails_duplicate_row_filter(blueprint):
     refused(blueprint, f"{PORT}.rowFilters.eu_only[1]", "duplicate row filter; given 'eu_only' 2 times")
 
 
+def test_fails_row_filter_grantee_not_a_consumer(blueprint):
+    port(blueprint)["rowFilters"][0]["grantees"] = ["group:strangers@daff.example"]
+    refused(blueprint, f"{PORT}.rowFilters.eu_only.grantees[0]", "must be a consumer of the port")
+
+
 def test_fails_row_filter_without_grantees(blueprint):
     port(blueprint)["rowFilters"][0]["grantees"] = []
     refused(blueprint, f"{PORT}.rowFilters.eu_only.grantees", "too few items; given 0; expected at least 1")

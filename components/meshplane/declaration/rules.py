@@ -98,6 +98,13 @@ def _output_port(port: OutputPort, at: Path, product: DataProduct) -> Iterator[F
     for i, consumer in enumerate(port.consumers):
         yield from _consumer(consumer, at + ("consumers", i), product)
     yield from _duplicates(port.row_filters, lambda r: r.name, at + ("rowFilters",), "row filter")
+    readers = {c.principal for c in port.consumers if c.principal}
+    for i, row_filter in enumerate(port.row_filters):
+        for j, grantee in enumerate(row_filter.grantees):
+            if grantee not in readers:
+                yield Finding(at + ("rowFilters", i, "grantees", j), "a row filter grantee must be a "
+                              f"consumer of the port, or it cannot query it; given {grantee!r}; "
+                              "expected it among the port's consumers, with a purpose")
 
 
 def _column_names(columns: list[Column], at: Path) -> Iterator[Finding]:
