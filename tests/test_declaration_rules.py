@@ -226,14 +226,14 @@ def test_fails_operational_source_pattern(blueprint):
 
 
 def test_fails_duplicate_output_port_same_name_and_major(blueprint):
-    second = dict(port(blueprint), version="1.3.0", consumers=[])
+    second = dict(port(blueprint), version="1.3.0", consumers=[], rowFilters=[])
     blueprint["outputPorts"].append(second)
     refused(blueprint, "outputPorts.demographics@v1", "duplicate output port; given 'demographics v1' 2 times")
 
 
 def test_same_output_port_name_with_two_majors_is_accepted(blueprint):
     blueprint["version"] = "2.0.0"
-    blueprint["outputPorts"].append(dict(port(blueprint), version="2.0.0", consumers=[]))
+    blueprint["outputPorts"].append(dict(port(blueprint), version="2.0.0", consumers=[], rowFilters=[]))
     model = accepted(blueprint)
     assert [p.major for p in model.output_ports] == [1, 2]
 
@@ -323,7 +323,7 @@ def test_fails_clustering_on_more_than_four_columns(blueprint):
 def test_fails_duplicate_consumer(blueprint):
     consumers = port(blueprint)["consumers"]
     consumers.append(dict(consumers[0], purpose="Again."))
-    refused(blueprint, f"{PORT}.consumers.group:podcast-analysts@daff.example[2]", "duplicate consumer")
+    refused(blueprint, f"{PORT}.consumers.group:podcast-analysts@daff.example[3]", "duplicate consumer")
 
 
 def test_fails_consumer_with_both_principal_and_product(blueprint):
@@ -333,7 +333,7 @@ def test_fails_consumer_with_both_principal_and_product(blueprint):
 
 def test_fails_consumer_with_neither_principal_nor_product(blueprint):
     port(blueprint)["consumers"].append({"purpose": "Nobody."})
-    refused(blueprint, f"{PORT}.consumers[2]", "given neither; expected exactly one of principal, dataProduct")
+    refused(blueprint, f"{PORT}.consumers[3]", "given neither; expected exactly one of principal, dataProduct")
 
 
 def test_fails_principal_consumer_without_purpose(blueprint):
@@ -343,7 +343,7 @@ def test_fails_principal_consumer_without_purpose(blueprint):
 
 
 def test_fails_consumer_self(blueprint):
-    port(blueprint)["consumers"][1]["dataProduct"] = "podcast.podcast-demographics"
+    port(blueprint)["consumers"][2]["dataProduct"] = "podcast.podcast-demographics"
     refused(blueprint, f"{PORT}.consumers.podcast.podcast-demographics.dataProduct",
             "a product does not consume itself")
 

@@ -65,12 +65,21 @@ def test_principal_domains_pass_and_service_accounts_are_exempt():
     ({"team__developers": ["user:me@evil.example"]}, "team.developers[0]", "- user:me", "user"),
     ({"outputPorts__consumers": [{"principal": "domain:evil.example", "purpose": "x"}]},
      "outputPorts.p.consumers.domain:evil.example.principal", "principal: domain", "domain"),
-    ({"outputPorts__rowFilters": [{"name": "nl", "grantees": ["group:nl@evil.example"], "filter": "true"}]},
-     "outputPorts.p.rowFilters.nl.grantees[0]", "- group:nl", "group"),
 ])
 def test_principal_domains_refused(change, field, line_has, value):
     refused(decl(**change), field, "principal outside the organisation's domains", line_has, value,
             allowed_principal_domains=["daff.example"])
+
+
+def test_row_filter_grantee_domain_refused():
+    # a grantee must also be a consumer (a declaration rule), so both places are reported
+    doc = decl(outputPorts__consumers=[{"principal": "group:nl@evil.example", "purpose": "x"}],
+               outputPorts__rowFilters=[{"name": "nl", "grantees": ["group:nl@evil.example"], "filter": "true"}])
+    _, found = violations(doc, allowed_principal_domains=["daff.example"])
+    fields = sorted(line.split(": ")[1] for line in found)
+    assert fields == ["outputPorts.p.consumers.group:nl@evil.example.principal",
+                      "outputPorts.p.rowFilters.nl.grantees[0]"]
+    assert all("principal outside the organisation's domains" in line for line in found)
 
 
 def test_max_retention():

@@ -1,0 +1,247 @@
+"""The rows of a plan review, per data product, from the preview document and the mesh: pure data.
+
+Both renderers of ``review.py`` (terminal text, PR-comment Markdown) print these rows; nothing here
+formats. Every list is sorted, so the same plan always gives the same review.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .. import addresses
+from ..declaration.model import DataProduct as Declaration
+from ..governance.inventory import MANDATORY, Violation
+from ..platform import PlatformSettings
+from .preview import UNKNOWN
+
+COMPONENT = "meshplane:index:DataProduct"
+PROJECT, DATASET, TABLE = ("gcp:organizations/project:Project", "gcp:bigquery/dataset:Dataset",
+                           "gcp:bigquery/table:Table")
+ACCESS, ROW_POLICY = "gcp:bigquery/datasetAccess:DatasetAccess", "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
+PROJECT_IAM, TABLE_IAM = "gcp:projects/iAMMember:IAMMember", "gcp:bigquery/iamMember:IamMember"
+BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
+KINDS = {
+    PROJECT: "Project", DATASET: "BigQuery dataset", TABLE: "BigQuery table", ACCESS: "Dataset access entry",
+    ROW_POLICY: "Row access policy", PROJECT_IAM: "Project IAM grant", TABLE_IAM: "Table IAM grant",
+    BUCKET_IAM: "Bucket IAM grant", "gcp:projects/service:Service": "API enablement",
+    "gcp:serviceaccount/account:Account": "Service account",
+    "gcp:projects/serviceIdentity:ServiceIdentity": "Service agent",
+    "gcp:pubsub/subscription:Subscription": "Pub/Sub subscription",
+}
+OWN = ("runner", "owner", "authorized dataset", "service agent")  # the product's own identities
+SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
+AUTHORIZED = "authorized (views)"  # the role of an authorized dataset entry
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One row of the access matrix: who gets which role on what, and why."""
+
+    principal: str
+    who: str  # consumer, runner of <product>, runner, owner, authorized dataset...
+    target: str  # "demographics v1", "internal dataset", "project", "table p.d.t"
+    role: str
+    purpose: str = ""
+
+    @property
+    def new(self) -> bool:
+        """Access for a principal other than the product's own identities."""
+        return self.who not in OWN
+
+    def sort_key(self) -> tuple:
+        return (not self.new, self.principal, self.target, self.role)
+
+
+@dataclass(frozen=True)
+class Safety:
+    """A data-holding resource and what keeps it from being deleted."""
+
+    kind: str
+    name: str
+    protect: bool
+    retain_on_delete: bool
+    guard: str  # deletionPolicy / deletionProtection / deleteContentsOnDestroy
+
+    @property
+    def verdict(self) -> str:
+        return "protected" if self.protect and self.retain_on_delete else "AT RISK"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who the product's declaration names: its own identities and each port's consumers."""
+
+    project: str
+    runner: str
+    owner: str
+    # "port vN" -> principal -> (who, purpose)
+    consumers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+
+    def grant(self, principal: str, target: str, role: str) -> Grant:
+        who, purpose = ("authorized dataset", "") if role == AUTHORIZED else self._who(principal, target)
+        return Grant(principal, who, target, role, purpose)
+
+    def _who(self, principal: str, target: str) -> tuple[str, str]:
+        if principal == self.runner:
+            return "runner", ""
+        if principal == self.owner:
+            return "owner", ""
+        if "@gcp-sa-" in principal or principal == UNKNOWN:
+            return "service agent", ""
+        if target in self.consumers and principal in self.consumers[target]:
+            return self.consumers[target][principal]
+        for port in sorted(self.consumers):
+            if principal in self.consumers[port]:
+                return self.consumers[port][principal]
+        return "not declared", ""
+
+
+def audience(decl: Declaration, runner_of, project: str, runner: str) -> Audience:
+    """The audience of ``decl``; ``runner_of(product_id)`` is a consuming product's runner principal."""
+    ports: dict[str, dict[str, tuple[str, str]]] = {}
+    for port in decl.output_ports:
+        named = ports.setdefault(f"{port.name} v{port.major}", {})
+        for c in port.consumers:
+            if c.principal:
+                named[c.principal] = ("consumer", c.purpose or "")
+            else:
+                named[runner_of(c.data_product)] = (f"runner of {c.data_product}", c.purpose or "")
+        for f in port.row_filters:
+            for grantee in f.grantees:
+                named.setdefault(grantee, ("row filter grantee", ""))
+    return Audience(project, runner, decl.team.owner, ports)
+
+
+def runner_lookup(mesh, platform: PlatformSettings, environment: str):
+    """``product_id -> runner principal`` over the mesh's declarations."""
+    def runner_of(product_id: str) -> str:
+        source = mesh.sources.get(product_id)
+        if source is None:
+            return f"dataProduct:{product_id}"
+        return addresses.runner_principal(source.product, platform, environment)
+    return runner_of
+
+
+def product_resources(document: dict) -> dict[str, list[dict]]:
+    """Each DataProduct component's name -> the states of every resource under it (itself included)."""
+    states = [s["newState"] for s in document.get("steps", []) if s.get("newState")]
+    parents = {s["urn"]: s.get("parent", "") for s in states}
+    products = {s["urn"]: resource_name(s["urn"]) for s in states if s["type"] == COMPONENT}
+    grouped: dict[str, list[dict]] = {name: [] for name in products.values()}
+    for state in states:
+        urn = state["urn"]
+        while urn and urn not in products:
+            urn = parents.get(urn, "")
+        name, own = products.get(urn), resource_name(state["urn"])
+        if name and (own == name or own.startswith(name + "-")):
+            grouped[name].append(state)
+    return {name: sorted(items, key=lambda s: s["urn"]) for name, items in grouped.items()}
+
+
+def resource_kinds(states: list[dict]) -> list[tuple[str, int]]:
+    """Cloud resources counted per kind in words, e.g. ``("BigQuery dataset", 2)``; most first."""
+    counts = Counter(_kind(s) for s in states if s["type"].startswith("gcp:"))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def access_rows(states: list[dict], who: Audience) -> list[Grant]:
+    """One grant per (principal, target, role), new access first."""
+    datasets = {s["inputs"].get("datasetId"): _layer(s["inputs"], "internal dataset")
+                for s in states if s["type"] == DATASET}
+    tables = {(s["inputs"].get("datasetId"), s["inputs"].get("tableId")): _layer(s["inputs"], "")
+              for s in states if s["type"] == TABLE}
+    rows = {who.grant(principal, target or "?", role)
+            for s in states for principal, target, role in _grants(s, who.project, datasets, tables)}
+    return sorted(rows, key=Grant.sort_key)
+
+
+def safety_rows(states: list[dict]) -> list[Safety]:
+    """The project, datasets and protected tables, with their lifecycle flags: project first, then by name."""
+    rows = []
+    for s in states:
+        i = s["inputs"]
+        if s["type"] == PROJECT:
+            row = ("Project", i.get("projectId"), f"deletionPolicy={i.get('deletionPolicy', 'unset')}")
+        elif s["type"] == DATASET:
+            row = (f"Dataset ({_layer(i, 'internal')})", i.get("datasetId"),
+                   f"deleteContentsOnDestroy={_flag(i.get('deleteContentsOnDestroy'))}")
+        elif s["type"] == TABLE and i.get("deletionProtection") is True:
+            row = ("Port table" if i.get("labels", {}).get("port") else "Raw table",
+                   f"{i.get('datasetId')}.{i.get('tableId')}", "deletionProtection=true")
+        else:
+            continue
+        safety = Safety(row[0], str(row[1]), bool(s.get("protect")), bool(s.get("retainOnDelete")), row[2])
+        rows.append((SAFETY_ORDER[s["type"]], safety.name, safety))
+    return [safety for *_, safety in sorted(rows, key=lambda r: r[:2])]
+
+
+def findings(states: list[dict], violations: list[Violation]) -> list[Violation]:
+    """The violations of these resources, mandatory first."""
+    urns = {s["urn"] for s in states}
+    return sorted((v for v in violations if v.urn in urns), key=lambda v: (v.level != MANDATORY, v.rule, v.urn))
+
+
+def resource_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+def _kind(state: dict) -> str:
+    if state["type"] == TABLE and state["inputs"].get("view"):
+        return "BigQuery view"
+    return KINDS.get(state["type"], state["type"].rsplit(":", 1)[-1])
+
+
+def _layer(inputs: dict, internal: str) -> str:
+    labels = inputs.get("labels") or {}
+    if labels.get("port"):
+        return f"{labels['port']} {labels.get('port_version', '')}".strip()
+    return internal
+
+
+def _flag(value: object) -> str:
+    return "unset" if value is None else str(value).lower()
+
+
+def _grants(s: dict, project: str, datasets: dict, tables: dict):
+    """``(principal, target, role)`` of one resource, if it grants anything."""
+    i, kind = s["inputs"], s["type"]
+    if kind == ACCESS:
+        target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
+        authorized = (i.get("authorizedDataset") or {}).get("dataset")
+        if authorized:
+            yield f"{authorized.get('projectId')}.{authorized.get('datasetId')}", target, AUTHORIZED
+        else:
+            yield _access_principal(i), target, str(i.get("role", "?"))
+    elif kind == ROW_POLICY:
+        target = tables.get((i.get("datasetId"), i.get("tableId"))) or f"table {i.get('tableId')}"
+        predicate = i.get("filterPredicate", "")
+        role = "all rows" if predicate == "TRUE" else f"rows where {predicate}"
+        for grantee in i.get("grantees") or []:
+            yield grantee, target, role
+    elif kind in (PROJECT_IAM, TABLE_IAM, BUCKET_IAM):
+        yield str(i.get("member", "?")), _iam_target(kind, i, project), str(i.get("role", "?"))
+
+
+def _iam_target(kind: str, i: dict, project: str) -> str:
+    """What an IAM member resource grants on: the product's project, a table, a bucket (prefix)."""
+    if kind == PROJECT_IAM:
+        return "project" if i.get("project") == project else f"project {i.get('project')}"
+    if kind == TABLE_IAM:
+        return f"table {i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}"
+    title = (i.get("condition") or {}).get("title")
+    return f"bucket {i.get('bucket')}" + (f" ({title})" if title else "")
+
+
+def _access_principal(inputs: dict) -> str:
+    """The principal a DatasetAccess names, in IAM form."""
+    if inputs.get("groupByEmail"):
+        return f"group:{inputs['groupByEmail']}"
+    if inputs.get("userByEmail"):
+        email = inputs["userByEmail"]
+        return f"{'serviceAccount' if email.endswith('.gserviceaccount.com') else 'user'}:{email}"
+    if inputs.get("domain"):
+        return f"domain:{inputs['domain']}"
+    if inputs.get("specialGroup"):
+        return f"specialGroup:{inputs['specialGroup']}"
+    return str(inputs.get("iamMember") or "?")
