@@ -98,7 +98,7 @@ def test_quick_start_has_two_commands_and_ci_runs_them():
     ci_lines = [ln.strip() for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
     for command in commands:
         assert command in ci_lines, f"CI does not run {command!r}"
-    assert "meshplane validate blueprints/" in commands[0] and "pytest" in commands[1]
+    assert "meshplane plan --stack" in commands[0] and "pytest" in commands[1]
 
 
 def test_quick_start_section_has_one_fenced_block():
@@ -107,6 +107,6 @@ def test_quick_start_section_has_one_fenced_block():
 
 
 def test_readme_states_the_blueprint_count():
-    claimed = re.search(r"The first prints `(\d+) data products valid`", README)
+    claimed = re.search(r"The first validates the example mesh \((\d+) data products", README)
     assert claimed, "the README no longer says what the first command prints"
     assert int(claimed.group(1)) == len(BLUEPRINT_FILES)

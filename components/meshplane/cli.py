@@ -20,12 +20,13 @@ def _fail_usage(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _report(problems: list[Problem], checked: int) -> None:
+def _report(problems: list[Problem], checked: int | None) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     files = len({p.file for p in problems})
+    of = f" ({checked} checked)" if checked is not None else ""
     click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
-               f"file{'s' * (files != 1)} ({checked} checked)", err=True)
+               f"file{'s' * (files != 1)}{of}", err=True)
     sys.exit(EXIT_PROBLEMS)
 
 
@@ -127,7 +128,7 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str) -> None:
     except UsageError as exc:
         _fail_usage(str(exc))
     except DeclarationError as exc:
-        _report(exc.problems, len({p.file for p in exc.problems}))
+        _report(exc.problems, None)
     except (ProgramError, ValueError) as exc:
         click.echo(f"meshplane: error: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)

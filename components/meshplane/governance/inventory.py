@@ -24,7 +24,7 @@ class Resource:
     name: str
     inputs: dict
     protect: bool = False
-    retain_on_delete: bool = False
+    retain_on_delete: bool | None = False  # None: not known (CrossGuard does not pass it)
     parent: str = ""
     dependencies: tuple[str, ...] = ()
 

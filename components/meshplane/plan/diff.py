@@ -1,0 +1,231 @@
+"""Compare two plan documents (base branch and pull request) the way a reviewer needs it.
+
+Each resource, keyed by URN, is created, updated, replaced, deleted or the same; the inputs that
+changed are listed as dotted paths (lists are compared as whole values). Risk flags say what a
+reviewer must look at: data that would be lost, principals gaining or losing access, and governance
+rules newly broken. Access is compared as sets of (principal, role, target) grants over the whole
+documents, not per resource, so a grant that is replaced or renamed but stays the same is neither
+widened nor narrowed. The stack and provider steps are not part of the comparison.
+"""
+
+from __future__ import annotations
+
+import json
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..governance.inventory import Rule, Violation, check_inventory, resources_from_document
+from ..platform import GovernanceSettings
+from .replacements import (DATASET, DATASET_ACCESS, MISSING, ROW_ACCESS_POLICY, guards, holds_data,
+                           is_iam_member, replace_keys)
+
+CREATE, UPDATE, REPLACE, DELETE, SAME = OPS = ("create", "update", "replace", "delete", "same")
+DATA_LOSS, WIDENED, POLICY, NARROWED = FLAGS = ("data-loss", "access-widened", "policy", "access-narrowed")
+OPTIONS = ("protect", "retainOnDelete")  # resource options reported among the changed inputs
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """A principal holding a role on a target (a project, dataset, table, bucket, row policy...)."""
+
+    principal: str
+    role: str
+    target: str
+
+
+@dataclass
+class Change:
+    """What happens to one resource, and why it is risky."""
+
+    urn: str
+    type: str
+    op: str
+    changed_inputs: list[str] = field(default_factory=list)
+    replace_keys: list[str] = field(default_factory=list)
+    data_loss: bool = False
+    protected: bool = False  # in the base: Pulumi refuses to delete or replace it until unprotected
+    retained: bool = False  # in the base: a delete leaves it in GCP, out of the stack
+    lost_guards: list[str] = field(default_factory=list)
+    gained: list[Grant] = field(default_factory=list)
+    lost: list[Grant] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+    @property
+    def flags(self) -> list[str]:
+        present = {DATA_LOSS: self.data_loss, WIDENED: bool(self.gained), POLICY: bool(self.violations),
+                   NARROWED: bool(self.lost)}
+        return [f for f in FLAGS if present[f]]
+
+
+@dataclass
+class DiffResult:
+    """Every resource of either document by URN, with its change."""
+
+    changes: dict[str, Change]
+
+    def flagged(self, flag: str) -> list[Change]:
+        return [c for c in self.changes.values() if flag in c.flags]
+
+    @property
+    def summary(self) -> dict:
+        ops = Counter(c.op for c in self.changes.values())
+        flags = Counter(f for c in self.changes.values() for f in c.flags)
+        return {"ops": {op: ops[op] for op in OPS}, "flags": {f: flags[f] for f in FLAGS}}
+
+
+def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None = None,
+                   rules: Iterable[Rule] | None = None) -> DiffResult:
+    """The changes from ``base`` to ``head``.
+
+    ``settings`` feed the governance rules (default: nothing configured, as plan documents carry no
+    settings); ``rules`` default to every registered rule.
+    """
+    old, new = _states(base), _states(head)
+    changes = {urn: _classify(old.get(urn), new.get(urn)) for urn in sorted(old.keys() | new.keys())}
+    _compare_access(changes, old, new)
+    _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
+    return DiffResult(changes)
+
+
+def _states(document: dict) -> dict[str, dict]:
+    states = {}
+    for step in document.get("steps", []):
+        state = step.get("newState")
+        if state and not state["type"].startswith(("pulumi:pulumi:", "pulumi:providers:")):
+            states[state["urn"]] = state
+    return states
+
+
+def _classify(before: dict | None, after: dict | None) -> Change:
+    if before is None:
+        return Change(after["urn"], after["type"], CREATE)
+    urn, type_ = before["urn"], before["type"]
+    protected, retained = bool(before.get("protect")), bool(before.get("retainOnDelete"))
+    if after is None:
+        return Change(urn, type_, DELETE, data_loss=_holds_data(before), protected=protected, retained=retained)
+    old, new = before.get("inputs", {}), after.get("inputs", {})
+    paths = changed_paths(old, new) + [o for o in OPTIONS if bool(before.get(o)) != bool(after.get(o))]
+    replacing = replace_keys(type_, old, new)
+    op = REPLACE if replacing else UPDATE if paths else SAME
+    change = Change(urn, type_, op, sorted(paths), sorted(replacing), protected=protected, retained=retained)
+    if _holds_data(before):
+        change.lost_guards = sorted(guards(old, protected) - guards(new, bool(after.get("protect"))))
+        change.data_loss = op == REPLACE or bool(change.lost_guards)
+    return change
+
+
+def _holds_data(state: dict) -> bool:
+    return holds_data(state["type"], state.get("inputs", {}), bool(state.get("protect")))
+
+
+def changed_paths(old: object, new: object, prefix: str = "") -> list[str]:
+    """Dotted paths where ``old`` and ``new`` differ: mappings are descended into, lists are not."""
+    if old == new:
+        return []
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return [prefix]
+    paths = []
+    for key in sorted(old.keys() | new.keys()):
+        at = f"{prefix}.{key}" if prefix else key
+        paths += changed_paths(old.get(key, MISSING), new.get(key, MISSING), at)
+    return paths
+
+
+# --- access: grants as (principal, role, target) ---
+
+def _compare_access(changes: dict[str, Change], old: dict[str, dict], new: dict[str, dict]) -> None:
+    before, after = _grant_index(old), _grant_index(new)
+    for grant in sorted(after.keys() - before.keys()):
+        for urn in after[grant]:
+            changes[urn].gained.append(grant)
+    for grant in sorted(before.keys() - after.keys()):
+        for urn in before[grant]:
+            changes[urn].lost.append(grant)
+
+
+def _grant_index(states: dict[str, dict]) -> dict[Grant, set[str]]:
+    index: dict[Grant, set[str]] = defaultdict(set)
+    for urn, state in states.items():
+        for grant in grants_of(state["type"], state.get("inputs", {})):
+            index[grant].add(urn)
+    return index
+
+
+_TARGET_KEYS = ("project", "bucket", "serviceAccountId", "location", "datasetId", "tableId", "name")
+
+
+def grants_of(type_: str, inputs: dict) -> list[Grant]:
+    """The grants one resource makes: IAM members, dataset ACL entries, row access policy grantees."""
+    if is_iam_member(type_):
+        rest = [k for k in _TARGET_KEYS if k in inputs]
+        rest += sorted(k for k in inputs if k not in (*_TARGET_KEYS, "member", "role", "condition"))
+        target = "/".join(str(inputs[k]) for k in rest) + _condition(inputs)
+        return [Grant(str(inputs.get("member")), str(inputs.get("role")), target)]
+    dataset = f"{inputs.get('project')}.{inputs.get('datasetId')}"
+    if type_ == DATASET_ACCESS:
+        return [_acl_grant(inputs, dataset)]
+    if type_ == DATASET:
+        return [_acl_grant(entry, dataset) for entry in inputs.get("accesses") or []]
+    if type_ == ROW_ACCESS_POLICY:
+        target = f"{dataset}.{inputs.get('tableId')} row policy {inputs.get('policyId')}"
+        role = f"rows where {inputs.get('filterPredicate')}"
+        return [Grant(str(g), role, target) for g in inputs.get("grantees") or []]
+    return []
+
+
+_ACL_PRINCIPALS = (("userByEmail", "user:"), ("groupByEmail", "group:"), ("domain", "domain:"),
+                   ("specialGroup", "specialGroup:"), ("iamMember", ""))
+
+
+def _acl_grant(entry: dict, dataset: str) -> Grant:
+    role = str(entry.get("role") or "authorized") + _condition(entry)
+    for key, prefix in _ACL_PRINCIPALS:
+        if entry.get(key):
+            if key == "userByEmail" and str(entry[key]).endswith(".gserviceaccount.com"):
+                prefix = "serviceAccount:"  # the ACL names service accounts as users
+            return Grant(f"{prefix}{entry[key]}", role, dataset)
+    if entry.get("view"):
+        view = entry["view"]
+        return Grant(f"view:{view.get('projectId')}.{view.get('datasetId')}.{view.get('tableId')}", role, dataset)
+    authorized = entry.get("authorizedDataset") or entry.get("dataset")
+    if authorized:
+        ref = authorized.get("dataset", {})
+        return Grant(f"dataset:{ref.get('projectId')}.{ref.get('datasetId')}", role, dataset)
+    routine = entry.get("routine") or {}
+    return Grant(f"routine:{routine.get('projectId')}.{routine.get('datasetId')}.{routine.get('routineId')}",
+                 role, dataset)
+
+
+def _condition(entry: dict) -> str:
+    condition = entry.get("condition")
+    return f" if {condition.get('expression')}" if isinstance(condition, dict) else ""
+
+
+# --- governance ---
+
+def _compare_policy(changes: dict[str, Change], base: dict, head: dict, settings: GovernanceSettings,
+                    rules: Iterable[Rule] | None) -> None:
+    rules = None if rules is None else list(rules)
+    known = {(v.rule, v.urn) for v in check_inventory(resources_from_document(base), settings, rules)}
+    for violation in check_inventory(resources_from_document(head), settings, rules):
+        if (violation.rule, violation.urn) not in known and violation.urn in changes:
+            changes[violation.urn].violations.append(violation)
+
+
+def load_document(path: str) -> dict:
+    """A plan document from a JSON file; ``ValueError`` naming the file when it is not one."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a plan JSON file ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
+        raise ValueError(f"{path}: not a plan JSON file (no 'steps' list); "
+                         "expected the output of 'meshplane plan --format json'")
+    return document

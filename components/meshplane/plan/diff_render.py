@@ -1,0 +1,140 @@
+"""Render a plan diff as JSON (for machines), text (for terminals) or Markdown (for a pull request).
+
+Unchanged resources are counted in the summary but never listed. Text and Markdown lead with the
+risky changes: data loss first, then widened access, policy violations and narrowed access.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .diff import DATA_LOSS, DELETE, UPDATE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change, DiffResult, Grant
+
+DATA_LOSS_EXIT = 3
+DETAILS_AT = 10  # tables longer than this are folded into <details>
+SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
+TITLES = {DATA_LOSS: "Data loss", WIDENED: "Access widened", POLICY: "Policy violations",
+          NARROWED: "Access narrowed"}
+
+
+def exit_code(result: DiffResult) -> int:
+    """3 when any change loses data, else 0."""
+    return DATA_LOSS_EXIT if result.flagged(DATA_LOSS) else 0
+
+
+def render_json(result: DiffResult) -> str:
+    """``{"changes": [...], "summary": {...}}``: changed resources by URN, stable bytes."""
+    changes = [{"urn": c.urn, "type": c.type, "op": c.op, "changedInputs": c.changed_inputs, "flags": c.flags}
+               for c in _listed(result, by_risk=False)]
+    return json.dumps({"changes": changes, "summary": result.summary}, indent=2, sort_keys=True) + "\n"
+
+
+def render_text(result: DiffResult) -> str:
+    """One line per changed resource, risky ones first, with the inputs that changed."""
+    lines = [_headline(result)]
+    risks = _risk_line(result)
+    if risks:
+        lines.append(f"risk: {risks}")
+    for c in _listed(result, by_risk=True):
+        flags = f"  [{', '.join(c.flags)}]" if c.flags else ""
+        lines.append(f"{SYMBOLS[c.op]:>2} {c.op:<8} {_short_type(c.type)}  {c.name}{flags}")
+        if c.changed_inputs:
+            lines.append("      " + ", ".join(_input(c, p) for p in c.changed_inputs))
+        lines += [f"      gains: {_grant_text(g)}" for g in c.gained]
+        lines += [f"      loses: {_grant_text(g)}" for g in c.lost]
+        lines += [f"      {v.rule} ({v.level}): {v.message}" for v in c.violations]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(result: DiffResult) -> str:
+    """A pull request comment: the summary, one section per risk, then the other changes."""
+    out = ["### meshplane diff", "", f"**{_headline(result)}**"]
+    risks = _risk_line(result)
+    out += ["", f"Risk: {risks}" if risks else "No risky changes."]
+    sections = {DATA_LOSS: _data_loss_table, WIDENED: lambda cs: _grant_table(cs, "gained"),
+                POLICY: _policy_table, NARROWED: lambda cs: _grant_table(cs, "lost")}
+    for flag in FLAGS:
+        flagged = sorted(result.flagged(flag), key=lambda c: c.urn)
+        if flagged:
+            out += ["", f"#### {TITLES[flag]} ({len(flagged)})", ""] + _fold(sections[flag](flagged))
+    rest = [c for c in _listed(result, by_risk=False) if not c.flags]
+    if rest:
+        rows = [f"| {c.op} | `{c.name}` | {_short_type(c.type)} | "
+                f"{_cell(', '.join(_input(c, p, code=True) for p in c.changed_inputs))} |" for c in rest]
+        out += ["", f"#### Other changes ({len(rest)})", ""]
+        out += _fold(["| Op | Resource | Type | Changed inputs |", "|---|---|---|---|", *rows])
+    return "\n".join(out) + "\n"
+
+
+def _listed(result: DiffResult, *, by_risk: bool) -> list[Change]:
+    changes = [c for c in result.changes.values() if c.op != SAME]
+    if by_risk:
+        return sorted(changes, key=lambda c: (FLAGS.index(c.flags[0]) if c.flags else len(FLAGS), c.urn))
+    return sorted(changes, key=lambda c: c.urn)
+
+
+def _headline(result: DiffResult) -> str:
+    ops = result.summary["ops"]
+    if not any(ops[op] for op in OPS if op != SAME):
+        return f"No changes ({ops[SAME]} unchanged)"
+    done = ", ".join(f"{ops[op]} to {op}" for op in OPS if op != SAME and ops[op])
+    return f"{done} ({ops[SAME]} unchanged)"
+
+
+def _risk_line(result: DiffResult) -> str:
+    flags = result.summary["flags"]
+    return ", ".join(f"{flags[f]} {f}" for f in FLAGS if flags[f])
+
+
+def _data_loss_table(changes: list[Change]) -> list[str]:
+    rows = [f"| {c.op} | `{c.name}` | {_short_type(c.type)} | {_cell(_why_data_loss(c))} |" for c in changes]
+    return ["| Op | Resource | Type | Why |", "|---|---|---|---|", *rows]
+
+
+def _why_data_loss(c: Change) -> str:
+    if c.op == DELETE:
+        why = "deleted with its data"
+    elif c.replace_keys:
+        why = "replaced: " + ", ".join(f"`{k}`" for k in c.replace_keys) + " forces a new resource"
+    else:
+        why = "loses its protection: " + ", ".join(f"`{g}`" for g in c.lost_guards)
+    if c.op == UPDATE:
+        return why
+    notes = ["protected: Pulumi refuses until unprotected"] if c.protected else []
+    notes += ["retainOnDelete: the old one stays in GCP, unmanaged"] if c.retained else []
+    return "; ".join([why, *notes])
+
+
+def _grant_table(changes: list[Change], attr: str) -> list[str]:
+    rows = [f"| `{_cell(g.principal)}` | {_cell(g.role)} | {_cell(g.target)} | {c.op} `{c.name}` |"
+            for c in changes for g in getattr(c, attr)]
+    return ["| Principal | Role | On | Resource |", "|---|---|---|---|", *rows]
+
+
+def _policy_table(changes: list[Change]) -> list[str]:
+    rows = [f"| {v.rule} | {v.level} | `{c.name}` | {_cell(v.message)} |" for c in changes for v in c.violations]
+    return ["| Rule | Level | Resource | Message |", "|---|---|---|---|", *rows]
+
+
+def _fold(table: list[str]) -> list[str]:
+    rows = len(table) - 2
+    if rows <= DETAILS_AT:
+        return table
+    return [f"<details><summary>{rows} rows</summary>", "", *table, "", "</details>"]
+
+
+def _input(c: Change, path: str, *, code: bool = False) -> str:
+    forced = any(path == k or path.startswith(f"{k}.") for k in c.replace_keys)
+    return (f"`{path}`" if code else path) + (" (forces replacement)" if forced else "")
+
+
+def _grant_text(g: Grant) -> str:
+    return f"{g.principal} {g.role} on {g.target}"
+
+
+def _short_type(type_: str) -> str:
+    return type_.split(":", 1)[-1] if type_.startswith("gcp:") else type_
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,254 @@
+"""The inventory rules (``governance/inventory_rules.py``): each passes a compliant inventory and refuses
+a non-compliant one on the right resource; every stack of the repository breaks no mandatory rule.
+
+Inventories are hand-built from the shapes the components register (camelCase inputs, as in a plan):
+``inventory(**changes)`` starts from one clean product and changes, adds or removes resources by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+import meshplane.governance.inventory_rules  # noqa: F401 - registers the rules
+from meshplane.governance.inventory import MANDATORY, RULES, Resource, check_inventory
+from meshplane.platform import GovernanceSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+SETTINGS = GovernanceSettings(allowed_locations=["EU", "europe-west1"], cmek_required_for=["restricted"])
+
+P = "daff-prod-podcast-x"
+RUNNER = f"run-x@{P}.iam.gserviceaccount.com"
+OTHER_RUNNER = "run-y@daff-prod-podcast-y.iam.gserviceaccount.com"
+KMS = "projects/k/locations/eu/keyRings/r/cryptoKeys/c"
+
+DATASET, TABLE = "gcp:bigquery/dataset:Dataset", "gcp:bigquery/table:Table"
+ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
+DATASET_IAM = "gcp:bigquery/datasetIamMember:DatasetIamMember"
+JOB = "gcp:cloudscheduler/job:Job"
+IAM = "gcp:projects/iAMMember:IAMMember"
+
+
+def labels(layer: str = "internal", **extra) -> dict:
+    return {"data_domain": "podcast", "data_product": "x", "mesh_layer": layer, "environment": "prod",
+            "managed_by": "meshplane", **extra}
+
+
+def res(type_: str, name: str, protect: bool = False, retain: bool = False, **inputs) -> Resource:
+    return Resource(urn=f"urn:pulumi:prod::data-mesh::{type_}::{name}", type=type_, name=name, inputs=inputs,
+                    protect=protect, retain_on_delete=retain)
+
+
+def access(name: str, dataset: str = "x_internal", **inputs) -> Resource:
+    return res(ACCESS, name, project=P, datasetId=dataset, **inputs)
+
+
+def job(name: str = "job", **target) -> Resource:
+    return res(JOB, name, region="europe-west1", schedule="0 6 * * *",
+               httpTarget={"uri": "https://bigquery.googleapis.com/bigquery/v2/projects/p/jobs", **target})
+
+
+OAUTH = {"oauthToken": {"serviceAccountEmail": RUNNER, "scope": "https://www.googleapis.com/auth/cloud-platform"}}
+
+BASE = [
+    res("gcp:organizations/project:Project", "project", True, True, projectId=P, labels=labels()),
+    res(DATASET, "internal", True, True, project=P, datasetId="x_internal", location="EU", labels=labels()),
+    res(DATASET, "port", True, True, project=P, datasetId="x_port_v1", location="EU",
+        labels=labels("port", port="port", port_version="v1")),
+    access("internal-writer", role="WRITER", userByEmail=RUNNER),
+    access("internal-owner", role="READER", groupByEmail="x-owners@daff.example"),
+    access("internal-authz", authorizedDataset={"dataset": {"projectId": P, "datasetId": "x_port_v1"},
+                                                "targetTypes": ["VIEWS"]}),
+    access("port-analysts", "x_port_v1", role="READER", groupByEmail="analysts@daff.example"),
+    access("port-consumer", "x_port_v1", role="READER", userByEmail=OTHER_RUNNER),
+    res(TABLE, "table", True, True, project=P, datasetId="x_internal", tableId="t", deletionProtection=True,
+        labels=labels()),
+    res(TABLE, "view", project=P, datasetId="x_port_v1", tableId="t_v1", deletionProtection=False,
+        view={"query": "SELECT 1", "useLegacySql": False}, labels=labels("port")),
+    res("gcp:pubsub/subscription:Subscription", "subscription", project=P, topic="projects/o/topics/t",
+        labels=labels()),
+    res("gcp:serviceaccount/account:Account", "runner", project=P, accountId="run-x"),
+    res(IAM, "runner-job-user", project=P, role="roles/bigquery.jobUser", member=f"serviceAccount:{RUNNER}"),
+    job(**OAUTH),
+]
+
+
+def inventory(**changes) -> list[Resource]:
+    """``BASE`` with changes by name (``_`` for ``-``): None removes, a Resource replaces or adds, a dict
+    updates inputs (``protect``/``retain`` the options; a None value removes that input)."""
+    items = {r.name: r for r in BASE}
+    for key, change in changes.items():
+        name = key.replace("_", "-")
+        if change is None:
+            del items[name]
+        elif isinstance(change, Resource):
+            items[name] = change
+        else:
+            r = items[name]
+            inputs = {**r.inputs, **{k: v for k, v in change.items() if k not in ("protect", "retain")}}
+            items[name] = dataclasses.replace(
+                r, inputs={k: v for k, v in inputs.items() if v is not None},
+                protect=change.get("protect", r.protect), retain_on_delete=change.get("retain", r.retain_on_delete))
+    return list(items.values())
+
+
+def found(resources: list[Resource], settings: GovernanceSettings = SETTINGS) -> list[tuple[str, str, str]]:
+    return [(v.rule, v.urn.rsplit("::", 1)[-1], v.message) for v in check_inventory(resources, settings)]
+
+
+def test_the_clean_inventory_breaks_no_rule():
+    assert found(BASE) == []
+
+
+# (rule, changes, [(rule, resource name)] expected, phrase of the first message)
+FAILING = [
+    ("no-public-principals", {"port_public": access("port-public", "x_port_v1", role="READER",
+                                                    specialGroup="allAuthenticatedUsers")},
+     [("no-public-principals", "port-public")], "public principal (allAuthenticatedUsers)"),
+    ("no-public-principals", {"runner_job_user": {"member": "allUsers"}},
+     [("no-public-principals", "runner-job-user")], "allUsers"),
+    ("no-basic-roles", {"runner_job_user": {"role": "roles/editor"}},
+     [("no-basic-roles", "runner-job-user")], "basic role (roles/editor)"),
+    ("no-basic-roles", {"port_owner": access("port-owner", "x_port_v1", role="OWNER", userByEmail="me@daff.example")},
+     [("no-basic-roles", "port-owner")], "OWNER"),
+    ("no-basic-roles", {"policy": res("gcp:bigquery/datasetIamPolicy:DatasetIamPolicy", "policy", project=P,
+                                      datasetId="elsewhere",
+                                      policyData='{"bindings": [{"role": "roles/owner", "members": []}]}')},
+     [("no-basic-roles", "policy")], "roles/owner"),
+    ("consumer-grants-on-port-datasets-only",
+     {"internal_second": access("internal-second", role="READER", groupByEmail="friends@daff.example")},
+     [("consumer-grants-on-port-datasets-only", "internal-owner"),
+      ("consumer-grants-on-port-datasets-only", "internal-second")],
+     "2 READER principals on internal dataset daff-prod-podcast-x.x_internal (friends@daff.example, x-owners"),
+    ("consumer-grants-on-port-datasets-only",
+     {"internal_consumer": access("internal-consumer", role="READER", userByEmail=OTHER_RUNNER)},
+     [("consumer-grants-on-port-datasets-only", "internal-consumer")], f"READER for user:{OTHER_RUNNER}"),
+    ("consumer-grants-on-port-datasets-only", {"internal_writer": {"userByEmail": OTHER_RUNNER}},
+     [("consumer-grants-on-port-datasets-only", "internal-writer")], "only the product's runner (WRITER)"),
+    ("consumer-grants-on-port-datasets-only",
+     {"internal_domain": access("internal-domain", role="READER", domain="daff.example")},
+     [("consumer-grants-on-port-datasets-only", "internal-domain")], "READER for domain:daff.example"),
+    ("consumer-grants-on-port-datasets-only",
+     {"internal_iam": res(DATASET_IAM, "internal-iam", project=P, datasetId="x_internal",
+                          role="roles/bigquery.dataViewer", member="group:g@daff.example")},
+     [("consumer-grants-on-port-datasets-only", "internal-iam"), ("one-acl-mechanism", "internal")],
+     "dataset IAM on internal dataset"),
+    ("datasets-labelled", {"internal": {"labels": labels("")}},
+     [("datasets-labelled", "internal")], "missing labels: mesh_layer"),
+    ("datasets-labelled", {"port": {"labels": None}},
+     [("datasets-labelled", "port"), ("resources-labelled", "port")],
+     "missing labels: data_domain, data_product, mesh_layer, environment"),
+    ("datasets-labelled", {"port": {"labels": labels("public")}},
+     [("datasets-labelled", "port")], "mesh_layer='public'; expected one of internal, port, control"),
+    ("data-protected", {"internal": {"protect": False}}, [("data-protected", "internal")], "lacks protect"),
+    ("data-protected", {"port": {"retain": False, "protect": False}},
+     [("data-protected", "port")], "lacks protect and retain_on_delete"),
+    ("data-protected", {"table": {"deletionProtection": False}},
+     [("data-protected", "table")], "data table without deletionProtection"),
+    ("data-protected", {"table": {"retain": False}}, [("data-protected", "table")], "lacks retain_on_delete"),
+    ("cmek-where-required", {"internal": {"labels": labels(confidentiality="restricted")}},
+     [("cmek-where-required", "internal")], "confidentiality 'restricted' requires CMEK"),
+    ("allowed-locations", {"port": {"location": "US"}}, [("allowed-locations", "port")],
+     "location 'US' is not allowed; expected one of EU, europe-west1"),
+    ("allowed-locations", {"job": {"region": "europe-west2"}}, [("allowed-locations", "job")],
+     "region 'europe-west2'"),  # London is not within the EU multi-region
+    ("scheduler-oauth", {"job": job(oidcToken={"serviceAccountEmail": RUNNER})}, [("scheduler-oauth", "job")],
+     "calls bigquery.googleapis.com without an oauthToken"),
+    ("scheduler-oauth", {"job": job(**OAUTH, oidcToken={"serviceAccountEmail": RUNNER})},
+     [("scheduler-oauth", "job")], "not OIDC"),
+    ("scheduler-oauth", {"job": job(oauthToken={"serviceAccountEmail": RUNNER, "scope": "openid"})},
+     [("scheduler-oauth", "job")], "oauthToken scope 'openid'"),
+    ("one-acl-mechanism", {"internal": {"accesses": [{"role": "READER", "groupByEmail": "g@daff.example"}]}},
+     [("one-acl-mechanism", "internal")], "written by Dataset.accesses and DatasetAccess"),
+    ("one-acl-mechanism", {"port_iam": res(DATASET_IAM, "port-iam", project=P, datasetId="x_port_v1",
+                                           role="roles/bigquery.dataViewer", member="group:g@daff.example")},
+     [("one-acl-mechanism", "port")], "DatasetAccess and DatasetIam*"),
+    ("resources-labelled", {"subscription": {"labels": labels() | {"managed_by": "terraform"}}},
+     [("resources-labelled", "subscription")], "missing label managed_by=meshplane"),
+    ("resources-labelled", {"project": {"labels": None}}, [("resources-labelled", "project")], "managed_by"),
+]
+
+# (rule, changes, settings or None for SETTINGS): inventories each rule lets through
+PASSING = [
+    ("no-public-principals", {"port_analysts": {"groupByEmail": "all-users@daff.example"}}, None),
+    ("no-basic-roles", {"runner_job_user": {"role": "roles/bigquery.dataOwner"}}, None),
+    ("consumer-grants-on-port-datasets-only",  # a runner granted through iamMember; unknown principals wait
+     {"internal_writer": {"userByEmail": None, "iamMember": f"serviceAccount:{RUNNER}"},
+      "internal_unknown": access("internal-unknown", role="READER")}, None),
+    ("consumer-grants-on-port-datasets-only",  # any principals on port datasets and unlabelled datasets
+     {"port_more": access("port-more", "x_port_v1", role="READER", domain="daff.example"),
+      "ops_reader": access("ops-reader", "ops", role="READER", groupByEmail="g@daff.example")}, None),
+    ("datasets-labelled", {"port": {"labels": labels("control", extra="yes")}}, None),
+    ("data-protected", {"view": {"deletionProtection": True, "protect": True, "retain": True}}, None),
+    ("data-protected", {"internal": {"retain": None}}, None),  # unknown (CrossGuard): not judged
+    ("cmek-where-required", {"internal": {"labels": labels(confidentiality="restricted"),
+                                          "defaultEncryptionConfiguration": {"kmsKeyName": KMS}},
+                             "port": {"labels": labels("port", confidentiality="confidential")}}, None),
+    ("cmek-where-required", {"internal": {"labels": labels(confidentiality="restricted")}},
+     GovernanceSettings(cmek_required_for=[])),
+    ("allowed-locations", {"port": {"location": "europe-west4"}, "internal": {"location": "eu"}}, None),
+    ("allowed-locations", {"port": {"location": "US"}, "job": {"region": "us-central1"}}, GovernanceSettings()),
+    ("scheduler-oauth", {"job": job(oauthToken={"serviceAccountEmail": RUNNER})}, None),  # default scope
+    ("scheduler-oauth", {"job": job(uri="https://run.example.com/hook", oidcToken={"serviceAccountEmail": RUNNER})},
+     None),
+    ("one-acl-mechanism", {"other_iam": res(DATASET_IAM, "other-iam", project=P, datasetId="other",
+                                            role="roles/bigquery.dataViewer", member="group:g@daff.example"),
+                           "other": res(DATASET, "other", True, True, project=P, datasetId="other", location="EU",
+                                        labels=labels("port"), accesses=[])}, None),
+    ("resources-labelled", {"runner": {"labels": None}}, None),  # service accounts take no labels
+]
+
+
+@pytest.mark.parametrize(("rule", "changes", "expected", "phrase"), FAILING,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(FAILING)])
+def test_rule_refuses(rule, changes, expected, phrase):
+    got = found(inventory(**changes))
+    assert sorted((r, name) for r, name, _ in got) == sorted(expected), got
+    assert any(phrase in message for r, _, message in got if r == rule), got
+
+
+@pytest.mark.parametrize(("rule", "changes", "settings"), PASSING, ids=[f"{c[0]}-{i}" for i, c in enumerate(PASSING)])
+def test_rule_passes(rule, changes, settings):
+    assert found(inventory(**changes), settings or SETTINGS) == []
+
+
+def test_every_rule_has_a_failing_and_a_passing_case_and_a_level():
+    names = {r.name for r in RULES}
+    assert names == {c[0] for c in FAILING} == {c[0] for c in PASSING}
+    assert all(r.level in ("mandatory", "advisory") and r.description for r in RULES)
+    assert [r.name for r in RULES if r.level != MANDATORY] == ["resources-labelled"]
+
+
+def test_each_violation_names_its_rule_level():
+    (violation,) = check_inventory(inventory(subscription={"labels": None}), SETTINGS)
+    assert (violation.rule, violation.level) == ("resources-labelled", "advisory")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_breaks_no_mandatory_rule(stack):
+    from meshplane.governance.inventory import resources_from_document
+    from meshplane.plan.run import plan_stack
+
+    plan = plan_stack(stack, ROOT / "stacks")
+    resources = resources_from_document(plan.document)
+    violations = check_inventory(resources, plan.settings.platform.governance)
+    assert [v for v in violations if v.level == MANDATORY] == []
+    assert {r.type for r in resources} >= {DATASET, ACCESS, TABLE}  # the rules had something to check
+
+
+def test_public_principal_words_in_descriptions_are_not_grants():
+    from meshplane.governance.inventory import Resource, check_inventory
+    from meshplane.governance.inventory_rules import no_public_principals
+    from meshplane.platform import GovernanceSettings
+
+    described = Resource("urn:t", "gcp:bigquery/table:Table", "t",
+                         {"description": "Never shared with allUsers.", "view": {"query": "SELECT 'allUsers'"}})
+    granted = Resource("urn:g", "gcp:bigquery/datasetAccess:DatasetAccess", "g",
+                       {"role": "READER", "specialGroup": "allAuthenticatedUsers"})
+    rule = [r for r in __import__("meshplane.governance.inventory", fromlist=["RULES"]).RULES
+            if r.check is no_public_principals]
+    found = check_inventory([described, granted], GovernanceSettings(), rules=rule)
+    assert [v.urn for v in found] == ["urn:g"]
