@@ -20,6 +20,7 @@ from meshplane.governance.inventory import ADVISORY, MANDATORY, Violation, check
 from meshplane.plan.review import FOLD_ROWS, md_table, product_reviews, render_markdown, render_text
 from meshplane.plan.review_lineage import stack_lineage
 from meshplane.plan.review_tables import DATASET, product_resources
+from meshplane.plan.command import render
 from meshplane.plan.run import Plan, plan_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +74,10 @@ def test_markdown_golden(markdown):
 
 def test_text_golden(text):
     golden(f"{STACK}.txt", text)
+
+
+def test_json_golden(planned):
+    golden(f"{STACK}.json", render(*planned, "json"))
 
 
 def test_rendering_is_deterministic_and_plain(planned, markdown, text):
