@@ -132,7 +132,8 @@ def test_internal_dataset_grants_only_runner_owner_and_port_views(preview):
 def test_port_table(preview):
     table = named(run_stack("podcast-prod", preview), f"{DEMO}-storage-demographics_v1")
     assert (table.protect, table.retain_on_delete, table.inputs["deletionProtection"]) == (True, True, True)
-    assert table.inputs["timePartitioning"] == {"type": "DAY", "field": "processing_time"}
+    assert table.inputs["timePartitioning"] == {"type": "DAY", "field": "processing_time",
+                                                "expirationMs": 3 * 365 * 86_400_000}  # P3Y
     assert table.inputs["clusterings"] == ["podcast_id", "country"]
     assert [(f["name"], f["type"], f["mode"]) for f in json.loads(table.inputs["schema"])] == [
         ("podcast_id", "STRING", "REQUIRED"), ("age_band", "STRING", "NULLABLE"),
@@ -144,7 +145,8 @@ def test_port_table(preview):
 @MODES
 def test_port_table_nested_schema_and_declared_partitioning(preview):
     table = named(run_stack("player-prod", preview), "play-events-storage-events_v1")
-    assert table.inputs["timePartitioning"] == {"type": "HOUR", "field": "publish_time"}
+    assert table.inputs["timePartitioning"] == {"type": "HOUR", "field": "publish_time",
+                                                "expirationMs": 90 * 86_400_000}  # the port's P90D
     schema = {f["name"]: f for f in json.loads(table.inputs["schema"])}
     assert (schema["ms_played"]["type"], schema["skipped"]["type"]) == ("INTEGER", "BOOLEAN")
     assert schema["experiments"]["mode"] == "REPEATED"

@@ -207,7 +207,10 @@ def test_renaming_a_port_deletes_its_datasets(tmp_path):
 def test_moving_a_product_replaces_its_datasets(tmp_path):
     relocate = edit_declaration(CATALOG, lambda d: d["policies"].update(location="europe-west1"))
     result = diff_documents(*scenario(tmp_path, relocate))
-    assert ops(result) == {"replace": 2}
+    assert ops(result) == {"replace": 2, "update": 2}
+    updated = {c.type for c in result.changes.values() if c.op == "update"}
+    # the resource-locations policy and the dbt job's MESHPLANE_LOCATION follow the data
+    assert updated == {"gcp:orgpolicy/policy:Policy", "gcp:cloudrunv2/job:Job"}
     assert {c.name for c in result.flagged(DATA_LOSS)} == {"podcast-catalog-episodes-v1",
                                                             "podcast-catalog-storage-internal"}
     assert all(c.replace_keys == ["location"] for c in result.flagged(DATA_LOSS))
@@ -226,10 +229,15 @@ def test_reordering_consumers_changes_nothing(tmp_path):
 def test_retiring_a_product_removes_grants_and_keeps_data(tmp_path):
     # year-in-review, the other reader of podcast-catalog, is dormant: it may read a retired product
     result = diff_documents(*scenario(tmp_path, edit_declaration(CATALOG, lambda d: d.update(status="retired"))))
-    assert ops(result) == {"delete": 2}
-    assert all(c.type == DATASET_ACCESS and c.flags == [NARROWED] for c in result.changes.values() if c.op != "same")
+    deleted = {c.type.split(":")[1] for c in result.changes.values() if c.op == "delete" and c.type.startswith("gcp:")}
+    assert {c.op for c in result.changes.values()} == {"delete", "same"}
+    # the consumer grants go, and so do the dbt job, its schedule, invoker and alert
+    assert deleted == {"bigquery/datasetAccess", "cloudrunv2/job", "cloudrunv2/jobIamMember",
+                       "cloudscheduler/job", "serviceaccount/account", "monitoring/alertPolicy",
+                       "monitoring/monitoredProject"}
+    assert all(c.flags == [NARROWED] for c in result.changes.values() if c.type == DATASET_ACCESS and c.op != "same")
     assert {g.principal.split("@")[0] for c in result.flagged(NARROWED) for g in c.lost} == {
-        "group:all-employees", "serviceAccount:run-year-in-review"}
+        "group:all-employees", "serviceAccount:run-year-in-review", "serviceAccount:inv-podcast-catalog"}
     assert all(c.op == "same" for c in result.changes.values() if c.type in (DATASET, TABLE, PROJECT))
     assert exit_code(result) == 0
 

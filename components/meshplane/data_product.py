@@ -8,18 +8,24 @@ import pulumi
 
 from . import addresses, standards
 from .declaration.model import DataProduct as Declaration
-from .declaration.types import Status
+from .declaration.types import Encryption as EncryptionKind
+from .declaration.types import Status, parse_duration
 from .descriptor import descriptor
+from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
+from .gcp.encryption import Encryption, EncryptionArgs
 from .gcp.identity import Identity, IdentityArgs
 from .gcp.input_port import InputPort, InputPortArgs, UpstreamPort
 from .gcp.options import child, component_token
 from .gcp.output_port import OutputPort, OutputPortArgs, port_labels
 from .gcp.project import Project, ProjectArgs
 from .gcp.storage import PortTable, Storage, StorageArgs
+from .job_region import job_region
+from .placement import kms_key_for, resource_locations_value
 from .platform import PlatformSettings
 
 BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
 RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
+MONITORING = "monitoring.googleapis.com"
 
 
 @dataclass
@@ -52,12 +58,15 @@ class DataProduct(pulumi.ComponentResource):
         super().__init__(component_token("DataProduct"), name, None, opts)
         p, env = args.product, args.environment
         self.project_id = addresses.project_id(p, args.platform, env)
-        labels = standards.labels(domain=p.domain, product=p.name, environment=env, mesh_layer="internal")
+        labels = standards.labels(domain=p.domain, product=p.name, environment=env, mesh_layer="internal",
+                                  extra={"confidentiality": p.policies.confidentiality.value})
         self.project = Project(f"{name}-project", ProjectArgs(
             project_id=self.project_id, display_name=p.display_name, labels=labels, apis=_apis(p),
             adopt=addresses.adopts_project(p, args.platform), org_id=args.platform.organization_id,
             folder=args.platform.folders.get(p.domain), billing_account=args.platform.billing_account,
-            prevent_deletion=args.is_production), opts=child(self))
+            prevent_deletion=args.is_production,
+            resource_locations=resource_locations_value(p.policies.location)), opts=child(self))
+        self.encryption = self._encryption(name, args)
         self.identity = Identity(f"{name}-identity", IdentityArgs(
             project=self.project.project_id, account_id=addresses.runner_account_id(p), product_id=p.id,
             depends_on=[self.project.service(IAM)]), opts=child(self))
@@ -66,13 +75,14 @@ class DataProduct(pulumi.ComponentResource):
             project=self.project.project_id, dataset_id=standards.internal_dataset_id(p.name),
             location=p.policies.location, labels=labels, runner=self.runner,
             runner_account=self.identity.runner, owner=p.team.owner,
-            tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port))
-                    for port in p.output_ports],
+            tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port),
+                              retention_ms(port.retention or p.policies.retention)) for port in p.output_ports],
             description=f"Internal data of {p.id}: dbt's workspace and the port tables.",
-            depends_on=[self.project.service(BIGQUERY)]), opts=child(self))
+            **self._dataset_policies(args)), opts=child(self))
         self.output_ports = {(port.name, port.major): self._output_port(name, args, port, labels)
                              for port in p.output_ports}
         self.input_ports = {port.name: self._input_port(name, args, port, labels) for port in p.input_ports}
+        self.dbt_job = self._transformation(name, args, labels)
         self.descriptor = descriptor(p, self.project_id, self.runner, args.platform, env)
         self.register_outputs({"descriptor": self.descriptor})
 
@@ -87,8 +97,41 @@ class DataProduct(pulumi.ComponentResource):
             labels=port_labels(labels, port), internal=self.storage.internal,
             table=self.storage.port_tables[(port.name, port.major)], table_id=table_id,
             internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers,
-            unfiltered_readers=[self.runner, p.team.owner],
+            unfiltered_readers=[self.runner, p.team.owner], **self._dataset_policies(args)), opts=child(self))
+
+    def _transformation(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> DbtJob | None:
+        """The scheduled dbt job: none without a transformation or once retired; paused when dormant."""
+        p = args.product
+        if p.transformation is None or p.status == Status.RETIRED:
+            return None
+        internal = standards.internal_dataset_id(p.name)
+        tables = {t: f"{self.project_id}.{internal}.{t}"
+                  for t in (standards.port_table_id(o.name, o.major) for o in p.output_ports)}
+        env = job_env(self.project_id, p.policies.location, internal, tables,
+                      {n: ip.address for n, ip in self.input_ports.items()}, p.transformation.dbt.env)
+        return DbtJob(f"{name}-dbt", DbtJobArgs.from_declaration(
+            p.transformation.dbt, product=p.name, project=self.project_id,
+            region=job_region(p.policies.location, args.platform.job_regions), product_id=p.id, env=env,
+            runner_email=self.identity.email, runner_account=self.identity.runner, labels=labels,
+            paused=p.status == Status.DORMANT, notification_channels=args.platform.notification_channels,
+            runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
+            depends_on=[self.project.service(s) for s in (IAM, RUN, SCHEDULER, MONITORING)]), opts=child(self))
+
+    def _encryption(self, name: str, args: DataProductArgs) -> Encryption | None:
+        if args.product.policies.encryption != EncryptionKind.CMEK:
+            return None
+        key = kms_key_for(args.product.policies.location, args.platform.kms_keys)
+        return Encryption(f"{name}-encryption", EncryptionArgs(
+            project=self.project.project_id, kms_key_name=key,
             depends_on=[self.project.service(BIGQUERY)]), opts=child(self))
+
+    def _dataset_policies(self, args: DataProductArgs) -> dict:
+        """Key, time travel and dependencies every dataset of the product shares."""
+        depends_on = [self.project.service(BIGQUERY)]
+        if self.encryption is not None:
+            depends_on.append(self.encryption.grant)  # BigQuery must be able to use the key first
+        return {"kms_key_name": self.encryption.kms_key_name if self.encryption else None,
+                "max_time_travel_hours": args.platform.max_time_travel_hours, "depends_on": depends_on}
 
     def _input_port(self, name: str, args: DataProductArgs, port, labels) -> InputPort:
         return InputPort(f"{name}-in-{port.name}", InputPortArgs(
@@ -98,11 +141,16 @@ class DataProduct(pulumi.ComponentResource):
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
 
 
+def retention_ms(retention: str | None) -> int | None:
+    """A retention as partition expiration in milliseconds (None: kept)."""
+    return int(parse_duration(retention).total_seconds() * 1000) if retention else None
+
+
 def _apis(product: Declaration) -> list[str]:
     """Only the APIs the declaration needs."""
     apis = [BIGQUERY, IAM]
     if any(port.pubsub_topic for port in product.input_ports):
         apis.append(PUBSUB)
     if product.transformation is not None:
-        apis += [RUN, SCHEDULER]
+        apis += [RUN, SCHEDULER, MONITORING]
     return apis

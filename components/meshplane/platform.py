@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from .declaration.model import Strict
@@ -37,5 +39,16 @@ class PlatformSettings(Strict):
     projects: dict[str, str] = Field(
         default_factory=dict,
         description="Existing projects to adopt, by product id ('<domain>.<name>': project id).")
+    kms_keys: dict[Location, str] = Field(
+        default_factory=dict,
+        description="Per BigQuery location, the Cloud KMS key of 'cmek' products (a key in the data's location).")
+    job_regions: dict[Location, str] = Field(
+        default_factory=dict,
+        description="Per multi-region (EU, US), the region dbt jobs run in; a region runs jobs in itself.")
+    notification_channels: list[
+        Annotated[str, Field(pattern=r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]+$")]
+    ] = Field(default_factory=list, description="Monitoring channels alerted on failed jobs (one project).")
+    max_time_travel_hours: int = Field(168, ge=48, le=168,
+                                       description="BigQuery time travel window of every dataset (48-168).")
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings,
                                            description="Global policies.")

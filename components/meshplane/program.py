@@ -39,7 +39,8 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
     settings = settings_from_config(pulumi.Config(NAMESPACE))
     if mesh is None:
         repository = Path(root) if root else repository_root()
-        mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance)
+        mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance,
+                                    settings.platform)
         if problems:
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
     products = [p for p in sorted(mesh.products, key=lambda p: p.id)

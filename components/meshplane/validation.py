@@ -14,33 +14,37 @@ from .declaration.problems import DeclarationError, Problem
 from .declaration.yamlpos import YamlError, parse
 from .governance import check_governance
 from .mesh import Mesh
-from .platform import GovernanceSettings
+from .governance.platform_checks import check_platform
+from .platform import GovernanceSettings, PlatformSettings
 from .stack_config import load_stack
 
 
 def validate_paths(paths: list[str], stack: str | None, stacks_dir: str,
                    governance_file: str | None) -> tuple[int, list[Problem]]:
     """(number of declarations checked, every problem found); ``UsageError`` for bad usage."""
-    rules = GovernanceSettings()
+    rules, platform = GovernanceSettings(), None
     if stack:
         settings = load_stack(stack, stacks_dir)
-        rules = settings.platform.governance
+        rules, platform = settings.platform.governance, settings.platform
         if not paths:
             paths = stack_paths(settings.products, Path(stacks_dir).resolve().parent)
     if governance_file:
         rules = load_governance(governance_file)
     if not paths:
         raise UsageError("no PATH given; expected files or directories of declarations")
-    mesh, problems = check_mesh(paths, rules)
+    mesh, problems = check_mesh(paths, rules, platform)
     return mesh.checked, problems
 
 
-def check_mesh(paths: list[str], rules: GovernanceSettings) -> tuple[Mesh, list[Problem]]:
-    """The mesh of ``paths`` and every file, mesh and governance problem, sorted."""
+def check_mesh(paths: list[str], rules: GovernanceSettings,
+               platform: PlatformSettings | None = None) -> tuple[Mesh, list[Problem]]:
+    """The mesh of ``paths`` and every file, mesh, governance and platform problem, sorted."""
     mesh = Mesh.load(paths)
     problems = list(mesh.problems)
     for source in mesh.sources.values():
         problems += check_governance(source, rules)
+        if platform is not None:
+            problems += check_platform(source, platform)
     return mesh, sorted(problems)
 
 

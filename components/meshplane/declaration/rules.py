@@ -190,6 +190,9 @@ def _dbt(dbt: Dbt, at: Path) -> Iterator[Finding]:
         if not ENV_NAME_RE.match(key):
             yield Finding(at + ("env", key), f"not an environment variable name; given {key!r}; "
                           "expected letters, digits and underscores")
+        elif key.upper().startswith("MESHPLANE_"):
+            yield Finding(at + ("env", key), f"MESHPLANE_ variables are set by meshplane; given {key!r}; "
+                          "expected another name")
     timeout = parse_duration(dbt.timeout)
     if timeout.total_seconds() > 168 * 3600:
         yield Finding(at + ("timeout",), f"Cloud Run jobs time out after at most 7 days; given "

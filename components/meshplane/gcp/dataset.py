@@ -27,6 +27,8 @@ class BigQueryDatasetArgs:
     labels: dict[str, str]
     description: str = ""
     friendly_name: str = ""
+    kms_key_name: str | None = None  # CMEK: the default key of every table
+    max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -41,6 +43,9 @@ class BigQueryDataset(pulumi.ComponentResource):
             name, project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=args.description or None,
             friendly_name=args.friendly_name or None, delete_contents_on_destroy=False,
+            default_encryption_configuration=gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(
+                kms_key_name=args.kms_key_name) if args.kms_key_name else None,
+            max_time_travel_hours=str(args.max_time_travel_hours) if args.max_time_travel_hours else None,
             opts=data_child(self, depends_on=args.depends_on))
         self.dataset_id: pulumi.Output[str] = self.dataset.dataset_id
         self.project: pulumi.Output[str] = self.dataset.project

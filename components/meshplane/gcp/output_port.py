@@ -37,6 +37,8 @@ class OutputPortArgs:
     internal_dataset_id: str
     consumers: list[str] = field(default_factory=list)  # principals, incl. consuming runners
     unfiltered_readers: list[str] = field(default_factory=list)  # runner and owner
+    kms_key_name: str | None = None
+    max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -49,7 +51,8 @@ class OutputPort(pulumi.ComponentResource):
         self.dataset = BigQueryDataset(name, BigQueryDatasetArgs(
             project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=port.description,
-            friendly_name=f"{port.name} v{port.major}", depends_on=args.depends_on), opts=child(self))
+            friendly_name=f"{port.name} v{port.major}", kms_key_name=args.kms_key_name,
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on), opts=child(self))
         self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id, port.columns)
         self.view = gcp.bigquery.Table(
             f"{name}-view", project=args.project, dataset_id=self.dataset.dataset_id,
@@ -85,7 +88,10 @@ class OutputPort(pulumi.ComponentResource):
 
 
 def port_labels(base: dict[str, str], port: OutputPortDeclaration) -> dict[str, str]:
-    """The port layer's labels (``mesh_layer=port``, port name and major)."""
+    """The port layer's labels (``mesh_layer=port``, port name and major, deprecation)."""
+    extra = {k: v for k, v in base.items() if k not in standards.STANDARD_LABEL_KEYS}
+    if port.deprecation is not None:
+        extra["deprecated"] = "true"
     return standards.labels(domain=base["data_domain"], product=base["data_product"],
                             environment=base["environment"], mesh_layer="port", port=port.name,
-                            port_version=port.major)
+                            port_version=port.major, extra=extra)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
@@ -24,7 +24,8 @@ class ProjectArgs:
     folder: str | None = None  # "folders/123"; wins over org_id
     billing_account: str | None = None
     prevent_deletion: bool = True  # deletion_policy PREVENT (outside dev)
-    extra: dict = field(default_factory=dict)
+    resource_locations: str | None = None  # e.g. "in:eu-locations": an org policy on a created project
+    audit_data_reads: bool = True  # BigQuery DATA_READ audit logs: the record of every access
 
 
 class Project(pulumi.ComponentResource):
@@ -51,7 +52,22 @@ class Project(pulumi.ComponentResource):
                 disable_on_destroy=False, disable_dependent_services=False, opts=child(self))
             for api in sorted(set(args.apis))
         }
+        self.location_policy = self._location_policy(name, args) if self.project else None
+        self.audit = gcp.projects.IAMAuditConfig(
+            f"{name}-bigquery-data-read-audit", project=self.project_id, service="bigquery.googleapis.com",
+            audit_log_configs=[gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type="DATA_READ")],
+            opts=child(self)) if args.audit_data_reads else None
         self.register_outputs({"project_id": self.project_id})
+
+    def _location_policy(self, name: str, args: ProjectArgs) -> gcp.orgpolicy.Policy | None:
+        if not args.resource_locations:
+            return None
+        return gcp.orgpolicy.Policy(
+            f"{name}-resource-locations", parent=pulumi.Output.concat("projects/", self.project_id),
+            name=pulumi.Output.concat("projects/", self.project_id, "/policies/gcp.resourceLocations"),
+            spec=gcp.orgpolicy.PolicySpecArgs(rules=[gcp.orgpolicy.PolicySpecRuleArgs(
+                values=gcp.orgpolicy.PolicySpecRuleValuesArgs(allowed_values=[args.resource_locations]))]),
+            opts=child(self))
 
     def service(self, api: str) -> gcp.projects.Service:
         """The enablement of ``api``: resources that call it depend on it (enabling is eventually consistent)."""

@@ -11,3 +11,5 @@ BIGQUERY_DATA_EDITOR = "roles/bigquery.dataEditor"
 STORAGE_OBJECT_VIEWER = "roles/storage.objectViewer"
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer", "OWNER"})
+KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+RUN_INVOKER = "roles/run.invoker"

@@ -21,6 +21,7 @@ class PortTable:
     port: OutputPort
     table_id: str
     labels: dict[str, str]
+    retention_ms: int | None = None  # partition expiration: the port's (or product's) retention
 
 
 @dataclass
@@ -36,6 +37,8 @@ class StorageArgs:
     owner: str
     tables: list[PortTable]
     description: str = ""
+    kms_key_name: str | None = None
+    max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
 
 
@@ -46,7 +49,8 @@ class Storage(pulumi.ComponentResource):
         super().__init__(component_token("Storage"), name, None, opts)
         self.internal = BigQueryDataset(f"{name}-internal", BigQueryDatasetArgs(
             project=args.project, dataset_id=args.dataset_id, location=args.location,
-            labels=args.labels, description=args.description, depends_on=args.depends_on),
+            labels=args.labels, description=args.description, kms_key_name=args.kms_key_name,
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on),
             opts=child(self))
         self.internal.grant_write(args.runner, depends_on=[args.runner_account])
         self.internal.grant_read(args.owner)
@@ -65,6 +69,7 @@ class Storage(pulumi.ComponentResource):
             description=port.description, labels=table.labels, schema=schema_json(port.columns),
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(
                 type=partitioning.granularity if partitioning else "DAY",
-                field=partitioning.column if partitioning else processing),
+                field=partitioning.column if partitioning else processing,
+                expiration_ms=table.retention_ms),
             clusterings=list(port.clustering) or None, deletion_protection=True,
             opts=data_child(self))

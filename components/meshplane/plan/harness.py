@@ -67,11 +67,16 @@ class GcpMocks(pulumi.runtime.Mocks):
             outputs.update(email=email, member=f"serviceAccount:{email}")
         return f"{args.name}-id", outputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        """Answer the provider's data sources meshplane uses (no failures: a list, never None)."""
         if args.token == "gcp:organizations/getProject:getProject":
             project = args.args.get("projectId", "mock")
-            return {"projectId": project, "number": project_number(project)}, None
-        return {}, None
+            return {"projectId": project, "number": project_number(project)}, []
+        if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
+            project = args.args.get("project", "mock")
+            email = f"bq-{project_number(project)}@bigquery-encryption.iam.gserviceaccount.com"
+            return {"email": email, "member": f"serviceAccount:{email}", "project": project}, []
+        return {}, []
 
 
 class InventoryMonitor(pulumi_mocks.MockMonitor):

@@ -1,0 +1,227 @@
+"""The transformation: a Cloud Run job running the product's dbt image, started by Cloud Scheduler.
+
+* The job runs as the runner account (the product's identity on the mesh) in the job region
+  (``job_region``: within the data's location). Its environment tells dbt where everything is
+  (``job_env``). ``command[0]`` replaces the image's ENTRYPOINT, the rest are its arguments.
+* Cloud Scheduler POSTs to the Cloud Run Admin API ``…/jobs/<job>:run`` with an OAuth token
+  (scope cloud-platform), not OIDC: the endpoint is a googleapis.com API, not a Run URL. The token
+  is minted for a dedicated invoker account holding ``roles/run.invoker`` on this job only.
+* Overlapping runs: the scheduler does not wait for a run to finish (``:run`` returns once the
+  execution is accepted), so a schedule firing more often than the timeout is refused by the
+  declaration rules (``transformation.dbt.schedule.cron``).
+* A failed execution opens an incident of the alert policy, which is created even without
+  notification channels: it then shows in the console only. A policy can only notify channels of
+  its own project, so it lives in the channels' project, whose metrics scope then gets the
+  product's project (``MonitoredProject``) and whose filter names the product's project.
+* Dormant ⇒ the schedule is paused and the job kept. Retired ⇒ no ``DbtJob`` at all.
+
+Not granted here: whoever deploys needs ``iam.serviceAccounts.actAs`` (roles/iam.serviceAccountUser)
+on the runner (to create the job) and on the invoker (to create the schedule); the Cloud Run service
+agent needs read access to the image's registry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from .. import standards
+from ..declaration.model import Dbt
+from ..declaration.types import parse_duration
+from . import roles
+from .options import child, component_token
+
+
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+FAILED_EXECUTIONS = "run.googleapis.com/job/completed_execution_count"
+JOB_NAME_MAX = 63
+ENV_PREFIX = "MESHPLANE_"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CHANNEL = re.compile(r"^projects/([a-z][a-z0-9-]{4,28}[a-z0-9])/notificationChannels/[0-9]+$")
+
+
+@dataclass
+class DbtJobArgs:
+    """The declared dbt job, where it runs, as whom, on which schedule, and whom to alert."""
+
+    project: str
+    region: str  # from job_region(): within the data's location
+    product_id: str
+    job_name: str  # job_name(product): the Cloud Run and Cloud Scheduler job name
+    image: str
+    command: list[str]  # [ENTRYPOINT, *args]
+    timeout: str  # ISO 8601 duration of one attempt, e.g. PT1H
+    max_retries: int
+    env: dict[str, str]  # job_env(): meshplane's variables and the declared ones
+    runner_email: pulumi.Input[str]
+    runner_account: pulumi.Resource  # the job waits for its identity to exist
+    invoker_account_id: str  # standards.service_account_id("inv", product)
+    cron: str
+    time_zone: str
+    labels: dict[str, str]
+    paused: bool = False  # dormant products keep the job, and pause the schedule
+    cpu: str = "1"
+    memory: str = "2Gi"
+    notification_channels: list[str] = field(default_factory=list)
+    runbook_url: str | None = None
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # run, scheduler, iam, monitoring APIs
+
+    @classmethod
+    def from_declaration(cls, dbt: Dbt, *, product: str, **rest) -> DbtJobArgs:
+        """Args from the declaration's ``transformation.dbt``; ``rest`` holds the other fields."""
+        return cls(job_name=job_name(product), invoker_account_id=standards.service_account_id("inv", product),
+                   image=dbt.image, command=list(dbt.command), timeout=dbt.timeout, max_retries=dbt.max_retries,
+                   cron=dbt.schedule.cron, time_zone=dbt.schedule.time_zone, **rest)
+
+
+class DbtJob(pulumi.ComponentResource):
+    """The Cloud Run job, its invoker, the schedule that starts it and the alert on its failures."""
+
+    def __init__(self, name: str, args: DbtJobArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(component_token("DbtJob"), name, None, opts)
+        self.alerting_project = alert_project(args.notification_channels, args.project)  # fails early
+        self.job = self._job(name, args)
+        self.invoker = gcp.serviceaccount.Account(
+            f"{name}-invoker", project=args.project, account_id=args.invoker_account_id,
+            display_name=f"{args.product_id} scheduler invoker"[:100],
+            description=f"Starts the dbt job {args.job_name} on schedule; run.invoker on that job only.",
+            opts=child(self, depends_on=args.depends_on))
+        self.invoker_binding = gcp.cloudrunv2.JobIamMember(
+            f"{name}-invoker-run", project=self.job.project, location=self.job.location,
+            name=self.job.name, role=roles.RUN_INVOKER, member=self.invoker.member, opts=child(self))
+        self.schedule = self._schedule(name, args)
+        self.metrics_scope = self._metrics_scope(name, args)
+        self.alert = self._alert(name, args)
+        self.run_uri = run_uri(args.project, args.region, args.job_name)
+        self.register_outputs({"job": self.job.name, "run_uri": self.run_uri})
+
+    def _job(self, name: str, args: DbtJobArgs) -> gcp.cloudrunv2.Job:
+        container = gcp.cloudrunv2.JobTemplateTemplateContainerArgs(
+            image=args.image, commands=args.command[:1], args=args.command[1:] or None,
+            envs=[gcp.cloudrunv2.JobTemplateTemplateContainerEnvArgs(name=k, value=v)
+                  for k, v in sorted(args.env.items())],
+            resources=gcp.cloudrunv2.JobTemplateTemplateContainerResourcesArgs(
+                limits={"cpu": args.cpu, "memory": args.memory}))
+        return gcp.cloudrunv2.Job(
+            name, project=args.project, location=args.region, name=args.job_name, labels=args.labels,
+            template=gcp.cloudrunv2.JobTemplateArgs(template=gcp.cloudrunv2.JobTemplateTemplateArgs(
+                service_account=args.runner_email, timeout=timeout_seconds(args.timeout),
+                max_retries=args.max_retries, containers=[container])),
+            deletion_protection=False,  # a job holds no data: a region change must be able to replace it
+            opts=child(self, depends_on=[args.runner_account, *args.depends_on]))
+
+    def _schedule(self, name: str, args: DbtJobArgs) -> gcp.cloudscheduler.Job:
+        return gcp.cloudscheduler.Job(
+            f"{name}-schedule", project=args.project, region=args.region, name=args.job_name,
+            description=f"Starts the dbt job of {args.product_id}; does not wait for a run to finish.",
+            schedule=args.cron, time_zone=args.time_zone, paused=args.paused,
+            attempt_deadline="180s",  # covers the :run call only, which returns once the run is accepted
+            # A failed :run started nothing, so a retry cannot overlap a run. Backoff 60, 120, 240 s
+            # outlasts the usual IAM propagation after a first deployment.
+            retry_config=gcp.cloudscheduler.JobRetryConfigArgs(
+                retry_count=3, min_backoff_duration="60s", max_backoff_duration="600s", max_doublings=3),
+            http_target=gcp.cloudscheduler.JobHttpTargetArgs(
+                http_method="POST", uri=run_uri(args.project, args.region, args.job_name),
+                oauth_token=gcp.cloudscheduler.JobHttpTargetOauthTokenArgs(
+                    service_account_email=self.invoker.email, scope=CLOUD_PLATFORM_SCOPE)),
+            opts=child(self, depends_on=[self.invoker_binding, *args.depends_on]))
+
+    def _metrics_scope(self, name: str, args: DbtJobArgs) -> gcp.monitoring.MonitoredProject | None:
+        """The product's project in the alerting project's metrics scope, so the policy sees the job."""
+        if self.alerting_project == args.project:
+            return None
+        return gcp.monitoring.MonitoredProject(
+            f"{name}-metrics-scope", metrics_scope=self.alerting_project, name=args.project,
+            opts=child(self, depends_on=args.depends_on))
+
+    def _alert(self, name: str, args: DbtJobArgs) -> gcp.monitoring.AlertPolicy:
+        threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=failed_executions_filter(args.project, args.region, args.job_name),
+            comparison="COMPARISON_GT", threshold_value=0, duration="0s",
+            aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+                alignment_period="300s", per_series_aligner="ALIGN_SUM")],
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1))
+        links = [gcp.monitoring.AlertPolicyDocumentationLinkArgs(display_name="Runbook", url=args.runbook_url)
+                 ] if args.runbook_url else None
+        return gcp.monitoring.AlertPolicy(
+            f"{name}-failed", project=self.alerting_project,
+            display_name=f"dbt job of {args.product_id} failed", combiner="OR", severity="ERROR",
+            conditions=[gcp.monitoring.AlertPolicyConditionArgs(
+                display_name=f"Failed executions of {args.job_name}", condition_threshold=threshold)],
+            notification_channels=list(args.notification_channels),
+            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close="1800s"),
+            documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
+                mime_type="text/markdown", content=alert_documentation(args), links=links),
+            user_labels=args.labels, opts=child(self, depends_on=[
+                self.job, *([self.metrics_scope] if self.metrics_scope else []), *args.depends_on]))
+
+
+def job_name(product: str) -> str:
+    """The job's name, ``dbt-<product>``: lowercase, at most 63 characters."""
+    return standards.shorten(f"dbt-{product}", JOB_NAME_MAX)
+
+
+def timeout_seconds(duration: str) -> str:
+    """An ISO 8601 duration as the seconds Cloud Run takes: ``PT1H`` → ``"3600s"``."""
+    return f"{int(parse_duration(duration).total_seconds())}s"
+
+
+def run_uri(project: str, region: str, job: str) -> str:
+    """The Cloud Run Admin API (v2) method that starts an execution of ``job``."""
+    return f"https://run.googleapis.com/v2/projects/{project}/locations/{region}/jobs/{job}:run"
+
+
+def failed_executions_filter(project: str, region: str, job: str) -> str:
+    """The Monitoring filter of this job's failed executions (project-qualified for metrics scopes)."""
+    return " AND ".join((
+        f'metric.type = "{FAILED_EXECUTIONS}"', 'metric.labels.result = "failed"',
+        'resource.type = "cloud_run_job"', f'resource.labels.project_id = "{project}"',
+        f'resource.labels.location = "{region}"', f'resource.labels.job_name = "{job}"'))
+
+
+def alert_project(channels: list[str], project: str) -> str:
+    """Where the alert policy lives: the one project of its channels, else the product's project."""
+    bad = [c for c in channels if not _CHANNEL.match(c)]
+    if bad:
+        raise ValueError(f"not notification channels: {', '.join(bad)}; expected "
+                         "projects/<project>/notificationChannels/<number>")
+    projects = sorted({_CHANNEL.match(c).group(1) for c in channels})
+    if len(projects) > 1:
+        raise ValueError(f"notification channels in several projects ({', '.join(projects)}): an alert "
+                         "policy notifies channels of its own project only; expected one project")
+    return projects[0] if projects else project
+
+
+def alert_documentation(args: DbtJobArgs) -> str:
+    """What the person paged reads: which product, which job, where to look, how to rerun."""
+    where = f"--region {args.region} --project {args.project}"
+    return (f"An execution of the dbt job `{args.job_name}` of data product **{args.product_id}** failed "
+            f"after {args.max_retries} retries. Its port tables were not refreshed: consumers read the data "
+            f"of the last successful run.\n\nRunbook: read the failed task's logs "
+            f"(`gcloud run jobs executions list --job {args.job_name} {where}`), fix the cause, then "
+            f"rerun with `gcloud run jobs execute {args.job_name} {where}`.")
+
+
+def job_env(project: str, location: str, internal_dataset: str, port_tables: Mapping[str, str],
+            inputs: Mapping[str, str], declared: Mapping[str, str]) -> dict[str, str]:
+    """The job's environment: where dbt finds its datasets, port tables and inputs, then the declared.
+
+    ``port_tables`` maps a port table id (``<port>_v<major>``) to its ``project.dataset.table``;
+    ``inputs`` maps an input port name to its address. Declared names may not use ``MESHPLANE_``.
+    """
+    env = {f"{ENV_PREFIX}PROJECT": project, f"{ENV_PREFIX}LOCATION": location,
+           f"{ENV_PREFIX}INTERNAL_DATASET": internal_dataset}
+    env |= {f"{ENV_PREFIX}PORT_{table_id.upper()}": address for table_id, address in port_tables.items()}
+    env |= {f"{ENV_PREFIX}INPUT_{port.upper()}": address for port, address in inputs.items()}
+    bad = sorted(k for k in env if not _ENV_NAME.match(k))
+    if bad:
+        raise ValueError(f"not environment variable names: {', '.join(bad)}; expected letters, digits, '_'")
+    reserved = sorted(k for k in declared if k.upper().startswith(ENV_PREFIX))
+    if reserved:
+        raise ValueError(f"transformation.dbt.env: {', '.join(reserved)} use the reserved prefix "
+                         f"{ENV_PREFIX!r}; meshplane sets those; rename them")
+    return dict(sorted({**env, **declared}.items()))
