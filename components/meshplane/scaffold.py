@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 from string import Template
 
+from .atomic import write_atomic
 from .declaration.files import UsageError
 from .declaration.types import Archetype, check_slug
 
@@ -31,15 +30,7 @@ def write_starter(product_id: str, archetype: Archetype, out_dir: str | Path, fo
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create {target.parent}: {exc.strerror or exc}") from None
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, text)
 
 
 def _split_id(product_id: str) -> tuple[str, str]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
+from ..atomic import write_atomic
 from ..governance.inventory import MANDATORY, Violation, check_inventory, resources_from_document
 from .run import Plan, plan_stack
 
@@ -42,15 +40,7 @@ def write_output(text: str, output: str | None) -> None:
     if not output:
         sys.stdout.write(text)
         return
-    target = Path(output)
-    handle, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(output, text)
 
 
 def _diagnostics(violations: list[Violation]) -> list[dict]:
