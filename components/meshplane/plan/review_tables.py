@@ -21,6 +21,7 @@ PROJECT, DATASET, TABLE = ("gcp:organizations/project:Project", "gcp:bigquery/da
 ACCESS, ROW_POLICY = "gcp:bigquery/datasetAccess:DatasetAccess", "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
 PROJECT_IAM, TABLE_IAM = "gcp:projects/iAMMember:IAMMember", "gcp:bigquery/iamMember:IamMember"
 BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
+JOB_IAM, KEY_IAM = "gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 KINDS = {
     PROJECT: "Project", DATASET: "BigQuery dataset", TABLE: "BigQuery table", ACCESS: "Dataset access entry",
     ROW_POLICY: "Row access policy", PROJECT_IAM: "Project IAM grant", TABLE_IAM: "Table IAM grant",
@@ -28,8 +29,12 @@ KINDS = {
     "gcp:serviceaccount/account:Account": "Service account",
     "gcp:projects/serviceIdentity:ServiceIdentity": "Service agent",
     "gcp:pubsub/subscription:Subscription": "Pub/Sub subscription",
+    JOB_IAM: "Job IAM grant", KEY_IAM: "KMS key IAM grant", "gcp:cloudrunv2/job:Job": "Cloud Run job",
+    "gcp:cloudscheduler/job:Job": "Scheduler job", "gcp:monitoring/alertPolicy:AlertPolicy": "Alert policy",
+    "gcp:monitoring/monitoredProject:MonitoredProject": "Monitored project",
+    "gcp:orgpolicy/policy:Policy": "Org policy", "gcp:projects/iAMAuditConfig:IAMAuditConfig": "Audit config",
 }
-OWN = ("runner", "owner", "authorized dataset", "service agent")  # the product's own identities
+OWN = ("runner", "owner", "authorized dataset", "service agent", "invoker")  # the product's own identities
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
 AUTHORIZED = "authorized (views)"  # the role of an authorized dataset entry
 
@@ -87,8 +92,10 @@ class Audience:
             return "runner", ""
         if principal == self.owner:
             return "owner", ""
-        if "@gcp-sa-" in principal or principal == UNKNOWN:
+        if "@gcp-sa-" in principal or "@bigquery-encryption." in principal or principal == UNKNOWN:
             return "service agent", ""
+        if principal.startswith("serviceAccount:inv-") and target.startswith("dbt job"):
+            return "invoker", ""
         if target in self.consumers and principal in self.consumers[target]:
             return self.consumers[target][principal]
         for port in sorted(self.consumers):
@@ -221,6 +228,11 @@ def _grants(s: dict, project: str, datasets: dict, tables: dict):
             yield grantee, target, role
     elif kind in (PROJECT_IAM, TABLE_IAM, BUCKET_IAM):
         yield str(i.get("member", "?")), _iam_target(kind, i, project), str(i.get("role", "?"))
+    elif kind == JOB_IAM:
+        yield str(i.get("member", "?")), f"dbt job {i.get('name')}", str(i.get("role", "?"))
+    elif kind == KEY_IAM:
+        yield str(i.get("member", "?")), f"KMS key {str(i.get('cryptoKeyId', '?')).rsplit('/', 1)[-1]}", \
+            str(i.get("role", "?"))
 
 
 def _iam_target(kind: str, i: dict, project: str) -> str:
