@@ -113,7 +113,7 @@ def test_consuming_product_is_granted_through_its_runner(planned):
 def test_own_identities_are_not_new(planned):
     review = review_of(planned, DEMOGRAPHICS)
     own = {g.who for g in review.grants if not g.new}
-    assert own == {"runner", "owner", "authorized dataset"}
+    assert own == {"runner", "owner", "authorized dataset", "invoker", "service agent"}
     assert all(g.principal != review.owner for g in review.grants if g.new)
     new_first = [g.new for g in review.grants]
     assert new_first == sorted(new_first, reverse=True)
