@@ -231,13 +231,17 @@ def test_retiring_a_product_removes_grants_and_keeps_data(tmp_path):
     result = diff_documents(*scenario(tmp_path, edit_declaration(CATALOG, lambda d: d.update(status="retired"))))
     deleted = {c.type.split(":")[1] for c in result.changes.values() if c.op == "delete" and c.type.startswith("gcp:")}
     assert {c.op for c in result.changes.values()} == {"delete", "same"}
-    # the consumer grants go, and so do the dbt job, its schedule, invoker and alert
+    # the consumer grants go, and so do the dbt job, its schedule, invoker and alerts, the
+    # data-quality scans (with the Dataplex agent's reads) and the Dataplex registration
     assert deleted == {"bigquery/datasetAccess", "cloudrunv2/job", "cloudrunv2/jobIamMember",
                        "cloudscheduler/job", "serviceaccount/account", "monitoring/alertPolicy",
-                       "monitoring/monitoredProject"}
+                       "monitoring/monitoredProject", "dataplex/datascan", "dataplex/dataProduct",
+                       "dataplex/dataAsset", "logging/metric", "projects/serviceIdentity", "bigquery/iamMember"}
     assert all(c.flags == [NARROWED] for c in result.changes.values() if c.type == DATASET_ACCESS and c.op != "same")
-    assert {g.principal.split("@")[0] for c in result.flagged(NARROWED) for g in c.lost} == {
-        "group:all-employees", "serviceAccount:run-year-in-review", "serviceAccount:inv-podcast-catalog"}
+    lost = {g.principal.split("@")[0] for c in result.flagged(NARROWED) for g in c.lost}
+    agents = {p for p in lost if p.startswith("serviceAccount:service-")}  # the Dataplex agent's reads
+    assert lost - agents == {"group:all-employees", "serviceAccount:run-year-in-review",
+                             "serviceAccount:inv-podcast-catalog"} and len(agents) == 1
     assert all(c.op == "same" for c in result.changes.values() if c.type in (DATASET, TABLE, PROJECT))
     assert exit_code(result) == 0
 

@@ -159,5 +159,21 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
     sys.exit(diff_render.exit_code(result))
 
 
+def _register_interop() -> None:
+    """Contracts (ODCS/ODPS) and dbt checks live in ``interop``: their own command groups."""
+    from .interop.commands import export_cmd, import_cmd
+
+    main.add_command(export_cmd)
+    main.add_command(import_cmd)
+    try:
+        from .interop.dbt_commands import dbt_cmd
+    except ImportError:  # pragma: no cover - only while the dbt commands are not installed
+        return
+    main.add_command(dbt_cmd)
+
+
+_register_interop()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

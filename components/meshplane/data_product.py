@@ -12,6 +12,8 @@ from .declaration.types import Encryption as EncryptionKind
 from .declaration.types import Status, parse_duration
 from .descriptor import descriptor
 from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
+from .gcp.discovery import Discovery, DiscoveryArgs
+from .gcp.observability import Observability, ObservabilityArgs
 from .gcp.encryption import Encryption, EncryptionArgs
 from .gcp.identity import Identity, IdentityArgs
 from .gcp.input_port import InputPort, InputPortArgs, UpstreamPort
@@ -25,7 +27,7 @@ from .platform import PlatformSettings
 
 BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
 RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
-MONITORING = "monitoring.googleapis.com"
+MONITORING, LOGGING, DATAPLEX = "monitoring.googleapis.com", "logging.googleapis.com", "dataplex.googleapis.com"
 
 
 @dataclass
@@ -58,6 +60,8 @@ class DataProduct(pulumi.ComponentResource):
         super().__init__(component_token("DataProduct"), name, None, opts)
         p, env = args.product, args.environment
         self.project_id = addresses.project_id(p, args.platform, env)
+        self.runner = addresses.runner_principal(p, args.platform, env)
+        self.descriptor = descriptor(p, self.project_id, self.runner, args.platform, env)
         labels = standards.labels(domain=p.domain, product=p.name, environment=env, mesh_layer="internal",
                                   extra={"confidentiality": p.policies.confidentiality.value})
         self.project = Project(f"{name}-project", ProjectArgs(
@@ -70,7 +74,6 @@ class DataProduct(pulumi.ComponentResource):
         self.identity = Identity(f"{name}-identity", IdentityArgs(
             project=self.project.project_id, account_id=addresses.runner_account_id(p), product_id=p.id,
             depends_on=[self.project.service(IAM)]), opts=child(self))
-        self.runner = addresses.runner_principal(p, args.platform, env)
         self.storage = Storage(f"{name}-storage", StorageArgs(
             project=self.project.project_id, dataset_id=standards.internal_dataset_id(p.name),
             location=p.policies.location, labels=labels, runner=self.runner,
@@ -83,7 +86,8 @@ class DataProduct(pulumi.ComponentResource):
                              for port in p.output_ports}
         self.input_ports = {port.name: self._input_port(name, args, port, labels) for port in p.input_ports}
         self.dbt_job = self._transformation(name, args, labels)
-        self.descriptor = descriptor(p, self.project_id, self.runner, args.platform, env)
+        self.observability = self._observability(name, args, labels)
+        self.discovery = self._discovery(name, args, labels)
         self.register_outputs({"descriptor": self.descriptor})
 
     def _output_port(self, name: str, args: DataProductArgs, port, labels) -> OutputPort:
@@ -117,6 +121,36 @@ class DataProduct(pulumi.ComponentResource):
             runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
             depends_on=[self.project.service(s) for s in (IAM, RUN, SCHEDULER, MONITORING)]), opts=child(self))
 
+    def _observability(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> Observability | None:
+        """A data-quality scan per port major from its SLOs, alerting like failed jobs; none once retired."""
+        p = args.product
+        if p.status == Status.RETIRED:
+            return None
+        internal = standards.internal_dataset_id(p.name)
+        tables = [(port, f"//bigquery.googleapis.com/projects/{self.project_id}/datasets/{internal}/tables/"
+                         f"{standards.port_table_id(port.name, port.major)}") for port in p.output_ports]
+        return Observability(f"{name}-observability", ObservabilityArgs(
+            project=self.project_id, location=job_region(p.policies.location, args.platform.job_regions),
+            product=p.name, product_id=p.id, ports=tables, labels=labels,
+            notification_channels=args.platform.notification_channels,
+            metrics_scope=self.dbt_job.metrics_scope if self.dbt_job else None,
+            runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
+            depends_on=[self.project.service(s) for s in (DATAPLEX, LOGGING, MONITORING)]
+            + list(self.storage.port_tables.values())), opts=child(self))
+
+    def _discovery(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> Discovery:
+        """Self-registration: a Dataplex data product with its port datasets, and the registry object."""
+        p = args.product
+        datasets = [(f"{port.name}-v{port.major}", f"//bigquery.googleapis.com/projects/{self.project_id}"
+                     f"/datasets/{addresses.port_dataset_id(p, port)}") for port in p.output_ports]
+        return Discovery(f"{name}-discovery", DiscoveryArgs(
+            project=self.project_id, location=job_region(p.policies.location, args.platform.job_regions),
+            domain=p.domain, name=p.name, display_name=p.display_name, description=p.description.purpose,
+            owner=p.team.owner, labels=labels, port_datasets=datasets, descriptor=self.descriptor,
+            registry_bucket=args.platform.registry_bucket, register=p.status != Status.RETIRED,
+            depends_on=[self.project.service(DATAPLEX), *(op.dataset.dataset for op in self.output_ports.values())]),
+            opts=child(self))
+
     def _encryption(self, name: str, args: DataProductArgs) -> Encryption | None:
         if args.product.policies.encryption != EncryptionKind.CMEK:
             return None
@@ -148,9 +182,9 @@ def retention_ms(retention: str | None) -> int | None:
 
 def _apis(product: Declaration) -> list[str]:
     """Only the APIs the declaration needs."""
-    apis = [BIGQUERY, IAM]
+    apis = [BIGQUERY, IAM, DATAPLEX, LOGGING, MONITORING]
     if any(port.pubsub_topic for port in product.input_ports):
         apis.append(PUBSUB)
     if product.transformation is not None:
-        apis += [RUN, SCHEDULER, MONITORING]
+        apis += [RUN, SCHEDULER]
     return apis

@@ -24,8 +24,10 @@ def descriptor(product: DataProduct, project_id: str, runner: str, platform: Pla
         "owner": product.team.owner,
         "project": project_id,
         "runner": runner.removeprefix("serviceAccount:"),
-        "outputPorts": [_port(product, port, platform, environment) for port in product.output_ports],
-        "inputPorts": [{"name": ip.name, "source": _source(ip)} for ip in product.input_ports],
+        "outputPorts": [_port(product, port, platform, environment)  # sorted: list order means nothing
+                        for port in sorted(product.output_ports, key=lambda p: (p.name, p.major))],
+        "inputPorts": [{"name": ip.name, "source": _source(ip)}
+                       for ip in sorted(product.input_ports, key=lambda p: p.name)],
     }
 
 

@@ -48,6 +48,9 @@ class PlatformSettings(Strict):
     notification_channels: list[
         Annotated[str, Field(pattern=r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]+$")]
     ] = Field(default_factory=list, description="Monitoring channels alerted on failed jobs (one project).")
+    registry_bucket: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$",
+        description="Bucket of the mesh registry: every product writes products/<domain>/<name>.json.")
     max_time_travel_hours: int = Field(168, ge=48, le=168,
                                        description="BigQuery time travel window of every dataset (48-168).")
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings,

@@ -1,0 +1,178 @@
+"""Observability of SLOs: a scheduled Dataplex data-quality scan per output port major, and an alert.
+
+* One ``gcp.dataplex.Datascan`` per port major on the port table (``data.resource`` =
+  ``//bigquery.googleapis.com/projects/<p>/datasets/<d>/tables/<t>``), id ``dq-<product>-<port>-v<major>``
+  (lowercase, '-', at most 63 characters, stable). Rules and schedule: ``datascan_rules``. Dataplex
+  runs in a region: for a multi-region (EU, US) pass the job region, which lies within it.
+* Results are published with ``catalog_publishing_enabled``: the latest result becomes metadata of the
+  table's Dataplex Catalog entry, where the mesh plane reads it (Catalog API, no stack access); every
+  job's result also stays readable through ``dataScans.jobs.get`` (view FULL). No BigQuery export table
+  is created (it would need a results dataset the mesh plane owns).
+* Failures alert like job failures: a log-based counter metric (in the product's project) counts the
+  data-scan log entries of these scans that either failed to run or ran with a failed rule; an alert
+  policy (in the notification channels' project, like the dbt job's) fires on any count. The log filter
+  is ``FAILED_SCANS_FILTER`` below; it follows Dataplex's documented data-scan log fields but is
+  **unverified here** (mocks do not evaluate filters).
+* The scans run as the Dataplex service agent, which needs read access to the port tables (BigQuery
+  dataViewer on the internal dataset) — granted by the caller, not here. Retired ⇒ no Observability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from .. import standards
+from ..datascan_rules import quality_rules, scan_cron
+from ..declaration.model import OutputPort as OutputPortDeclaration
+from . import roles
+from .dbt_job import alert_project
+from .options import child, component_token
+
+SCAN_ID_MAX = 63
+SCAN_LOG = "dataplex.googleapis.com%2Fdata_scan"
+METRIC_PREFIX = "logging.googleapis.com/user/"
+
+
+@dataclass
+class ObservabilityArgs:
+    """Where the scans run, which port tables they read, and whom failures alert."""
+
+    project: str
+    location: str  # a region (the job region for multi-region data)
+    product: str  # the product's name (slug), used in scan ids
+    product_id: str  # '<domain>.<name>', used in descriptions
+    ports: list[tuple[OutputPortDeclaration, str]]  # (declaration, table resource name)
+    labels: dict[str, str]
+    notification_channels: list[str] = field(default_factory=list)
+    metrics_scope: pulumi.Resource | None = None  # DbtJob.metrics_scope when one exists already
+    runbook_url: str | None = None
+    depends_on: list[pulumi.Resource] = field(default_factory=list)  # dataplex, logging, monitoring APIs
+
+
+class Observability(pulumi.ComponentResource):
+    """The data-quality scans of a product's ports, their failure metric and alert policy."""
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(component_token("Observability"), name, None, opts)
+        self.alerting_project = alert_project(args.notification_channels, args.project)
+        self.agent = gcp.projects.ServiceIdentity(
+            f"{name}-dataplex-agent", project=args.project, service="dataplex.googleapis.com",
+            opts=child(self, depends_on=args.depends_on))
+        self.agent_grants = [self._agent_reads(name, args, port, table) for port, table in args.ports]
+        self.scans = {(port.name, port.major): self._scan(name, args, port, table)
+                      for port, table in args.ports}
+        self.scan_ids = [scan_id(args.product, port.name, port.major) for port, _ in args.ports]
+        self.metric = self._metric(name, args)
+        self.metrics_scope = args.metrics_scope or self._metrics_scope(name, args)
+        self.alert = self._alert(name, args)
+        self.register_outputs({"scan_ids": self.scan_ids})
+
+    def _agent_reads(self, name: str, args: ObservabilityArgs, port: OutputPortDeclaration,
+                     table: str) -> gcp.bigquery.IamMember:
+        """The Dataplex agent reads the scanned port table, and nothing else (narrowest scope)."""
+        project, dataset, table_id = _table_parts(table)
+        return gcp.bigquery.IamMember(
+            f"{name}-{port.name}-v{port.major}-dataplex-read", project=project, dataset_id=dataset,
+            table_id=table_id, role=roles.BIGQUERY_DATA_VIEWER, member=self.agent.member, opts=child(self))
+
+    def _scan(self, name: str, args: ObservabilityArgs, port: OutputPortDeclaration,
+              table: str) -> gcp.dataplex.Datascan:
+        sid = scan_id(args.product, port.name, port.major)
+        return gcp.dataplex.Datascan(
+            f"{name}-{port.name}-v{port.major}", project=args.project, location=args.location,
+            data_scan_id=sid, display_name=f"{args.product_id} {port.name} v{port.major} SLOs",
+            description=f"SLOs of output port {port.name} v{port.major} of {args.product_id}.",
+            labels=args.labels, data=gcp.dataplex.DatascanDataArgs(resource=table),
+            execution_spec=gcp.dataplex.DatascanExecutionSpecArgs(
+                trigger=gcp.dataplex.DatascanExecutionSpecTriggerArgs(
+                    schedule=gcp.dataplex.DatascanExecutionSpecTriggerScheduleArgs(
+                        cron=scan_cron(sid, port.slos.freshness)))),
+            data_quality_spec=gcp.dataplex.DatascanDataQualitySpecArgs(
+                rules=[rule_args(r) for r in quality_rules(port)], catalog_publishing_enabled=True),
+            opts=child(self, depends_on=args.depends_on))
+
+    def _metric(self, name: str, args: ObservabilityArgs) -> gcp.logging.Metric:
+        return gcp.logging.Metric(
+            f"{name}-failed-scans", project=args.project, name=metric_name(args.product),
+            description=f"Failed data-quality scans of {args.product_id} (not run, or a rule failed).",
+            filter=failed_scans_filter(args.project, self.scan_ids),
+            metric_descriptor=gcp.logging.MetricMetricDescriptorArgs(
+                metric_kind="DELTA", value_type="INT64",
+                labels=[gcp.logging.MetricMetricDescriptorLabelArgs(
+                    key="datascan_id", value_type="STRING", description="The failed scan.")]),
+            label_extractors={"datascan_id": "EXTRACT(resource.labels.datascan_id)"},
+            opts=child(self, depends_on=args.depends_on))
+
+    def _metrics_scope(self, name: str, args: ObservabilityArgs) -> gcp.monitoring.MonitoredProject | None:
+        if self.alerting_project == args.project:
+            return None
+        return gcp.monitoring.MonitoredProject(
+            f"{name}-metrics-scope", metrics_scope=self.alerting_project, name=args.project,
+            opts=child(self, depends_on=args.depends_on))
+
+    def _alert(self, name: str, args: ObservabilityArgs) -> gcp.monitoring.AlertPolicy:
+        threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
+            filter=f'metric.type = "{METRIC_PREFIX}{metric_name(args.product)}" AND project = "{args.project}"',
+            comparison="COMPARISON_GT", threshold_value=0, duration="0s",
+            aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
+                alignment_period="300s", per_series_aligner="ALIGN_SUM")],
+            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1))
+        links = [gcp.monitoring.AlertPolicyDocumentationLinkArgs(display_name="Runbook", url=args.runbook_url)
+                 ] if args.runbook_url else None
+        scope = [self.metrics_scope] if self.metrics_scope else []
+        return gcp.monitoring.AlertPolicy(
+            f"{name}-slo-failed", project=self.alerting_project,
+            display_name=f"SLO scan of {args.product_id} failed", combiner="OR", severity="ERROR",
+            conditions=[gcp.monitoring.AlertPolicyConditionArgs(
+                display_name=f"Failed data-quality scans of {args.product_id}", condition_threshold=threshold)],
+            notification_channels=list(args.notification_channels),
+            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close="1800s"),
+            documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
+                mime_type="text/markdown", content=alert_documentation(args), links=links),
+            user_labels=args.labels, opts=child(self, depends_on=[self.metric, *scope, *args.depends_on]))
+
+
+def scan_id(product: str, port: str, major: int) -> str:
+    """``dq-<product>-<port>-v<major>``: lowercase letters, digits and '-', at most 63 characters."""
+    return standards.shorten(f"dq-{product}-{port.replace('_', '-')}-v{major}", SCAN_ID_MAX)
+
+
+def metric_name(product: str) -> str:
+    """The log-based metric's name: ``meshplane/dq_failed/<product>``."""
+    return f"meshplane/dq_failed/{product}"
+
+
+def failed_scans_filter(project: str, scan_ids: list[str]) -> str:
+    """Log entries of these scans that failed to run or ran with a failed rule (unverified live)."""
+    ids = " OR ".join(f'resource.labels.datascan_id="{s}"' for s in sorted(scan_ids))  # order-free
+    return " AND ".join((
+        f'logName="projects/{project}/logs/{SCAN_LOG}"', 'resource.type="dataplex.googleapis.com/DataScan"',
+        f"({ids})", '(labels."dataplex.googleapis.com/data_scan_state"="FAILED" OR '
+        'jsonPayload.dataQuality.passed=false)'))
+
+
+def rule_args(rule: dict) -> gcp.dataplex.DatascanDataQualitySpecRuleArgs:
+    """A ``datascan_rules`` dict as the provider's rule args."""
+    nested = {"table_condition_expectation": gcp.dataplex.DatascanDataQualitySpecRuleTableConditionExpectationArgs,
+              "non_null_expectation": gcp.dataplex.DatascanDataQualitySpecRuleNonNullExpectationArgs,
+              "sql_assertion": gcp.dataplex.DatascanDataQualitySpecRuleSqlAssertionArgs}
+    return gcp.dataplex.DatascanDataQualitySpecRuleArgs(
+        **{k: nested[k](**v) if k in nested else v for k, v in rule.items()})
+
+
+def alert_documentation(args: ObservabilityArgs) -> str:
+    where = f"--location {args.location} --project {args.project}"
+    return (f"A data-quality scan of data product **{args.product_id}** failed to run or found an SLO "
+            f"breach (freshness, completeness or an empty port table). The failing scan is the metric's "
+            f"`datascan_id` label.\n\nRunbook: `gcloud dataplex datascans jobs list --datascan <id> {where}`, "
+            f"then `gcloud dataplex datascans jobs describe <job> --datascan <id> {where} --view FULL` "
+            f"for the failed rules; usually the dbt job did not refresh the port table.")
+
+
+def _table_parts(path: str) -> tuple[str, str, str]:
+    """``//bigquery.googleapis.com/projects/P/datasets/D/tables/T`` as (P, D, T)."""
+    parts = path.removeprefix("//bigquery.googleapis.com/").split("/")
+    return parts[1], parts[3], parts[5]

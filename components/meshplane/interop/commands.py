@@ -1,0 +1,261 @@
+"""``meshplane export odcs|odps`` and ``meshplane import odcs``.
+
+Exit codes as everywhere: 0 done (an import may still report fields it did not keep), 1 problems
+in a file (one located line each), 2 usage (one ``meshplane: error:`` line).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from ..declaration.files import UsageError
+from ..declaration.loader import Source, check_text, read_source
+from ..declaration.model import DataProduct, OutputPort
+from ..declaration.problems import DeclarationError, Problem
+from ..declaration.yamlpos import Parsed, YamlError, parse
+from ..stack_config import StackSettings, load_stack
+from . import (EditError, Flow, FlowList, dump_yaml, indent_item, lossy_fields, port_spans,
+               product_fields, write_atomic)
+from .odcs import Defaults, contract, reexport, reexport_port, validate_contract
+from .odcs_import import read_port
+from .odps import check_document, product_document
+
+EXIT_PROBLEMS, EXIT_USAGE = 1, 2
+_HELP = {"help_option_names": ["-h", "--help"]}
+
+export_cmd = click.Group("export", context_settings=_HELP,
+                         help="Export a declaration as open standards: ODCS contracts, the ODPS product.")
+import_cmd = click.Group("import", context_settings=_HELP,
+                         help="Import open standards into a declaration: an ODCS contract as an output port.")
+
+
+def _fail_usage(message: str) -> None:
+    click.echo(f"meshplane: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"meshplane: error: {message}", err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    files = len({p.file for p in problems})
+    click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} file{'s' * (files != 1)}",
+               err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
+def _load(declaration: str) -> Source:
+    if not Path(declaration).exists():
+        _fail_usage(f"{declaration}: no such file or directory")
+    source, problems = read_source(declaration)
+    if problems:
+        _report(problems)
+    return source
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        _fail_usage(f"cannot write {path}: {exc.strerror or exc}")
+
+
+@export_cmd.command("odcs")
+@click.argument("declaration")
+@click.option("--port", "ports", multiple=True, metavar="NAME[@vN]",
+              help="Only this port: all its major versions, or one with @vN. Repeatable; default all.")
+@click.option("--stack", "stacks", multiple=True, metavar="STACK",
+              help="Add a BigQuery server for this stack's environment (stacks/Pulumi.<STACK>.yaml). "
+              "Repeatable; without it the contracts have no servers.")
+@click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the one selected contract here.")
+@click.option("-d", "--output-dir", type=click.Path(file_okay=False),
+              help="Write each contract to DIR/<product-id>.<port>.v<major>.odcs.yaml.")
+def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...], stacks_dir: str,
+                output: str | None, output_dir: str | None) -> None:
+    """One ODCS v3 contract per output port major version (validated with open-data-contract-standard)."""
+    if output and output_dir:
+        _fail_usage("give -o FILE or --output-dir DIR, not both")
+    product = _load(declaration).product
+    selected = _select(product, ports, declaration)
+    if output and len(selected) != 1:
+        _fail_usage(f"-o writes one contract; {len(selected)} selected; expected one port major "
+                    "(--port NAME@vN) or --output-dir DIR")
+    settings = [_stack(s, stacks_dir) for s in stacks]
+    texts = []
+    try:
+        for port in selected:
+            doc = contract(product, port, settings)
+            validate_contract(doc)
+            texts.append(dump_yaml(doc))
+    except ValueError as exc:
+        _fail(str(exc))
+    if output_dir:
+        try:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            _fail_usage(f"cannot write to {output_dir}: {exc.strerror or exc}")
+        for port, text in zip(selected, texts):
+            path = Path(output_dir) / f"{product.id}.{port.name}.v{port.major}.odcs.yaml"
+            _write(str(path), text)
+            click.echo(f"wrote {path}")
+    elif output:
+        _write(output, texts[0])
+    else:
+        click.echo("---\n".join(texts), nl=False)
+
+
+def _select(product: DataProduct, specs: tuple[str, ...], declaration: str) -> list[OutputPort]:
+    chosen: list[OutputPort] = []
+    for spec in specs or ("",):
+        match = re.fullmatch(r"([a-z][a-z0-9_]*)(?:@v?(\d+))?", spec)
+        found = [p for p in product.output_ports if not spec or match and p.name == match[1]
+                 and (match[2] is None or p.major == int(match[2]))]
+        if not found:
+            known = ", ".join(f"{p.name}@v{p.major}" for p in product.output_ports)
+            _fail_usage(f"no output port {spec!r} in {declaration}; expected NAME or NAME@vN of {known}")
+        chosen += [p for p in found if all(p is not c for c in chosen)]
+    return chosen
+
+
+def _stack(stack: str, stacks_dir: str) -> StackSettings:
+    try:
+        return load_stack(stack, stacks_dir)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    except DeclarationError as exc:
+        _report(exc.problems)
+
+
+@export_cmd.command("odps")
+@click.argument("declaration")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
+def export_odps(declaration: str, output: str | None) -> None:
+    """The ODPS v1.1 product file, referencing each output port's contract by id and version."""
+    doc = product_document(_load(declaration).product)
+    problems = check_document(doc)
+    if problems:
+        _fail(f"the product file is not valid ODPS: {'; '.join(problems)}")
+    if output:
+        _write(output, dump_yaml(doc))
+    else:
+        click.echo(dump_yaml(doc), nl=False)
+
+
+@import_cmd.command("odcs")
+@click.argument("contract_file", metavar="CONTRACT")
+@click.option("--into", metavar="DECLARATION",
+              help="Update this declaration's port of the same name and major, or add it; "
+              "without it, print the port as YAML to paste under outputPorts.")
+def import_odcs(contract_file: str, into: str | None) -> None:
+    """An output port from an ODCS contract; fields it cannot keep are reported on stderr."""
+    parsed = _read_contract(contract_file)
+    source = _load(into) if into else None
+    defaults = Defaults.of(source.product) if source else Defaults.of_contract(parsed.data)
+    try:
+        port, notes = read_port(parsed, contract_file, defaults)
+        if source:
+            expected = reexport(parsed.data, _with_port(source.product, port), port)
+        else:
+            expected = reexport_port(parsed.data, port, defaults)
+        lossy = lossy_fields(parsed, contract_file, expected, notes, into)
+    except DeclarationError as exc:
+        _report(exc.problems)
+    except RecursionError:
+        _fail(f"{contract_file}: nested too deeply to compare; expected a data contract")
+    if not source:
+        lossy += product_fields(parsed.data, contract_file)
+    for problem in lossy:
+        click.echo(str(problem), err=True)
+    if source:
+        _merge(source, port, into)
+    else:
+        click.echo(render_port(port), nl=False)
+    if lossy:
+        click.echo(f"{len(lossy)} field{'s' * (len(lossy) != 1)} of {contract_file} not imported as "
+                   "given (see above)", err=True)
+
+
+def _read_contract(path: str) -> Parsed:
+    if not Path(path).is_file():
+        _fail_usage(f"{path}: no such file")
+    try:
+        return parse(Path(path).read_text(encoding="utf-8-sig"))
+    except YamlError as exc:
+        _report([Problem(path, *exc.mark, "", str(exc))])
+    except (OSError, UnicodeDecodeError) as exc:
+        _report([Problem(path, 1, 1, "", f"cannot read the file: {exc}; expected a UTF-8 YAML contract")])
+
+
+def _with_port(product: DataProduct, port: OutputPort) -> DataProduct:
+    ports = list(product.output_ports)
+    same = [i for i, p in enumerate(ports) if (p.name, p.major) == (port.name, port.major)]
+    if same:
+        ports[same[0]] = port
+    else:
+        named = [i for i, p in enumerate(ports) if p.name == port.name]
+        ports.insert(named[-1] + 1 if named else len(ports), port)
+    return product.model_copy(update={"output_ports": ports})
+
+
+def render_port(port: OutputPort) -> str:
+    """The port as a ``- name: ...`` list item, in the blueprints' style (short columns inline)."""
+    data = port.model_dump(by_alias=True, exclude_defaults=True, mode="json")
+    data["schema"] = [_styled(c) for c in data["schema"]]
+    for key in ("partitioning", "slos"):
+        if key in data:
+            data[key] = Flow(data[key])
+    if "clustering" in data:
+        data["clustering"] = FlowList(data["clustering"])
+    for row_filter in data.get("rowFilters", []):
+        row_filter["grantees"] = FlowList(row_filter["grantees"])
+    return dump_yaml([data])
+
+
+def _styled(column: dict) -> dict:
+    if "fields" in column:
+        return column | {"fields": [_styled(f) for f in column["fields"]]}
+    return Flow(column)
+
+
+def _merge(source: Source, port: OutputPort, into: str) -> None:
+    """Update or add ``port`` in the declaration file, unless its contract would not change."""
+    old = next((p for p in source.product.output_ports if (p.name, p.major) == (port.name, port.major)), None)
+    if old is not None and contract(source.product, old) == contract(_with_port(source.product, port), port):
+        click.echo(f"{into}: output port {port.name} v{port.major} unchanged")
+        return
+    try:
+        with open(into, encoding="utf-8-sig", newline="") as handle:  # keep CRLF line ends
+            new_text = merge_text(handle.read(), source.product, port)
+    except (EditError, YamlError) as exc:
+        _fail(f"{into}: cannot edit the output ports: {exc}")
+    _, problems = check_text(new_text, into)
+    if problems:
+        click.echo(f"{into}: not written; with the imported port it would have these problems:", err=True)
+        _report(problems)
+    _write(into, new_text)
+    click.echo(f"{into}: output port {port.name} v{port.major} {'updated' if old else 'added'}")
+
+
+def merge_text(text: str, product: DataProduct, port: OutputPort) -> str:
+    """The declaration ``text`` (of ``product``) with ``port`` in place of its port of the same name
+    and major, or after the last port of that name (else at the end). Only that item's lines change."""
+    spans, column = port_spans(text)
+    ports = product.output_ports
+    item = indent_item(render_port(port), column).replace("\n", "\r\n" if "\r\n" in text else "\n")
+    same = [i for i, p in enumerate(ports) if (p.name, p.major) == (port.name, port.major)]
+    if same:
+        start, end = spans[same[0]]
+    else:
+        named = [i for i, p in enumerate(ports) if p.name == port.name]
+        start = end = spans[named[-1] if named else -1][1]
+        item = item if text[:start].endswith("\n") else "\n" + item  # a file without a final newline
+    return text[:start] + item + text[end:]

@@ -1,0 +1,151 @@
+"""Check a dbt project (its ``manifest.json``, from ``dbt parse``) against the product's declaration.
+
+Each finding is located in the declaration: a port table no model fills, a port model whose contract
+is not enforced, whose columns or types differ from the port schema, or whose materialization would
+replace (or alter) the port table meshplane owns, and an input port without a dbt source. The port
+model is found by where it writes (``schema`` and ``alias`` as dbt resolved them), not by its name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .. import standards
+from ..declaration.files import UsageError
+from ..declaration.loader import Source
+from ..declaration.problems import Problem
+from .dbt_scaffold import PORTS_FILE, SOURCES_FILE, data_type, internal_dataset
+
+WRITERS = ("model", "seed", "snapshot")  # nodes that write a relation
+ALTERING = ("append_new_columns", "sync_all_columns")
+_ALIASES = {"integer": "int64", "int": "int64", "smallint": "int64", "bigint": "int64", "tinyint": "int64",
+            "byteint": "int64", "float": "float64", "boolean": "bool", "decimal": "numeric",
+            "bigdecimal": "bignumeric", "record": "struct"}
+_TOKEN = re.compile(r"\s*([<>,]|[^<>,\s(]+(?:\([^)]*\))?)")
+SCAFFOLD = "meshplane dbt scaffold declares it in"
+SCHEMA_HINT = ("dbt's default generate_schema_name prefixes a custom schema with the target's; "
+               "meshplane dbt scaffold writes macros/meshplane_generate_schema_name.sql to prevent it")
+
+
+def load_manifest(path: str | Path) -> dict:
+    """The manifest's JSON; ``UsageError`` when it is missing or not a dbt manifest."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such manifest; run 'dbt parse' in the dbt project first") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: not a readable JSON manifest: {exc}") from None
+    version = str((data.get("metadata") or {}).get("dbt_schema_version", "")) if isinstance(data, dict) else ""
+    if "/manifest/" not in version or not isinstance(data.get("nodes"), dict):
+        raise UsageError(f"{path}: not a dbt manifest; given no manifest dbt_schema_version; expected "
+                         "target/manifest.json written by 'dbt parse'")
+    return data
+
+
+def normal_type(text: str | None) -> str:
+    """A BigQuery type spelling in one form: lower case, aliases resolved, ``not null`` dropped."""
+    tokens = [t.lower() for t in _TOKEN.findall(text or "")]
+    try:
+        kind, rest = _parse(tokens)
+    except (IndexError, ValueError):
+        return " ".join(tokens)
+    return kind if not rest else " ".join(tokens)
+
+
+def _parse(tokens: list[str]) -> tuple[str, list[str]]:
+    word, rest = _ALIASES.get(tokens[0], tokens[0]), tokens[1:]
+    if word in ("array", "struct") and rest and rest[0] == "<":
+        parts, rest = [], rest[1:]
+        while True:
+            name = ""
+            if word == "struct":
+                name, rest = rest[0] + " ", rest[1:]
+            kind, rest = _parse(rest)
+            parts.append(name + kind)
+            if rest[0] == ">":
+                return f"{word}<{', '.join(parts)}>", _not_null(rest[1:])
+            if rest[0] != ",":
+                raise ValueError(rest[0])
+            rest = rest[1:]
+    return word, _not_null(rest)
+
+
+def _not_null(rest: list[str]) -> list[str]:
+    return rest[2:] if rest[:2] == ["not", "null"] else rest
+
+
+def check_manifest(source: Source, manifest: dict, manifest_name: str = "the manifest") -> list[Problem]:
+    """Every finding, located in the declaration ``source``."""
+    product, problems = source.product, []
+    dataset = internal_dataset(product)
+    writers = [n for n in manifest.get("nodes", {}).values() if n.get("resource_type") in WRITERS]
+    for i, port in enumerate(product.output_ports):
+        at, table = ("outputPorts", i), standards.port_table_id(port.name, port.major)
+        feeding = [n for n in writers if n.get("schema") == dataset and n.get("alias") == table]
+        if not feeding:
+            near = [f"; model {n['name']} writes {n.get('schema')}.{table} instead ({SCHEMA_HINT})"
+                    for n in writers if n.get("alias") == table][:1]
+            problems.append(source.problem(at, f"no dbt model fills the port table {dataset}.{table}; given "
+                                           f"none in {manifest_name}{''.join(near)}; expected a model with "
+                                           f"schema {dataset} and alias {table} ({SCAFFOLD} {PORTS_FILE.as_posix()})"))
+        for node in feeding:
+            problems += _port_model(source, i, node, dataset, table)
+    names = {s.get("source_name") for s in manifest.get("sources", {}).values()}
+    for j, port in enumerate(product.input_ports):
+        if port.name not in names:
+            problems.append(source.problem(("inputPorts", j), f"input port {port.name} is not a dbt source; "
+                                           f"given no source named {port.name!r} in {manifest_name}; expected "
+                                           f"one ({SCAFFOLD} {SOURCES_FILE.as_posix()})"))
+    return sorted(set(problems))
+
+
+def _port_model(source: Source, i: int, node: dict, dataset: str, table: str) -> list[Problem]:
+    at, config, kind = ("outputPorts", i), node.get("config") or {}, node.get("resource_type")
+    what = f"{kind} {node.get('name')} ({node.get('original_file_path')})"
+    out = []
+    if kind != "model" or config.get("materialized") != "incremental":
+        given = f"a {kind}" if kind != "model" else f"materialized: {config.get('materialized')}"
+        out.append(source.problem(at, f"{what} would replace the port table {dataset}.{table}, which "
+                                  f"meshplane owns; given {given}; expected materialized: incremental"))
+    if kind != "model":
+        return out
+    if config.get("full_refresh") is not False:
+        out.append(source.problem(at, f"{what} would replace the port table {dataset}.{table} on "
+                                  f"--full-refresh; given full_refresh: {_yaml(config.get('full_refresh'))}; "
+                                  "expected full_refresh: false"))
+    if config.get("on_schema_change") in ALTERING:
+        out.append(source.problem(at, f"{what} would alter the schema of the port table {dataset}.{table}; "
+                                  f"given on_schema_change: {config['on_schema_change']}; expected fail "
+                                  "(change the declaration instead)"))
+    enforced = (config.get("contract") or {}).get("enforced")
+    if enforced is not True:
+        out.append(source.problem(at, f"the contract of {what} is not enforced; given contract.enforced: "
+                                  f"{_yaml(enforced)}; expected contract: {{enforced: true}}"))
+    return out + _columns(source, i, node, what)
+
+
+def _columns(source: Source, i: int, node: dict, what: str) -> list[Problem]:
+    port, out = source.product.output_ports[i], []
+    given = {name: (col or {}).get("data_type") for name, col in (node.get("columns") or {}).items()}
+    for j, column in enumerate(port.columns):
+        expected = data_type(column)
+        if column.name not in given:
+            out.append(source.problem(("outputPorts", i, "schema", j), f"{what} lacks the port column "
+                                      f"{column.name}; given no such column in its contract; expected "
+                                      f"{column.name} with data_type {expected}"))
+        elif normal_type(given[column.name]) != normal_type(expected):
+            out.append(source.problem(("outputPorts", i, "schema", j, "type"), f"{what} declares column "
+                                      f"{column.name} as {given[column.name] or 'no data_type'}; given a type "
+                                      f"that differs from the port schema; expected data_type {expected}"))
+    declared = {c.name for c in port.columns}
+    for name in sorted(set(given) - declared):
+        out.append(source.problem(("outputPorts", i, "schema"), f"{what} declares column {name}, which the "
+                                  f"port schema lacks; given {name} ({given[name] or 'no data_type'}); "
+                                  f"expected only the port's columns: {', '.join(sorted(declared))}"))
+    return out
+
+
+def _yaml(value: object) -> str:
+    return "unset" if value is None else json.dumps(value)

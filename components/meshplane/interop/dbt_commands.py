@@ -1,0 +1,107 @@
+"""``meshplane dbt``: write the dbt side of a product's contract, and check a dbt project against it.
+
+Exit codes as the other commands: 0 clean, 1 problems (located in the declaration), 2 usage errors.
+Neither command imports pulumi, nor dbt: ``check`` reads the manifest ``dbt parse`` wrote.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..declaration.files import UsageError
+from ..declaration.problems import DeclarationError, Problem
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _fail_usage(message: str) -> None:
+    click.echo(f"meshplane: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in sorted(problems):
+        click.echo(str(problem), err=True)
+    files = len({p.file for p in problems})
+    click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} file{'s' * (files != 1)}",
+               err=True)
+    sys.exit(EXIT_PROBLEMS)
+
+
+def _read(declaration: str):
+    from ..declaration.loader import read_source
+
+    if not Path(declaration).is_file():
+        _fail_usage(f"{declaration}: no such declaration file")
+    source, problems = read_source(declaration)
+    if problems:
+        _report(problems)
+    return source
+
+
+dbt_cmd = click.Group("dbt", help="The dbt project that fills a product's port tables.")
+
+
+@dbt_cmd.command()
+@click.argument("declaration")
+@click.option("-o", "--output-dir", required=True, help="The dbt project's directory (created if missing).")
+@click.option("--stack", help="Give env_var() this stack's addresses as defaults (stacks/Pulumi.<STACK>.yaml) "
+              "and read the upstream declarations from its products.")
+@click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
+@click.option("--mesh", "mesh_paths", multiple=True,
+              help="Declarations (files or directories) of the upstream products; default: the directory "
+              "above the declaration's.")
+@click.option("--force", is_flag=True, help="Replace the contract files meshplane wrote before.")
+def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: str,
+             mesh_paths: tuple[str, ...], force: bool) -> None:
+    """Write sources.yml (input ports) and _ports.yml (port models) of a product's dbt project."""
+    from ..mesh import Mesh
+    from ..stack_config import load_stack
+    from ..validation import stack_paths
+    from .dbt_scaffold import write_scaffold
+
+    source = _read(declaration)
+    try:
+        settings = load_stack(stack, stacks_dir) if stack else None
+        paths = list(mesh_paths)
+        if settings:
+            paths += stack_paths(settings.products, Path(stacks_dir).resolve().parent)
+        elif not paths and any(p.data_product for p in source.product.input_ports):
+            paths = [str(Path(declaration).resolve().parent.parent)]
+        mesh = Mesh.load([declaration, *paths])
+        if mesh.problems:
+            _report(mesh.problems)
+        written, kept = write_scaffold(source.product, mesh, settings, output_dir, force)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    except DeclarationError as exc:
+        _report(exc.problems)
+    for path in written:
+        click.echo(f"wrote {Path(output_dir) / path}")
+    for path in kept:
+        click.echo(f"kept {Path(output_dir) / path} (exists)")
+
+
+@dbt_cmd.command()
+@click.argument("declaration")
+@click.option("--manifest", default="target/manifest.json", show_default=True,
+              help="The manifest 'dbt parse' wrote.")
+def check(declaration: str, manifest: str) -> None:
+    """Check a dbt project's manifest against the declaration: port models, contracts, sources."""
+    from .dbt_check import check_manifest, load_manifest
+
+    source = _read(declaration)
+    try:
+        data = load_manifest(manifest)
+    except UsageError as exc:
+        _fail_usage(str(exc))
+    problems = check_manifest(source, data, manifest)
+    if problems:
+        _report(problems)
+    product = source.product
+    click.echo(f"{manifest} matches {declaration}: {len(product.output_ports)} port "
+               f"model{'s' * (len(product.output_ports) != 1)} and {len(product.input_ports)} "
+               f"source{'s' * (len(product.input_ports) != 1)}")
