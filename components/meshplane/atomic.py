@@ -12,8 +12,10 @@ def write_atomic(target: str | Path, text: str) -> Path:
     target = Path(target)
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:  # line endings as given
             out.write(text)
+        if target.exists():  # keep the file's permissions
+            os.chmod(tmp, target.stat().st_mode & 0o777)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -8,8 +8,8 @@ edit that puts an output port into a declaration without touching the rest of th
 
 from __future__ import annotations
 
-import os
-import tempfile
+from ..atomic import write_atomic  # noqa: F401 - re-exported for the interop modules
+
 import uuid
 from pathlib import Path
 
@@ -64,21 +64,6 @@ def dump_yaml(data: object) -> str:
     """Deterministic YAML: keys in insertion order, unicode kept, lines up to 100 characters."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory, then rename."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class EditError(ValueError):
