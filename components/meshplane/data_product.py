@@ -135,8 +135,8 @@ class DataProduct(pulumi.ComponentResource):
             notification_channels=args.platform.notification_channels,
             metrics_scope=self.dbt_job.metrics_scope if self.dbt_job else None,
             runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
-            depends_on=[self.project.service(s) for s in (DATAPLEX, LOGGING, MONITORING)]
-            + list(self.storage.port_tables.values())), opts=child(self))
+            depends_on=[self.project.service(s) for s in (DATAPLEX, LOGGING, MONITORING)],
+            tables=list(self.storage.port_tables.values())), opts=child(self))
 
     def _discovery(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> Discovery:
         """Self-registration: a Dataplex data product with its port datasets, and the registry object."""

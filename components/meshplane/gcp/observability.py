@@ -50,6 +50,7 @@ class ObservabilityArgs:
     metrics_scope: pulumi.Resource | None = None  # DbtJob.metrics_scope when one exists already
     runbook_url: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # dataplex, logging, monitoring APIs
+    tables: list[pulumi.Resource] = field(default_factory=list)  # the scanned tables: only scans wait for them
 
 
 class Observability(pulumi.ComponentResource):
@@ -76,7 +77,8 @@ class Observability(pulumi.ComponentResource):
         project, dataset, table_id = _table_parts(table)
         return gcp.bigquery.IamMember(
             f"{name}-{port.name}-v{port.major}-dataplex-read", project=project, dataset_id=dataset,
-            table_id=table_id, role=roles.BIGQUERY_DATA_VIEWER, member=self.agent.member, opts=child(self))
+            table_id=table_id, role=roles.BIGQUERY_DATA_VIEWER, member=self.agent.member,
+            opts=child(self, depends_on=args.tables))  # named by id: the table must exist first
 
     def _scan(self, name: str, args: ObservabilityArgs, port: OutputPortDeclaration,
               table: str) -> gcp.dataplex.Datascan:
@@ -92,7 +94,7 @@ class Observability(pulumi.ComponentResource):
                         cron=scan_cron(sid, port.slos.freshness)))),
             data_quality_spec=gcp.dataplex.DatascanDataQualitySpecArgs(
                 rules=[rule_args(r) for r in quality_rules(port)], catalog_publishing_enabled=True),
-            opts=child(self, depends_on=args.depends_on))
+            opts=child(self, depends_on=[*args.depends_on, *args.tables]))
 
     def _metric(self, name: str, args: ObservabilityArgs) -> gcp.logging.Metric:
         return gcp.logging.Metric(
