@@ -203,3 +203,14 @@ def input_port(upstream: UpstreamPort | None, **port) -> InputPort:
         port=InputPortDeclaration(name="src", **port), project=PID, runner="serviceAccount:r@x.example",
         runner_account=account, internal=dataset("internal"), internal_dataset_id="d_x", labels=LABELS,
         upstream=upstream))
+
+
+def repository_copy(tmp_path: Path) -> Path:
+    """A copy of the repository's blueprints, stacks and Pulumi.yaml, to add declarations to."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "blueprints", root / "blueprints", ignore=shutil.ignore_patterns("templates"))
+    shutil.copytree(STACKS_DIR, root / "stacks")
+    (root / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return root

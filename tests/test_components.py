@@ -28,6 +28,8 @@ from meshplane.gcp.input_port import InputPortError, UpstreamPort
 from meshplane.gcp.project import Project, display_name
 from meshplane.plan.harness import project_number
 from meshplane.program import is_built
+from meshplane.column_security import column_tags, view_masking
+from meshplane.declaration.types import Confidentiality
 from meshplane.view_sql import interface_view_sql
 
 MODES = pytest.mark.parametrize("preview", [False, True])
@@ -118,14 +120,16 @@ def test_identity_is_a_job_user_on_its_own_project_only(preview):
 
 
 @MODES
-def test_internal_dataset_grants_only_runner_owner_and_port_views(preview):
+def test_internal_dataset_grants_only_runner_owner_port_views_and_the_control_routine(preview):
     inv = run_stack("podcast-prod", preview)
-    got = {(g.inputs.get("role"), principal_of(g) or canonical(g.inputs["authorizedDataset"]))
+    got = {(g.inputs.get("role"), principal_of(g) or canonical(g.inputs.get("authorizedDataset") or
+                                                                 g.inputs["routine"]))
            for g in grants_on(inv, "podcast_demographics_internal")}
-    authz = {"dataset": {"datasetId": DEMO_PORT_DS, "projectId": project_of("podcast.podcast-demographics",
-                                                                           "podcast-prod")}, "targetTypes": ["VIEWS"]}
+    project = project_of("podcast.podcast-demographics", "podcast-prod")
+    authz = {"dataset": {"datasetId": DEMO_PORT_DS, "projectId": project}, "targetTypes": ["VIEWS"]}
+    routine = {"projectId": project, "datasetId": "podcast_demographics_control", "routineId": "erase_subject"}
     assert got == {("WRITER", runner("podcast.podcast-demographics", "podcast-prod")), ("READER", OWNER),
-                   (None, canonical(authz))}
+                   (None, canonical(authz)), (None, canonical(routine))}
 
 
 @MODES
@@ -161,8 +165,11 @@ def test_output_port_dataset_view_and_consumers(preview):
     inv, port = run_stack("podcast-prod", preview), model("podcast.podcast-demographics").output_ports[0]
     ds, view = named(inv, f"{DEMO}-demographics-v1", DATASET), named(inv, f"{DEMO}-demographics-v1-view")
     assert ds.inputs["datasetId"] == DEMO_PORT_DS and ds.inputs["labels"]["mesh_layer"] == "port"
+    tags = column_tags(port.columns, Confidentiality.INTERNAL, settings("podcast-prod").platform.policy_tags["EU"])
+    assert tags == {"top_listener_email": settings("podcast-prod").platform.policy_tags["EU"][
+        Confidentiality.CONFIDENTIAL].policy_tag}  # the one PII column: BigQuery masks it per reader
     assert view.inputs["view"] == {"useLegacySql": False, "query": interface_view_sql(
-        ds.inputs["project"], "podcast_demographics_internal", "demographics_v1", port.columns)}
+        ds.inputs["project"], "podcast_demographics_internal", "demographics_v1", view_masking(port.columns, tags))}
     assert named(inv, f"{DEMO}-storage-demographics_v1").urn in view.dependencies
     assert {(g.inputs["role"], principal_of(g)) for g in grants_on(inv, DEMO_PORT_DS)} == {
         ("READER", "group:podcast-analysts@daff.example"),
@@ -180,7 +187,8 @@ def test_row_filters_become_row_access_policies(preview):
     rest = policies["meshplane_all_rows"].inputs
     assert rest["filterPredicate"] == "TRUE" and rest["grantees"] == sorted([
         "group:podcast-analysts@daff.example", OWNER, runner("playlist.monday-playlists", "podcast-prod"),
-        runner("podcast.podcast-demographics", "podcast-prod")])
+        runner("podcast.podcast-demographics", "podcast-prod"),
+        "group:data-governance@daff.example"])  # erase_subject's DELETE needs every row (a TRUE filter)
     for p in policies.values():
         assert (p.inputs["datasetId"], p.inputs["tableId"]) == ("podcast_demographics_internal", "demographics_v1")
         assert named(inv, f"{DEMO}-storage-demographics_v1").urn in p.dependencies

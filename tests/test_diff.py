@@ -183,10 +183,12 @@ def test_docs_list_every_replacement_and_flag():
 
 def test_adding_a_consumer_widens_access_only(tmp_path):
     result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, add_consumer)))
-    assert ops(result) == {"create": 1, "update": 1}
-    assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 2, POLICY: 0, NARROWED: 0}
+    assert ops(result) == {"create": 2, "update": 1}
+    assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 3, POLICY: 0, NARROWED: 0}
     access = by_name(result, "podcast-demographics-demographics-v1-reader-group-ad-sales-at-daff.example")
     assert (access.op, [g.role for g in access.gained]) == ("create", ["READER"])
+    masked = by_name(result, "podcast-demographics-column-security-masked-confidential-group-ad-sales-at-daff.example")
+    assert (masked.op, [g.role for g in masked.gained]) == ("create", ["roles/bigquerydatapolicy.maskedReader"])
     all_rows = by_name(result, "podcast-demographics-demographics-v1-rows-meshplane_all_rows")
     assert (all_rows.op, all_rows.changed_inputs) == ("update", ["grantees"])  # sees every row now
     assert exit_code(result) == 0

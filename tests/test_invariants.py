@@ -49,7 +49,7 @@ def test_no_basic_role(stack, preview):
 
 def test_every_dataset_has_a_mesh_layer(stack, preview):
     for ds in of_type(run_stack(stack, preview), DATASET):
-        assert ds.inputs["labels"]["mesh_layer"] in ("internal", "port"), ds.urn
+        assert ds.inputs["labels"]["mesh_layer"] in ("internal", "port", "control"), ds.urn
 
 
 def test_no_declared_consumer_reads_internal_data(stack, preview):

@@ -113,7 +113,8 @@ def test_consuming_product_is_granted_through_its_runner(planned):
 def test_own_identities_are_not_new(planned):
     review = review_of(planned, DEMOGRAPHICS)
     own = {g.who for g in review.grants if not g.new}
-    assert own == {"runner", "owner", "authorized dataset", "invoker", "service agent"}
+    assert own == {"runner", "owner", "authorized dataset", "authorized routine", "invoker", "service agent",
+                   "governance"}
     assert all(g.principal != review.owner for g in review.grants if g.new)
     new_first = [g.new for g in review.grants]
     assert new_first == sorted(new_first, reverse=True)
@@ -124,7 +125,8 @@ def test_data_safety_lists_every_dataset_as_protected(planned):
     states = product_resources(plan.document)["podcast-demographics"]
     datasets = {s["inputs"]["datasetId"] for s in states if s["type"] == DATASET}
     safety = review_of(planned, DEMOGRAPHICS).safety
-    assert datasets == {"podcast_demographics_internal", "podcast_demographics_demographics_v1"}
+    assert datasets == {"podcast_demographics_internal", "podcast_demographics_demographics_v1",
+                        "podcast_demographics_control"}
     assert {s.name for s in safety if s.kind.startswith("Dataset")} == datasets
     assert all(s.verdict == "protected" for s in safety)
     assert {s.kind for s in safety} >= {"Project", "Port table"}
@@ -138,7 +140,7 @@ def test_unprotected_dataset_is_at_risk(planned):
     step["newState"]["retainOnDelete"] = False
     markdown = render_markdown(dataclasses.replace(plan, document=document), violations)
     part = section(markdown, DEMOGRAPHICS)
-    assert "**4 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
+    assert "**5 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
     assert "| `podcast_demographics_internal` | Dataset (internal) | yes | **no** |" in part
     assert "| **AT RISK** |" in part
 
@@ -155,8 +157,9 @@ def test_resources_are_grouped_by_product(planned):
 
 def test_resources_by_kind_in_words(planned, markdown):
     kinds = dict(review_of(planned, DEMOGRAPHICS).kinds)
-    assert kinds["BigQuery dataset"] == 2 and kinds["BigQuery view"] == 1 and kinds["Row access policy"] == 2
-    assert "BigQuery dataset ×2" in section(markdown, DEMOGRAPHICS)
+    assert kinds["BigQuery dataset"] == 3 and kinds["BigQuery view"] == 1 and kinds["Row access policy"] == 2
+    assert kinds["BigQuery routine"] == 1
+    assert "BigQuery dataset ×3" in section(markdown, DEMOGRAPHICS)
 
 
 def test_mermaid_lineage_of_the_stack_and_its_neighbours(planned, markdown):

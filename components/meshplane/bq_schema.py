@@ -11,23 +11,28 @@ from .declaration.types import BigQueryType
 _API_TYPES = {BigQueryType.INT64: "INTEGER", BigQueryType.FLOAT64: "FLOAT", BigQueryType.BOOL: "BOOLEAN"}
 
 
-def schema_fields(columns: list[Column]) -> list[dict]:
-    """One field per column, nested for RECORDs, with mode and description."""
-    return [_field(c) for c in columns]
+def schema_fields(columns: list[Column], policy_tags: dict[str, str] | None = None) -> list[dict]:
+    """One field per column, nested for RECORDs, with mode, description and policy tag.
+
+    ``policy_tags`` maps dotted column paths (``address.city``) to policy tag names.
+    """
+    return [_field(c, c.name, policy_tags or {}) for c in columns]
 
 
-def schema_json(columns: list[Column]) -> str:
+def schema_json(columns: list[Column], policy_tags: dict[str, str] | None = None) -> str:
     """The schema as compact, stable JSON."""
-    return json.dumps(schema_fields(columns), separators=(",", ":"))
+    return json.dumps(schema_fields(columns, policy_tags), separators=(",", ":"))
 
 
-def _field(column: Column) -> dict:
+def _field(column: Column, path: str, policy_tags: dict[str, str]) -> dict:
     mode = "REPEATED" if column.repeated else "REQUIRED" if column.required else "NULLABLE"
     out: dict = {"name": column.name, "type": _API_TYPES.get(column.type, column.type.value), "mode": mode}
     if column.description:
         out["description"] = column.description
+    if path in policy_tags:
+        out["policyTags"] = {"names": [policy_tags[path]]}
     if column.fields:
-        out["fields"] = [_field(f) for f in column.fields]
+        out["fields"] = [_field(f, f"{path}.{f.name}", policy_tags) for f in column.fields]
     return out
 
 

@@ -10,24 +10,33 @@ from . import addresses, standards
 from .declaration.model import DataProduct as Declaration
 from .declaration.types import Encryption as EncryptionKind
 from .declaration.types import Status, parse_duration
+from .column_security import column_tags, tag_grants
 from .descriptor import descriptor
+from .gcp.column_security import ColumnSecurity, ColumnSecurityArgs
+from .control_sql import subject_tables
+from .gcp.control_port import ControlPort, ControlPortArgs
 from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
 from .gcp.discovery import Discovery, DiscoveryArgs
 from .gcp.observability import Observability, ObservabilityArgs
 from .gcp.encryption import Encryption, EncryptionArgs
 from .gcp.identity import Identity, IdentityArgs
 from .gcp.input_port import InputPort, InputPortArgs, UpstreamPort
-from .gcp.options import child, component_token
+from .gcp.options import PURGE_LABEL, child, component_token
 from .gcp.output_port import OutputPort, OutputPortArgs, port_labels
 from .gcp.project import Project, ProjectArgs
 from .gcp.storage import PortTable, Storage, StorageArgs
 from .job_region import job_region
-from .placement import kms_key_for, resource_locations_value
+from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .platform import PlatformSettings
+from .stack_config import NON_PRODUCTION
 
 BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
 RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
 MONITORING, LOGGING, DATAPLEX = "monitoring.googleapis.com", "logging.googleapis.com", "dataplex.googleapis.com"
+
+
+class PurgeRefused(ValueError):
+    """A declaration asks to purge its data on a production stack."""
 
 
 @dataclass
@@ -50,7 +59,7 @@ class DataProductArgs:
 
     @property
     def is_production(self) -> bool:
-        return self.environment not in ("dev", "test", "sandbox")
+        return self.environment not in NON_PRODUCTION
 
 
 class DataProduct(pulumi.ComponentResource):
@@ -62,8 +71,12 @@ class DataProduct(pulumi.ComponentResource):
         self.project_id = addresses.project_id(p, args.platform, env)
         self.runner = addresses.runner_principal(p, args.platform, env)
         self.descriptor = descriptor(p, self.project_id, self.runner, args.platform, env)
+        if p.purge and args.is_production:
+            raise PurgeRefused(f"{p.id}: purge deletes the product's data; refused on the production "
+                               f"environment {env!r}; expected purge only on dev, test or sandbox stacks")
         labels = standards.labels(domain=p.domain, product=p.name, environment=env, mesh_layer="internal",
-                                  extra={"confidentiality": p.policies.confidentiality.value})
+                                  extra={"confidentiality": p.policies.confidentiality.value,
+                                         **({PURGE_LABEL: "true"} if p.purge else {})})
         self.project = Project(f"{name}-project", ProjectArgs(
             project_id=self.project_id, display_name=p.display_name, labels=labels, apis=_apis(p),
             adopt=addresses.adopts_project(p, args.platform), org_id=args.platform.organization_id,
@@ -71,6 +84,9 @@ class DataProduct(pulumi.ComponentResource):
             prevent_deletion=args.is_production,
             resource_locations=resource_locations_value(p.policies.location)), opts=child(self))
         self.encryption = self._encryption(name, args)
+        self.policy_tags = policy_tags_for(p.policies.location, args.platform.policy_tags)
+        port_tags = {(port.name, port.major): column_tags(port.columns, p.policies.confidentiality, self.policy_tags)
+                     for port in p.output_ports}
         self.identity = Identity(f"{name}-identity", IdentityArgs(
             project=self.project.project_id, account_id=addresses.runner_account_id(p), product_id=p.id,
             depends_on=[self.project.service(IAM)]), opts=child(self))
@@ -79,29 +95,44 @@ class DataProduct(pulumi.ComponentResource):
             location=p.policies.location, labels=labels, runner=self.runner,
             runner_account=self.identity.runner, owner=p.team.owner,
             tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port),
-                              retention_ms(port.retention or p.policies.retention)) for port in p.output_ports],
+                              retention_ms(port.retention or p.policies.retention), port_tags[(port.name, port.major)])
+                    for port in p.output_ports],
             description=f"Internal data of {p.id}: dbt's workspace and the port tables.",
             **self._dataset_policies(args)), opts=child(self))
-        self.output_ports = {(port.name, port.major): self._output_port(name, args, port, labels)
-                             for port in p.output_ports}
+        self.output_ports = {(port.name, port.major): self._output_port(
+            name, args, port, labels, port_tags[(port.name, port.major)]) for port in p.output_ports}
+        self.column_security = self._column_security(name, args)
         self.input_ports = {port.name: self._input_port(name, args, port, labels) for port in p.input_ports}
         self.dbt_job = self._transformation(name, args, labels)
         self.observability = self._observability(name, args, labels)
         self.discovery = self._discovery(name, args, labels)
+        self.control_port = self._control_port(name, args, labels)
         self.register_outputs({"descriptor": self.descriptor})
 
-    def _output_port(self, name: str, args: DataProductArgs, port, labels) -> OutputPort:
+    def _output_port(self, name: str, args: DataProductArgs, port, labels, policy_tags: dict[str, str]
+                     ) -> OutputPort:
         p = args.product
         table_id = standards.port_table_id(port.name, port.major)
-        consumers = [] if p.status == Status.RETIRED else [
-            c.principal or args.consumer_principal(c.data_product) for c in port.consumers]
+        consumers = [member for member, _ in _consumers(args, port)]
         return OutputPort(f"{name}-{port.name}-v{port.major}", OutputPortArgs(
             port=port, project=self.project_id, dataset_id=addresses.port_dataset_id(p, port),
             view_id=standards.view_id(port.name, port.major), location=p.policies.location,
             labels=port_labels(labels, port), internal=self.storage.internal,
             table=self.storage.port_tables[(port.name, port.major)], table_id=table_id,
-            internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers,
-            unfiltered_readers=[self.runner, p.team.owner], **self._dataset_policies(args)), opts=child(self))
+            internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers, policy_tags=policy_tags,
+            unfiltered_readers=[self.runner, p.team.owner, *_erasers(args, port)], **self._dataset_policies(args)),
+            opts=child(self))
+
+    def _column_security(self, name: str, args: DataProductArgs) -> ColumnSecurity | None:
+        """Raw or masked reading of the tagged columns: none without the platform's policy tags."""
+        p = args.product
+        grants = tag_grants([(port, _consumers(args, port)) for port in p.output_ports],
+                            p.policies.confidentiality, self.policy_tags, [self.runner, p.team.owner])
+        if not grants:
+            return None
+        return ColumnSecurity(f"{name}-column-security", ColumnSecurityArgs(
+            grants=grants, tags=self.policy_tags, runner=self.runner, runner_account=self.identity.runner),
+            opts=child(self))
 
     def _transformation(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> DbtJob | None:
         """The scheduled dbt job: none without a transformation or once retired; paused when dormant."""
@@ -138,6 +169,20 @@ class DataProduct(pulumi.ComponentResource):
             depends_on=[self.project.service(s) for s in (DATAPLEX, LOGGING, MONITORING)],
             tables=list(self.storage.port_tables.values())), opts=child(self))
 
+    def _control_port(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> ControlPort | None:
+        """Governance's erasure of data subjects; kept once retired (retained data is still erased on request)."""
+        p = args.product
+        ports = [(port, standards.port_table_id(port.name, port.major)) for port in p.output_ports]
+        if not (tables := subject_tables(ports)):
+            return None
+        return ControlPort(f"{name}-control", ControlPortArgs(
+            project=self.project_id, dataset_id=standards.control_dataset_id(p.name), location=p.policies.location,
+            labels={**labels, "mesh_layer": "control"}, product_id=p.id, internal=self.storage.internal,
+            internal_dataset_id=standards.internal_dataset_id(p.name), tables=tables,
+            governance_principal=args.platform.governance_principal,
+            table_resources=[self.storage.port_tables[(port.name, port.major)] for port, _ in ports
+                             if port.subject_key], **self._dataset_policies(args)), opts=child(self))
+
     def _discovery(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> Discovery:
         """Self-registration: a Dataplex data product with its port datasets, and the registry object."""
         p = args.product
@@ -173,6 +218,19 @@ class DataProduct(pulumi.ComponentResource):
             internal=self.storage.internal, internal_dataset_id=standards.internal_dataset_id(args.product.name),
             labels=labels, upstream=args.upstreams.get(port.name),
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
+
+
+def _consumers(args: DataProductArgs, port) -> list[tuple[str, bool]]:
+    """The port's readers as (principal, raw access); none once the product is retired."""
+    if args.product.status == Status.RETIRED:
+        return []
+    return [(c.principal or args.consumer_principal(c.data_product), c.raw_access) for c in port.consumers]
+
+
+def _erasers(args: DataProductArgs, port) -> list[str]:
+    """Who calls the control port on a port table: row filters must let it see every row (DML needs it)."""
+    principal = args.platform.governance_principal
+    return [principal] if principal and port.subject_key else []
 
 
 def retention_ms(retention: str | None) -> int | None:

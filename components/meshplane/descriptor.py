@@ -4,30 +4,37 @@ from __future__ import annotations
 
 from . import addresses, standards
 from .bq_schema import schema_fields
+from .column_security import column_tags, view_masking
+from .control_sql import ERASE_SUBJECT
 from .declaration.model import DataProduct
 from .platform import PlatformSettings
+from .view_sql import masked_columns
 
 DESCRIPTOR_VERSION = "meshplane.dev/descriptor/v1"
 
 
 def descriptor(product: DataProduct, project_id: str, runner: str, platform: PlatformSettings,
                environment: str) -> dict:
-    """URN, project, runner and, per output port, its address, schema and SLOs (sorted, stable)."""
+    """URN, project, runner, policies and, per output port, its address, schema, SLOs and masking (stable)."""
     return {
         "descriptorVersion": DESCRIPTOR_VERSION,
         "urn": standards.product_urn(product.domain, product.name),
         "id": product.id,
         "domain": product.domain,
         "name": product.name,
+        "displayName": product.display_name,
         "type": product.type.value,
         "status": product.status.value,
         "owner": product.team.owner,
         "project": project_id,
         "runner": runner.removeprefix("serviceAccount:"),
+        "policies": _policies(product),
         "outputPorts": [_port(product, port, platform, environment)  # sorted: list order means nothing
                         for port in sorted(product.output_ports, key=lambda p: (p.name, p.major))],
-        "inputPorts": [{"name": ip.name, "source": _source(ip)}
+        "inputPorts": [{"name": ip.name, "kind": _KINDS[ip.kind], "source": _source(ip)}
                        for ip in sorted(product.input_ports, key=lambda p: p.name)],
+        "lineage": _lineage(product),
+        **_control_port(product, project_id),
     }
 
 
@@ -40,7 +47,41 @@ def _port(product: DataProduct, port, platform: PlatformSettings, environment: s
         "schema": schema_fields(port.columns),
         "slos": port.slos.model_dump(by_alias=True, exclude_none=True),
         "deprecated": port.deprecation is not None,
+        **({"deprecation": port.deprecation.model_dump(by_alias=True, exclude_none=True)} if port.deprecation else {}),
+        **({"retention": retention} if (retention := port.retention or product.policies.retention) else {}),
+        "maskedColumns": _masked(product, port, platform),
     }
+
+
+def _policies(product: DataProduct) -> dict:
+    """The product-wide policies every consumer accepts (location, confidentiality, keys, terms)."""
+    return product.policies.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _masked(product: DataProduct, port, platform: PlatformSettings) -> list[str]:
+    """Column paths a consumer without raw access reads masked: by a policy tag, or by the view in SQL."""
+    tags = column_tags(port.columns, product.policies.confidentiality,
+                       platform.policy_tags.get(product.policies.location, {}))
+    return sorted(set(tags) | set(masked_columns(view_masking(port.columns, tags))))
+
+
+def _control_port(product: DataProduct, project_id: str) -> dict:
+    """The control port's procedures, when some port declares a subject key (see gcp/control_port.py)."""
+    if not any(port.subject_key for port in product.output_ports):
+        return {}
+    dataset = standards.control_dataset_id(product.name)
+    return {"controlPort": {"eraseSubject": f"{project_id}.{dataset}.{ERASE_SUBJECT}"}}
+
+
+_KINDS = {"data_product": "dataProduct", "bigquery_table": "bigqueryTable", "gcs_prefix": "gcsPrefix",
+          "pubsub_topic": "pubsubTopic"}
+
+
+def _lineage(product: DataProduct) -> list[dict]:
+    """Edges from every input's source to every output port (finer lineage needs dbt's manifest)."""
+    ports = sorted(standards.port_urn(product.domain, product.name, p.name, p.major) for p in product.output_ports)
+    return [{"from": source, "to": port}
+            for source in sorted({_source(ip) for ip in product.input_ports}) for port in ports]
 
 
 def _source(port) -> str:

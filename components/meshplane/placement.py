@@ -39,3 +39,25 @@ def resource_locations_value(location: str) -> str:
     if location in MULTI_REGIONS:
         return f"in:{location.lower()}-locations"
     return f"in:{location}-locations"
+
+
+_POLICY_LOCATION_RE = re.compile(r"^projects/[^/]+/locations/([^/]+)/")
+
+
+def taxonomy_location(location: str) -> str:
+    """The location a policy tag's taxonomy and masking policy must be in for data in ``location``."""
+    return location.lower() if location in MULTI_REGIONS else location
+
+
+def policy_tags_for(location: str, policy_tags: dict) -> dict:
+    """The platform's policy tags for ``location`` (possibly none); ``PlacementError`` when elsewhere."""
+    tags = policy_tags.get(location, {})
+    expected = taxonomy_location(location)
+    for level, settings in sorted(tags.items()):
+        for field, name in (("policyTag", settings.policy_tag), ("dataPolicy", settings.data_policy)):
+            match = _POLICY_LOCATION_RE.match(name)
+            if match is None or match.group(1) != expected:
+                found = match.group(1) if match else "?"
+                raise PlacementError(f"the {field} for {getattr(level, 'value', level)} data in {location} is in "
+                                     f"{found!r}; BigQuery data in {location} needs one in {expected!r}")
+    return tags

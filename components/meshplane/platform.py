@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from .declaration.model import Strict
-from .declaration.types import Confidentiality, Duration, Location, Slug
+from .declaration.types import Confidentiality, Duration, Location, Principal, Slug
 
 
 class GovernanceSettings(Strict):
@@ -25,6 +25,17 @@ class GovernanceSettings(Strict):
     operational_projects: dict[Slug, list[str]] = Field(
         default_factory=dict,
         description="Per domain, the projects its operational sources may live in; unset allows any.")
+
+
+class PolicyTagSettings(Strict):
+    """The platform's policy tag for one classification, and the masking policy consumers read through."""
+
+    policy_tag: str = Field(
+        pattern=r"^projects/[^/]+/locations/[^/]+/taxonomies/[^/]+/policyTags/[^/]+$",
+        description="Policy tag of the platform's taxonomy: projects/P/locations/L/taxonomies/T/policyTags/G.")
+    data_policy: str = Field(
+        pattern=r"^projects/[^/]+/locations/[^/]+/dataPolicies/[A-Za-z0-9_]+$",
+        description="Data masking policy on that tag: projects/P/locations/L/dataPolicies/D.")
 
 
 class PlatformSettings(Strict):
@@ -48,9 +59,16 @@ class PlatformSettings(Strict):
     notification_channels: list[
         Annotated[str, Field(pattern=r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]+$")]
     ] = Field(default_factory=list, description="Monitoring channels alerted on failed jobs (one project).")
+    policy_tags: dict[Location, dict[Confidentiality, PolicyTagSettings]] = Field(
+        default_factory=dict,
+        description="Per BigQuery location and classification, the policy tag of PII and classified columns "
+                    "and its masking policy; unset, interface views mask PII in SQL.")
     registry_bucket: str | None = Field(
         None, pattern=r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$",
         description="Bucket of the mesh registry: every product writes products/<domain>/<name>.json.")
+    governance_principal: Principal | None = Field(
+        None, description="Who runs the control port's privileged operations (erase a data subject): READER "
+                          "on each product's control dataset, no grant on its data; unset, nobody may call them.")
     max_time_travel_hours: int = Field(168, ge=48, le=168,
                                        description="BigQuery time travel window of every dataset (48-168).")
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings,

@@ -40,7 +40,7 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
     if mesh is None:
         repository = Path(root) if root else repository_root()
         mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance,
-                                    settings.platform)
+                                    settings.platform, settings)
         if problems:
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
     products = [p for p in sorted(mesh.products, key=lambda p: p.id)

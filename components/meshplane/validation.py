@@ -14,15 +14,15 @@ from .declaration.problems import DeclarationError, Problem
 from .declaration.yamlpos import YamlError, parse
 from .governance import check_governance
 from .mesh import Mesh
-from .governance.platform_checks import check_platform
+from .governance.platform_checks import check_platform, check_purge
 from .platform import GovernanceSettings, PlatformSettings
-from .stack_config import load_stack
+from .stack_config import StackSettings, load_stack
 
 
 def validate_paths(paths: list[str], stack: str | None, stacks_dir: str,
                    governance_file: str | None) -> tuple[int, list[Problem]]:
     """(number of declarations checked, every problem found); ``UsageError`` for bad usage."""
-    rules, platform = GovernanceSettings(), None
+    rules, platform, settings = GovernanceSettings(), None, None
     if stack:
         settings = load_stack(stack, stacks_dir)
         rules, platform = settings.platform.governance, settings.platform
@@ -32,19 +32,22 @@ def validate_paths(paths: list[str], stack: str | None, stacks_dir: str,
         rules = load_governance(governance_file)
     if not paths:
         raise UsageError("no PATH given; expected files or directories of declarations")
-    mesh, problems = check_mesh(paths, rules, platform)
+    mesh, problems = check_mesh(paths, rules, platform, settings)
     return mesh.checked, problems
 
 
-def check_mesh(paths: list[str], rules: GovernanceSettings,
-               platform: PlatformSettings | None = None) -> tuple[Mesh, list[Problem]]:
-    """The mesh of ``paths`` and every file, mesh, governance and platform problem, sorted."""
+def check_mesh(paths: list[str], rules: GovernanceSettings, platform: PlatformSettings | None = None,
+               stack: StackSettings | None = None) -> tuple[Mesh, list[Problem]]:
+    """The mesh of ``paths`` and every file, mesh, governance and platform problem, sorted; with the
+    ``stack``, what its environment refuses in the products it builds (a purge in production)."""
     mesh = Mesh.load(paths)
     problems = list(mesh.problems)
     for source in mesh.sources.values():
         problems += check_governance(source, rules)
         if platform is not None:
             problems += check_platform(source, platform)
+        if stack is not None and source.product.domain == stack.domain:
+            problems += check_purge(source, stack.environment)
     return mesh, sorted(problems)
 
 

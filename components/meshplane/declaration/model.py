@@ -132,6 +132,9 @@ class Consumer(Strict):
     principal: Principal | None = Field(None, description="IAM principal granted read access.")
     data_product: str | None = Field(None, description="Consuming data product id, '<domain>.<name>'.")
     purpose: str | None = Field(None, description="Why the consumer reads the port (required for principals).")
+    raw_access: bool = Field(
+        False, description="Reads PII and classified columns unmasked: fine-grained reader of their policy "
+                           "tags (needs the platform's policy tags for the product's location).")
 
     @property
     def key(self) -> str:
@@ -173,6 +176,10 @@ class OutputPort(Strict):
     row_filters: list[RowFilter] = Field(default_factory=list,
                                          description="Row access policies on the port table.")
     deprecation: Deprecation | None = Field(None, description="Present when the port is deprecated.")
+    subject_key: ColumnName | None = Field(
+        None, description="The top-level scalar column naming the data subject of a row (e.g. listener_id): "
+                          "the control port's erase_subject deletes the rows whose key matches. Required "
+                          "when the port has a PII column; no other column may be named subject_key.")
 
     @property
     def major(self) -> int:
@@ -227,3 +234,7 @@ class DataProduct(Strict):
     output_ports: list[OutputPort] = Field(min_length=1, description="What the product serves.")
     transformation: Transformation | None = Field(
         None, description="How the port tables are filled; absent when filled by a subscription.")
+    purge: bool = Field(
+        False, description="Only with status retired, on dev, test or sandbox stacks: the project, datasets "
+                           "and tables lose their protection, so removing the declaration (or pulumi destroy) "
+                           "deletes the product's data. Production stacks refuse it.")

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from .model import Column, DataProduct, Dbt, InputPort, OutputPort
 from .problems import Finding, Path
-from .schedule import shortest_interval
+from .stewardship import check_stewardship
 from .types import (
     ACTUAL_TIME_TYPES, CLUSTERABLE_TYPES, PARTITIONABLE_TYPES, BigQueryType, ColumnRole,
     Confidentiality, Encryption, check_slug, major_of, parse_duration,
@@ -35,7 +35,7 @@ def check_product(product: DataProduct) -> list[Finding]:
         findings += _output_port(port, ("outputPorts", i), product)
     if product.transformation is not None:
         findings += _dbt(product.transformation.dbt, ("transformation", "dbt"))
-    return findings
+    return findings + check_stewardship(product)
 
 
 def _identity(p: DataProduct) -> Iterator[Finding]:
@@ -197,6 +197,8 @@ def _dbt(dbt: Dbt, at: Path) -> Iterator[Finding]:
     if timeout.total_seconds() > 168 * 3600:
         yield Finding(at + ("timeout",), f"Cloud Run jobs time out after at most 7 days; given "
                       f"{dbt.timeout!r}; expected at most P7D")
+    from .schedule import shortest_interval  # imports croniter: only once a schedule is checked
+
     interval = shortest_interval(dbt.schedule.cron, dbt.schedule.time_zone)
     if interval < timeout:
         yield Finding(at + ("schedule", "cron"), "runs could overlap: the scheduler does not wait "

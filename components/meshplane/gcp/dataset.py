@@ -14,7 +14,7 @@ import pulumi_gcp as gcp
 
 from .. import standards
 from . import roles
-from .options import child, component_token, data_child
+from .options import child, component_token, data_child, purged
 
 
 @dataclass
@@ -33,7 +33,10 @@ class BigQueryDatasetArgs:
 
 
 class BigQueryDataset(pulumi.ComponentResource):
-    """A protected dataset and its access entries, granted through ``grant_*`` methods."""
+    """A protected dataset and its access entries, granted through ``grant_*`` methods.
+
+    Labelled ``purge=true`` (a purged product), it is neither protected nor retained and deletes its
+    tables with it."""
 
     def __init__(self, name: str, args: BigQueryDatasetArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("BigQueryDataset"), name, None, opts)
@@ -42,11 +45,11 @@ class BigQueryDataset(pulumi.ComponentResource):
         self.dataset = gcp.bigquery.Dataset(
             name, project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=args.description or None,
-            friendly_name=args.friendly_name or None, delete_contents_on_destroy=False,
+            friendly_name=args.friendly_name or None, delete_contents_on_destroy=purged(args.labels),
             default_encryption_configuration=gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(
                 kms_key_name=args.kms_key_name) if args.kms_key_name else None,
             max_time_travel_hours=str(args.max_time_travel_hours) if args.max_time_travel_hours else None,
-            opts=data_child(self, depends_on=args.depends_on))
+            opts=data_child(self, depends_on=args.depends_on, purge=purged(args.labels)))
         self.dataset_id: pulumi.Output[str] = self.dataset.dataset_id
         self.project: pulumi.Output[str] = self.dataset.project
         self.grants: dict[str, gcp.bigquery.DatasetAccess] = {}
@@ -73,6 +76,18 @@ class BigQueryDataset(pulumi.ComponentResource):
                 target_types=["VIEWS"]),
             opts=child(self))
         self.grants[f"authz-{key}"] = access
+        return access
+
+    def authorize_routine(self, key: str, project: pulumi.Input[str], dataset_id: pulumi.Input[str],
+                          routine_id: pulumi.Input[str], *, depends_on: list[pulumi.Resource] | None = None
+                          ) -> gcp.bigquery.DatasetAccess:
+        """Let a routine of another dataset read and modify this one (an authorized routine)."""
+        access = gcp.bigquery.DatasetAccess(
+            f"{self._name}-routine-{key}", project=self._project, dataset_id=self.dataset_id,
+            routine=gcp.bigquery.DatasetAccessRoutineArgs(
+                project_id=project, dataset_id=dataset_id, routine_id=routine_id),
+            opts=child(self, depends_on=depends_on))
+        self.grants[f"routine-{key}"] = access
         return access
 
     def _grant(self, principal: str, role: str, depends_on: list[pulumi.Resource] | None

@@ -16,7 +16,7 @@ from ..bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.model import InputPort as InputPortDeclaration
 from . import roles
 from .dataset import BigQueryDataset
-from .options import child, component_token, data_child
+from .options import child, component_token, data_child, purged
 
 
 @dataclass
@@ -94,7 +94,7 @@ class InputPort(pulumi.ComponentResource):
             description=f"Messages of {args.port.pubsub_topic}, written by a BigQuery subscription.",
             labels=args.labels, schema=json.dumps(PUBSUB_RAW_COLUMNS, separators=(",", ":")),
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="publish_time"),
-            deletion_protection=True, opts=data_child(self))
+            deletion_protection=not purged(args.labels), opts=data_child(self, purge=purged(args.labels)))
         self.agent = gcp.projects.ServiceIdentity(
             f"{name}-pubsub-agent", project=args.project, service="pubsub.googleapis.com",
             opts=child(self, depends_on=args.depends_on))

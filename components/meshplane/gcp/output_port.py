@@ -2,7 +2,8 @@
 
 The port dataset is authorized on the internal dataset (an *authorized dataset*, target VIEWS), so
 its views read the port table while consumers never get access to internal data. PII reaches
-consumers masked by the view. Row filters become row access policies on the port table.
+consumers masked: by BigQuery when the column carries a policy tag (its data masking policy, per
+reader), else by the view in SQL. Row filters become row access policies on the port table.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pulumi_gcp as gcp
 
 from .. import standards
 from ..declaration.model import OutputPort as OutputPortDeclaration
+from ..column_security import view_masking
 from ..view_sql import interface_view_sql
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token
@@ -36,6 +38,7 @@ class OutputPortArgs:
     table_id: str
     internal_dataset_id: str
     consumers: list[str] = field(default_factory=list)  # principals, incl. consuming runners
+    policy_tags: dict[str, str] = field(default_factory=dict)  # tagged column paths: BigQuery masks them
     unfiltered_readers: list[str] = field(default_factory=list)  # runner and owner
     kms_key_name: str | None = None
     max_time_travel_hours: int | None = None
@@ -53,7 +56,8 @@ class OutputPort(pulumi.ComponentResource):
             labels=args.labels, description=port.description,
             friendly_name=f"{port.name} v{port.major}", kms_key_name=args.kms_key_name,
             max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on), opts=child(self))
-        self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id, port.columns)
+        self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id,
+                                        view_masking(port.columns, args.policy_tags))
         self.view = gcp.bigquery.Table(
             f"{name}-view", project=args.project, dataset_id=self.dataset.dataset_id,
             table_id=args.view_id, description=port.description, labels=args.labels,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from .options import child, component_token, data_child
+from .options import child, component_token, data_child, purged
 
 
 @dataclass
@@ -43,8 +43,8 @@ class Project(pulumi.ComponentResource):
                 folder_id=folder_id, org_id=None if folder_id else args.org_id,
                 billing_account=args.billing_account, labels=args.labels,
                 auto_create_network=False,
-                deletion_policy="PREVENT" if args.prevent_deletion else "DELETE",
-                opts=data_child(self))
+                deletion_policy="PREVENT" if args.prevent_deletion and not purged(args.labels) else "DELETE",
+                opts=data_child(self, purge=purged(args.labels)))
             self.project_id = self.project.project_id
         self.services: dict[str, gcp.projects.Service] = {
             api: gcp.projects.Service(

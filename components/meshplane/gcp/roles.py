@@ -13,3 +13,5 @@ STORAGE_OBJECT_VIEWER = "roles/storage.objectViewer"
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer", "OWNER"})
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 RUN_INVOKER = "roles/run.invoker"
+CATEGORY_FINE_GRAINED_READER = "roles/datacatalog.categoryFineGrainedReader"  # raw values of tagged columns
+MASKED_READER = "roles/bigquerydatapolicy.maskedReader"  # masked values, through the tag's data policy

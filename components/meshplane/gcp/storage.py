@@ -11,7 +11,7 @@ from ..bq_schema import schema_json
 from ..declaration.model import OutputPort
 from ..declaration.types import ColumnRole
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
-from .options import child, component_token, data_child
+from .options import child, component_token, data_child, purged
 
 
 @dataclass
@@ -22,6 +22,7 @@ class PortTable:
     table_id: str
     labels: dict[str, str]
     retention_ms: int | None = None  # partition expiration: the port's (or product's) retention
+    policy_tags: dict[str, str] = field(default_factory=dict)  # dotted column path -> policy tag
 
 
 @dataclass
@@ -66,10 +67,10 @@ class Storage(pulumi.ComponentResource):
         return gcp.bigquery.Table(
             f"{name}-{table.table_id}", project=self.internal.project,
             dataset_id=self.internal.dataset_id, table_id=table.table_id,
-            description=port.description, labels=table.labels, schema=schema_json(port.columns),
+            description=port.description, labels=table.labels, schema=schema_json(port.columns, table.policy_tags),
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(
                 type=partitioning.granularity if partitioning else "DAY",
                 field=partitioning.column if partitioning else processing,
                 expiration_ms=table.retention_ms),
-            clusterings=list(port.clustering) or None, deletion_protection=True,
-            opts=data_child(self))
+            clusterings=list(port.clustering) or None, deletion_protection=not purged(table.labels),
+            opts=data_child(self, purge=purged(table.labels)))

@@ -14,7 +14,9 @@ from urllib.parse import urlparse
 from .. import standards
 from ..declaration.locations import MULTI_REGIONS, regions_within
 from ..gcp import roles
+from ..gcp.options import PURGE_LABEL
 from ..platform import GovernanceSettings
+from ..stack_config import NON_PRODUCTION
 from .inventory import ADVISORY, MANDATORY, Resource, rule
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
@@ -101,9 +103,12 @@ def datasets_labelled(resources: list[Resource], _: GovernanceSettings) -> Itera
 
 
 @rule("data-protected", MANDATORY,
-      "Datasets and data tables are protected and retained on delete; data tables have deletionProtection.")
+      "Datasets and data tables are protected and retained on delete; data tables have deletionProtection "
+      "(except those of a product purged outside production: labels purge=true and a non-production environment).")
 def data_protected(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
+        if _purged(r):
+            continue
         if r.type == TABLE and not r.inputs.get("view") and r.inputs.get("deletionProtection") is not True:
             yield r.urn, "data table without deletionProtection: a replace or delete would drop its data"
         if r.type == DATASET or (r.type == TABLE and r.inputs.get("deletionProtection") is True):
@@ -112,6 +117,12 @@ def data_protected(resources: list[Resource], _: GovernanceSettings) -> Iterator
                        if v is False]
             if missing:
                 yield r.urn, f"holds data but lacks {' and '.join(missing)}"
+
+
+def _purged(r: Resource) -> bool:
+    """A resource of a retired product declared with purge, on a non-production stack."""
+    labels = _labels(r)
+    return labels.get(PURGE_LABEL) == "true" and labels.get("environment") in NON_PRODUCTION
 
 
 @rule("cmek-where-required", MANDATORY,

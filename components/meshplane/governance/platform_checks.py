@@ -1,4 +1,4 @@
-"""Declarations checked against the platform settings of a stack (keys, job regions)."""
+"""Declarations checked against the platform settings of a stack (keys, job regions, policy tags)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from ..declaration.loader import Source
 from ..declaration.problems import Problem
 from ..declaration.types import Encryption
 from ..platform import PlatformSettings
-from ..placement import PlacementError, kms_key_for
+from ..placement import PlacementError, kms_key_for, policy_tags_for
 
 
 def check_platform(source: Source, platform: PlatformSettings) -> list[Problem]:
@@ -19,6 +19,7 @@ def check_platform(source: Source, platform: PlatformSettings) -> list[Problem]:
         except PlacementError as exc:
             problems.append(source.problem(("policies", "encryption"), f"{exc}; given encryption "
                                            "'cmek'; expected a platform key in the data's location"))
+    problems += _column_security(source, platform)
     if product.transformation is not None:
         from ..job_region import JobRegionError, job_region
 
@@ -28,3 +29,38 @@ def check_platform(source: Source, platform: PlatformSettings) -> list[Problem]:
             problems.append(source.problem(("policies", "location"), f"{exc}; given location "
                                            f"{location!r}; expected a job region within it"))
     return problems
+
+
+def _column_security(source: Source, platform: PlatformSettings) -> list[Problem]:
+    """Policy tags elsewhere than the data; raw access the platform's tags cannot give."""
+    from ..column_security import column_tags, unenforced_pii
+
+    product = source.product
+    location = product.policies.location
+    try:
+        tags = policy_tags_for(location, platform.policy_tags)
+    except PlacementError as exc:
+        return [source.problem(("policies", "location"), f"{exc}; given location {location!r}; "
+                               "expected the platform's policy tags in the data's location")]
+    problems = []
+    for i, port in enumerate(product.output_ports):
+        masked = unenforced_pii(port.columns, column_tags(port.columns, product.policies.confidentiality, tags))
+        for j, consumer in enumerate(port.consumers):
+            if consumer.raw_access and masked:
+                problems.append(source.problem(
+                    ("outputPorts", i, "consumers", j, "rawAccess"),
+                    f"the platform has no policy tag for {', '.join(masked)} in {location}, so the view masks "
+                    f"{'them' if len(masked) > 1 else 'it'} for every reader; given rawAccess: true; expected "
+                    f"policyTags for the column's classification under {location} in the platform settings, "
+                    "or no rawAccess"))
+    return problems
+
+
+def check_purge(source: Source, environment: str) -> list[Problem]:
+    """A purge on a production stack: refused (it deletes the product's data)."""
+    from ..stack_config import NON_PRODUCTION
+
+    if not source.product.purge or environment in NON_PRODUCTION:
+        return []
+    return [source.problem(("purge",), "purge deletes the product's data; refused on the production stack "
+                           f"environment {environment!r}; expected purge only on dev, test or sandbox stacks")]

@@ -121,6 +121,7 @@ def schema_object(port: OutputPort, defaults: Defaults) -> dict:
         out["deprecated"] = True
     extra = [custom("partitionGranularity", port.partitioning.granularity if port.partitioning else "DAY")]
     extra += [custom("clustering", list(port.clustering))] if port.clustering else []
+    extra += [custom("subjectKey", port.subject_key)] if port.subject_key else []
     for key, items in (("consumers", port.consumers), ("rowFilters", port.row_filters)):
         if items:
             extra.append(custom(key, [i.model_dump(by_alias=True, exclude_none=True) for i in items]))

@@ -220,7 +220,7 @@ def _object_extras(r: _Reader, obj: dict, columns: list[dict]) -> dict:
             else ("schema", 0)
         r.origins[("partitioning", "granularity")] = ("schema", 0, "customProperties",
                                                       hints.get("partitionGranularity", (None,))[0])
-    for key in ("clustering", "consumers", "rowFilters", "deprecation"):
+    for key in ("clustering", "subjectKey", "consumers", "rowFilters", "deprecation"):
         if key in hints:
             out[key] = hints[key][1]
             r.origins[(key,)] = ("schema", 0, "customProperties", hints[key][0], "value")

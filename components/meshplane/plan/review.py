@@ -20,7 +20,7 @@ from .run import Plan
 WIDTH = 120  # of the text output's prose lines (tables are as wide as their cells)
 FOLD_ROWS = 10  # Markdown tables longer than this fold into <details>
 LEGEND = ("access for a principal other than the product's own runner, owner, authorized datasets and "
-          "service agents; with no deployed state to compare to, this version counts every consumer grant "
+          "routines, service agents and the platform's governance principal; with no deployed state to compare to, this version counts every consumer grant "
           "as new.")
 ACCESS_HEAD = ("", "principal", "who", "access to", "role", "purpose")
 SAFETY_HEAD = ("resource", "kind", "protect", "retainOnDelete", "deletion guard", "verdict")
@@ -70,7 +70,8 @@ def product_reviews(plan: Plan, violations: list[Violation]) -> list[ProductRevi
     for pid, d in sorted(plan.document.get("outputs", {}).items()):
         decl = plan.mesh.sources[pid].product
         states = grouped.get(d["name"], [])
-        who = audience(decl, runner_of, d["project"], f"serviceAccount:{d['runner']}")
+        who = audience(decl, runner_of, d["project"], f"serviceAccount:{d['runner']}",
+                       platform.governance_principal)
         reviews.append(ProductReview(
             pid, decl.display_name, decl.type.value, decl.status.value, decl.team.owner, d["project"],
             resource_kinds(states), access_rows(states, who), safety_rows(states), findings(states, violations)))

@@ -22,6 +22,8 @@ ACCESS, ROW_POLICY = "gcp:bigquery/datasetAccess:DatasetAccess", "gcp:bigquery/r
 PROJECT_IAM, TABLE_IAM = "gcp:projects/iAMMember:IAMMember", "gcp:bigquery/iamMember:IamMember"
 BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
 JOB_IAM, KEY_IAM = "gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+TAG_IAM = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
+MASKING_IAM = "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember"
 KINDS = {
     PROJECT: "Project", DATASET: "BigQuery dataset", TABLE: "BigQuery table", ACCESS: "Dataset access entry",
     ROW_POLICY: "Row access policy", PROJECT_IAM: "Project IAM grant", TABLE_IAM: "Table IAM grant",
@@ -32,11 +34,15 @@ KINDS = {
     JOB_IAM: "Job IAM grant", KEY_IAM: "KMS key IAM grant", "gcp:cloudrunv2/job:Job": "Cloud Run job",
     "gcp:cloudscheduler/job:Job": "Scheduler job", "gcp:monitoring/alertPolicy:AlertPolicy": "Alert policy",
     "gcp:monitoring/monitoredProject:MonitoredProject": "Monitored project",
+    TAG_IAM: "Policy tag IAM grant", MASKING_IAM: "Masking policy IAM grant",
+    "gcp:bigquery/routine:Routine": "BigQuery routine",
     "gcp:orgpolicy/policy:Policy": "Org policy", "gcp:projects/iAMAuditConfig:IAMAuditConfig": "Audit config",
 }
-OWN = ("runner", "owner", "authorized dataset", "service agent", "invoker")  # the product's own identities
+OWN = ("runner", "owner", "authorized dataset", "authorized routine", "service agent", "invoker",
+       "governance")  # the product's own identities, and the platform's governance principal
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
 AUTHORIZED = "authorized (views)"  # the role of an authorized dataset entry
+AUTHORIZED_ROUTINE = "authorized (routine)"  # the role of an authorized routine entry
 
 
 @dataclass(frozen=True)
@@ -82,12 +88,18 @@ class Audience:
     owner: str
     # "port vN" -> principal -> (who, purpose)
     consumers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    governance: str | None = None  # the platform's governance principal: calls the control port
 
     def grant(self, principal: str, target: str, role: str) -> Grant:
-        who, purpose = ("authorized dataset", "") if role == AUTHORIZED else self._who(principal, target)
+        if role in (AUTHORIZED, AUTHORIZED_ROUTINE):
+            return Grant(principal, "authorized dataset" if role == AUTHORIZED else "authorized routine",
+                         target, role)
+        who, purpose = self._who(principal, target)
         return Grant(principal, who, target, role, purpose)
 
     def _who(self, principal: str, target: str) -> tuple[str, str]:
+        if principal == self.governance:
+            return "governance", "Calls the control port (erase a data subject)."
         if principal == self.runner:
             return "runner", ""
         if principal == self.owner:
@@ -104,7 +116,7 @@ class Audience:
         return "not declared", ""
 
 
-def audience(decl: Declaration, runner_of, project: str, runner: str) -> Audience:
+def audience(decl: Declaration, runner_of, project: str, runner: str, governance: str | None = None) -> Audience:
     """The audience of ``decl``; ``runner_of(product_id)`` is a consuming product's runner principal."""
     ports: dict[str, dict[str, tuple[str, str]]] = {}
     for port in decl.output_ports:
@@ -117,7 +129,7 @@ def audience(decl: Declaration, runner_of, project: str, runner: str) -> Audienc
         for f in port.row_filters:
             for grantee in f.grantees:
                 named.setdefault(grantee, ("row filter grantee", ""))
-    return Audience(project, runner, decl.team.owner, ports)
+    return Audience(project, runner, decl.team.owner, ports, governance)
 
 
 def runner_lookup(mesh, platform: PlatformSettings, environment: str):
@@ -203,6 +215,8 @@ def _layer(inputs: dict, internal: str) -> str:
     labels = inputs.get("labels") or {}
     if labels.get("port"):
         return f"{labels['port']} {labels.get('port_version', '')}".strip()
+    if labels.get("mesh_layer") == "control":
+        return internal.replace("internal", "control") if internal else ""
     return internal
 
 
@@ -215,9 +229,12 @@ def _grants(s: dict, project: str, datasets: dict, tables: dict):
     i, kind = s["inputs"], s["type"]
     if kind == ACCESS:
         target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
-        authorized = (i.get("authorizedDataset") or {}).get("dataset")
+        authorized, routine = (i.get("authorizedDataset") or {}).get("dataset"), i.get("routine")
         if authorized:
             yield f"{authorized.get('projectId')}.{authorized.get('datasetId')}", target, AUTHORIZED
+        elif routine:
+            yield (f"{routine.get('projectId')}.{routine.get('datasetId')}.{routine.get('routineId')}", target,
+                   AUTHORIZED_ROUTINE)
         else:
             yield _access_principal(i), target, str(i.get("role", "?"))
     elif kind == ROW_POLICY:
@@ -230,6 +247,11 @@ def _grants(s: dict, project: str, datasets: dict, tables: dict):
         yield str(i.get("member", "?")), _iam_target(kind, i, project), str(i.get("role", "?"))
     elif kind == JOB_IAM:
         yield str(i.get("member", "?")), f"dbt job {i.get('name')}", str(i.get("role", "?"))
+    elif kind == TAG_IAM:
+        tag = str(i.get("policyTag", "?")).split("/")
+        yield str(i.get("member", "?")), f"policy tag {'/'.join(tag[-4:])}", str(i.get("role", "?"))
+    elif kind == MASKING_IAM:
+        yield str(i.get("member", "?")), f"masking policy {i.get('dataPolicyId')}", str(i.get("role", "?"))
     elif kind == KEY_IAM:
         yield str(i.get("member", "?")), f"KMS key {str(i.get('cryptoKeyId', '?')).rsplit('/', 1)[-1]}", \
             str(i.get("role", "?"))

@@ -37,7 +37,7 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     settings = load_stack(stack, stacks_dir)
     root = Path(stacks_dir).resolve().parent
     mesh, problems = check_mesh(stack_paths(settings.products, root), settings.platform.governance,
-                                settings.platform)
+                                settings.platform, settings)
     if problems:
         raise DeclarationError(problems)
     config = _raw_config(stack_file(stack, stacks_dir))
