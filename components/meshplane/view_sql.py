@@ -105,7 +105,8 @@ def interface_view_sql(project: str, dataset: str, table: str, columns: list[Col
     # An explicit alias no column uses, so `record`.`field` can never resolve to the table itself.
     source = exp.Table(this=_ident(table), db=_ident(dataset), catalog=_ident(project),
                        alias=exp.TableAlias(this=_ident(_free("_src", taken))))
-    return exp.select(*exprs).from_(source).sql(dialect="bigquery", pretty=True)
+    # Built in place (copy=False): the expressions are fresh, so the builders need not copy them.
+    return exp.Select(expressions=exprs).from_(source, copy=False).sql(dialect="bigquery", pretty=True)
 
 
 def masked_columns(columns: list[Column]) -> list[str]:

@@ -13,8 +13,6 @@ from functools import lru_cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-import isodate
-from croniter import CroniterError, croniter
 from pydantic import AfterValidator, Field
 
 from .locations import BIGQUERY_LOCATIONS
@@ -147,6 +145,8 @@ def check_principal(value: str) -> str:
 @lru_cache(maxsize=512)
 def parse_duration(value: str) -> timedelta:
     """ISO 8601 duration as a timedelta (years as 365 days, months as 30 days)."""
+    import isodate  # here, not at import: commands that read no duration (--help) skip it
+
     parsed = isodate.parse_duration(value)
     if isinstance(parsed, isodate.Duration):
         days = float(parsed.years) * 365 + float(parsed.months) * 30
@@ -157,7 +157,7 @@ def parse_duration(value: str) -> timedelta:
 def check_duration(value: str) -> str:
     try:
         ok = timedelta(0) < parse_duration(value) <= MAX_DURATION
-    except (isodate.ISO8601Error, ValueError, TypeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):  # isodate.ISO8601Error is a ValueError
         ok = False
     _expect(ok, "not a positive ISO 8601 duration", value,
             "a duration such as PT1H, P1D, P3Y or P1Y6M, at most 1000 years")
@@ -165,14 +165,25 @@ def check_duration(value: str) -> str:
 
 
 def check_cron(value: str) -> str:
-    fields = value.split()
-    _expect(len(fields) == 5 and croniter.is_valid(value), "not a valid cron expression", value,
+    fault = _cron_fault(value)
+    _expect(fault != "invalid", "not a valid cron expression", value,
             "five fields: minute hour day-of-month month day-of-week, e.g. '0 2 * * *'")
+    _expect(fault != "never", "the cron schedule never fires", value, "a day that exists, e.g. '0 2 28 2 *'")
+    return value
+
+
+@lru_cache(maxsize=1024)
+def _cron_fault(value: str) -> str | None:
+    """``"invalid"``, ``"never"`` (fires on no existing day) or None; cached: meshes share schedules."""
+    from croniter import CroniterError, croniter  # here, not at import: --help never needs it
+
+    if not (len(value.split()) == 5 and croniter.is_valid(value)):
+        return "invalid"
     try:
         croniter(value, datetime(2026, 1, 1)).get_next(datetime)
     except (CroniterError, ValueError, OverflowError):
-        _expect(False, "the cron schedule never fires", value, "a day that exists, e.g. '0 2 28 2 *'")
-    return value
+        return "never"
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -70,9 +70,15 @@ def parse(text: str) -> Parsed:
         node = loader.get_single_node()
         parsed = Parsed(None)
         if node is not None:
-            _check_size(node)
-            _walk(node, (), parsed, set())  # before construction, which flattens merge keys in place
-            parsed.data = loader.construct_document(node)
+            # Walk first (it reads each node once, aliases included): a plain tree, with no alias,
+            # merge key, custom tag or deep nesting, cannot expand and is built directly; any other
+            # goes the careful way, size-checked and built by PyYAML.
+            plain = _walk(node, (), parsed, set())
+            if plain:
+                parsed.data = _construct(node, loader)
+            else:
+                _check_size(node)
+                parsed.data = loader.construct_document(node)
     except YamlError:
         raise
     except yaml.reader.ReaderError as exc:
@@ -119,26 +125,59 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _walk(node: yaml.Node, path: Path, parsed: Parsed, seen: set[int]) -> None:
-    parsed.value_marks.setdefault(path, _mark(node))
-    if id(node) in seen or len(path) > 64:
-        return  # an alias: its content was located at the anchor
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_PLAIN_SCALARS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                  "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+MAX_DEPTH = 64  # deeper nodes are not located (nor built directly)
+
+
+def _walk(node: yaml.Node, path: Path, parsed: Parsed, seen: set[int]) -> bool:
+    """Record where every key and value is; True when the tree is plain (see ``_construct``)."""
+    mark = node.start_mark
+    value_marks = parsed.value_marks
+    if path not in value_marks:
+        value_marks[path] = (mark.line + 1, mark.column + 1)
+    if id(node) in seen or len(path) > MAX_DEPTH:
+        return False  # an alias (its content was located at the anchor), or too deep
     seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        plain = node.tag == _MAP  # a tagged mapping (!!set, custom) is walked, but not plain
         keys: set[object] = set()
+        key_marks = parsed.key_marks
         for key_node, value_node in node.value:
             key = _key(key_node)
             if key == "<<":
+                plain = False
                 continue  # merged keys may be overridden: not duplicates
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag in _PLAIN_SCALARS):
+                plain = False
             child = path + (key,)
             if key in keys:
                 parsed.duplicates.append((child, str(key)))
             keys.add(key)
-            parsed.key_marks[child] = _mark(key_node)
-            _walk(value_node, child, parsed, seen)
-    elif isinstance(node, yaml.SequenceNode):
+            mark = key_node.start_mark
+            key_marks[child] = (mark.line + 1, mark.column + 1)
+            if not _walk(value_node, child, parsed, seen):
+                plain = False
+        return plain
+    if isinstance(node, yaml.SequenceNode):
+        plain = node.tag == _SEQ
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), parsed, seen)
+            if not _walk(item, path + (index,), parsed, seen):
+                plain = False
+        return plain
+    return node.tag in _PLAIN_SCALARS
+
+
+def _construct(node: yaml.Node, loader: yaml.SafeLoader) -> object:
+    """The data of a plain tree, as PyYAML would construct it (its own scalar constructors)."""
+    if isinstance(node, yaml.MappingNode):
+        return {_construct(k, loader): _construct(v, loader) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, loader) for item in node.value]
+    if node.tag == _STR:
+        return node.value
+    return loader.yaml_constructors[node.tag](loader, node)
 
 
 _SCALAR_KEYS = {"tag:yaml.org,2002:int": int, "tag:yaml.org,2002:float": float}

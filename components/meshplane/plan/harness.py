@@ -9,15 +9,20 @@ would in ``pulumi up``. Mocks are not GCP: they echo inputs and compute the few 
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.proto import source_pb2
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -79,11 +84,37 @@ class GcpMocks(pulumi.runtime.Mocks):
         return {}, []
 
 
+class _KeepInputs(pulumi.runtime.Mocks):
+    """Mocks that hand each resource's inputs, as the monitor deserialized them, back to it.
+
+    The inventory records the very inputs the mocks saw instead of decoding the request again
+    (registrations run on executor threads: one slot per thread). Mocks must not mutate them.
+    """
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        self.wrapped = mocks
+        self.seen = threading.local()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.seen.inputs = args.inputs
+        return self.wrapped.new_resource(args)
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return self.wrapped.call(args)
+
+    def register_transform(self, transform) -> None:
+        self.wrapped.register_transform(transform)
+
+    def register_invoke_transform(self, transform) -> None:
+        self.wrapped.register_invoke_transform(transform)
+
+
 class InventoryMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that keeps the fields ``MockResourceArgs`` drops (parent, options)."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks):
-        super().__init__(mocks)
+        self._inputs = _KeepInputs(mocks)
+        super().__init__(self._inputs)
         self.registrations: list[Registration] = []
         self._urns: set[str] = set()
 
@@ -95,16 +126,20 @@ class InventoryMonitor(pulumi_mocks.MockMonitor):
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
+        self._inputs.seen.inputs = None
         response = super().RegisterResource(request)
         if request.type == STACK_TYPE:
             return response
+        inputs = self._inputs.seen.inputs
+        if inputs is None:  # pragma: no cover - every resource but the stack goes through the mocks
+            inputs = rpc.deserialize_properties(request.object)
         if response.urn in self._urns:
             raise DuplicateUrnError(f"duplicate resource URN {response.urn}")
         self._urns.add(response.urn)
         parent = "" if request.parent.split("::")[2:3] == [STACK_TYPE] else request.parent
         self.registrations.append(Registration(
             urn=response.urn, type=request.type, name=request.name, custom=request.custom,
-            parent=parent, inputs=rpc.deserialize_properties(request.object),
+            parent=parent, inputs=inputs,
             protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
             dependencies=tuple(d for d in request.dependencies if d.split("::")[2:3] != [STACK_TYPE]),
             aliases=tuple(str(a) for a in request.aliases) + tuple(request.aliasURNs),
@@ -139,17 +174,52 @@ def run_program(program: Callable[[], None], *, project: str = "data-mesh", stac
                                    for k, v in (config or {}).items()})
     exported: dict = {}
 
-    def wrapped() -> pulumi.Output:
+    def wrapped() -> pulumi.Output | None:
         program()
-        stack_outputs = getattr(pulumi.runtime.get_root_resource(), "outputs", {}) or {}
-        return pulumi.Output.from_input(dict(stack_outputs)).apply(exported.update)
+        stack_outputs = dict(getattr(pulumi.runtime.get_root_resource(), "outputs", {}) or {})
+        if _is_plain(stack_outputs):  # descriptors are plain data: no Output per leaf to await
+            exported.update(stack_outputs)
+            return None
+        return pulumi.Output.from_input(stack_outputs).apply(exported.update)
 
     try:
-        pulumi.runtime.test(wrapped)()
+        with _mock_engine_only():
+            pulumi.runtime.test(wrapped)()
     finally:
         pulumi.runtime.set_all_config({})
         _close_loop()
     return Inventory(monitor.registrations, exported)
+
+
+@contextmanager
+def _mock_engine_only() -> Iterator[None]:
+    """Leave out, for one run, what only a real engine or a long-lived process needs.
+
+    * The SDK records the Python stack of every registration (each frame turned into a file URI)
+      for the engine's diagnostics; the mock monitor never reads it, and it grows with nesting.
+    * The cyclic garbage collector: a run allocates a great many small objects (resources,
+      outputs, futures) that stay alive until it ends, and each collection of the older
+      generations walks all of them again. It is paused during the run and resumed after it.
+    """
+    stack_trace = pulumi_resource._get_stack_trace
+    collecting = gc.isenabled()
+    pulumi_resource._get_stack_trace = source_pb2.StackTrace
+    gc.disable()
+    try:
+        yield
+    finally:
+        pulumi_resource._get_stack_trace = stack_trace
+        if collecting:
+            gc.enable()
+
+
+def _is_plain(value: object) -> bool:
+    """Plain data all the way down: no Output, awaitable or resource to resolve first."""
+    if isinstance(value, dict):
+        return all(_is_plain(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    return value is None or isinstance(value, (str, int, float, bool))
 
 
 def _close_loop() -> None:

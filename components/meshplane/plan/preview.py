@@ -70,8 +70,13 @@ def _provider_step(urn: str) -> dict:
     return {"op": "create", "urn": urn, "provider": "", "newState": state}
 
 
+_SCALARS = (str, bool, int, float, type(None))
+
+
 def _clean(value: object) -> object:
     """Unknowns as the sentinel, secrets masked, containers recursively."""
+    if type(value) in _SCALARS:  # most values: nothing to clean
+        return value
     if isinstance(value, Unknown):
         return UNKNOWN
     if rpc.is_rpc_secret(value):
