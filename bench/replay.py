@@ -22,12 +22,7 @@ def replay_program(registrations: list[Registration]):
     def program() -> None:
         replayed: dict[str, pulumi.Resource] = {}
         for r in registrations:
-            opts = pulumi.ResourceOptions(
-                parent=replayed.get(r.parent) if r.parent else None,
-                protect=r.protect, retain_on_delete=r.retain_on_delete,
-                depends_on=[replayed[d] for d in r.dependencies],
-                delete_before_replace=r.delete_before_replace or None,
-                ignore_changes=list(r.ignore_changes) or None)
+            opts = _options(r, replayed)
             if r.custom:
                 replayed[r.urn] = pulumi.CustomResource(r.type, r.name, props=dict(r.inputs), opts=opts)
             else:
@@ -46,10 +41,7 @@ def typed_replay_program(registrations: list[Registration]):
     def program() -> None:
         replayed: dict[str, pulumi.Resource] = {}
         for r in registrations:
-            opts = pulumi.ResourceOptions(
-                parent=replayed.get(r.parent) if r.parent else None,
-                protect=r.protect, retain_on_delete=r.retain_on_delete,
-                depends_on=[replayed[d] for d in r.dependencies])
+            opts = _options(r, replayed)
             cls = provider_class(r.type) if r.custom else None
             if cls is not None:
                 replayed[r.urn] = cls(r.name, **{_snake(k): v for k, v in r.inputs.items()}, opts=opts)
@@ -59,6 +51,16 @@ def typed_replay_program(registrations: list[Registration]):
                 replayed[r.urn] = pulumi.ComponentResource(r.type, r.name, None, opts)
 
     return program
+
+
+def _options(r: Registration, replayed: dict[str, pulumi.Resource]) -> pulumi.ResourceOptions:
+    """The recorded options of ``r``, its parent and dependencies being the replayed resources."""
+    return pulumi.ResourceOptions(
+        parent=replayed.get(r.parent) if r.parent else None,
+        protect=r.protect, retain_on_delete=r.retain_on_delete,
+        depends_on=[replayed[d] for d in r.dependencies],
+        delete_before_replace=r.delete_before_replace or None,
+        ignore_changes=list(r.ignore_changes) or None)
 
 
 def provider_class(type_: str):

@@ -52,6 +52,14 @@ def test_fails_unknown_upstream_product_with_close_match(tmp_path):
     assert "'a.up'" in mesh.problems[0].message  # the close match the user meant
 
 
+def test_an_invalid_upstream_is_reported_once_not_as_unknown(tmp_path):
+    broken = up()
+    broken["version"] = "one"
+    mesh, (a, _) = load(tmp_path, broken, down(reads("a.up")))
+    assert {p.file for p in mesh.problems} == {str(a)}, shown(mesh.problems)
+    assert "a.up" in mesh.invalid and "unknown data product" not in shown(mesh.problems)
+
+
 def test_fails_unknown_upstream_port(tmp_path):
     mesh, (_, b) = load(tmp_path, up(), down(reads("a.up", port="q")))
     only_problem(mesh, at(b, "outputPort: q", "q"), "inputPorts.a_up.outputPort",

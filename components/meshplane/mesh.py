@@ -10,22 +10,29 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .declaration.files import declaration_files
 from .declaration.loader import Source, read_source
 from .declaration.model import DataProduct, InputPort, OutputPort
 from .declaration.problems import Problem
 from .declaration.types import Status
+from .declaration.yamlpos import YamlError, parse
 from .lineage import Lineage, build_lineage
 
 
 @dataclass
 class Mesh:
-    """Valid declarations by id, with the problems of the files that were not valid."""
+    """Valid declarations by id, with the problems of the files that were not valid.
+
+    A product whose declaration has problems is not unknown to the others: reading or serving it
+    is not reported again (its own problems say what to fix).
+    """
 
     sources: dict[str, Source] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     checked: int = 0  # declaration files read, valid or not
+    invalid: dict[str, str] = field(default_factory=dict)  # id -> file of declarations with problems
 
     @classmethod
     def load(cls, paths: Iterable[str]) -> Mesh:
@@ -41,6 +48,8 @@ class Mesh:
             mesh.problems.extend(problems)
             if source is not None:
                 mesh._add(source)
+            elif problems and (declared := _declared_id(problems[0].file)):
+                mesh.invalid.setdefault(declared, problems[0].file)
         mesh.problems.extend(mesh.check())
         mesh.problems.sort()
         return mesh
@@ -84,6 +93,8 @@ class Mesh:
         at = ("inputPorts", i)
         upstream = self.sources.get(port.data_product)
         if upstream is None:
+            if port.data_product in self.invalid:
+                return  # declared, but invalid: its own problems say why
             yield source.problem(at + ("dataProduct",), f"unknown data product; given "
                                  f"{port.data_product!r}; expected {_names(self.sources, port.data_product)} "
                                  "(validate the upstream declarations together with this one)")
@@ -112,7 +123,7 @@ class Mesh:
     def _consumers(self, source: Source) -> Iterator[Problem]:
         for i, port in enumerate(source.product.output_ports):
             for j, consumer in enumerate(port.consumers):
-                if consumer.data_product and consumer.data_product not in self.sources:
+                if consumer.data_product and consumer.data_product not in (*self.sources, *self.invalid):
                     yield source.problem(("outputPorts", i, "consumers", j, "dataProduct"),
                                          f"unknown data product; given {consumer.data_product!r}; "
                                          f"expected {_names(self.sources, consumer.data_product)}")
@@ -130,6 +141,16 @@ class Mesh:
 def _read_all(files: Iterable) -> Iterator[tuple[Source | None, list[Problem]]]:
     for path in files:
         yield read_source(path)
+
+
+def _declared_id(file: str) -> str | None:
+    """The id an invalid declaration states, if it parses that far: it is no unknown product."""
+    try:
+        data = parse(Path(file).read_text(encoding="utf-8")).data
+    except (OSError, UnicodeDecodeError, YamlError):
+        return None
+    declared = data.get("id") if isinstance(data, dict) else None
+    return declared if isinstance(declared, str) else None
 
 
 def _names(sources: dict[str, Source], given: str) -> str:
