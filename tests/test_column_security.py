@@ -14,7 +14,7 @@ import pytest
 
 from components_support import ROOT, fresh_run, model, run_stack, runner, stack_config
 from helpers import pos, product
-from meshplane.column_security import column_tags, sensitive_leaves, tag_grants, view_masking
+from meshplane.column_security import column_tags, scanned_tags, sensitive_leaves, tag_grants, view_masking
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Column, OutputPort
 from meshplane.declaration.rules import check_product
@@ -115,7 +115,7 @@ def test_raw_and_masked_readers_of_listener_profiles(listener):
     run = runner("listener.listener-profiles", "listener-prod")
     demographics = runner("listener.listener-demographics", "listener-prod")
     raw = {(r.inputs["policyTag"], r.inputs["member"]) for r in listener.registrations
-           if r.type == TAG_IAM and r.inputs["role"] == FINE}
+           if r.type == TAG_IAM and r.inputs["role"] == FINE and "gcp-sa-dataplex" not in r.inputs["member"]}
     assert raw == {(RESTRICTED_TAG, CRM), (RESTRICTED_TAG, OWNER), (CONFIDENTIAL_TAG, OWNER),
                    (RESTRICTED_TAG, run), (CONFIDENTIAL_TAG, run)}
     masked = {(r.inputs["project"], r.inputs["location"], r.inputs["dataPolicyId"], r.inputs["member"])
@@ -193,3 +193,15 @@ def test_the_taxonomy_and_masking_policies_are_the_platforms(listener):
     created = {r.type for r in listener.registrations
                if r.type.startswith(("gcp:datacatalog/", "gcp:bigquerydatapolicy/"))}
     assert created == {TAG_IAM, MASKING_IAM}  # grants only: no taxonomy, tag or data policy per product
+
+
+def test_the_dataplex_agent_reads_raw_only_the_tagged_columns_its_rules_read(listener):
+    agent_grants = {r.inputs["policyTag"] for r in listener.registrations if r.type == TAG_IAM
+                    and "gcp-sa-dataplex" in str(r.inputs["member"])}
+    # profiles v2 requires the record `subscription`, whose payment_country is tagged confidential;
+    # no rule reads e-mail, names or birth dates (not required), so no restricted tag
+    assert agent_grants == {CONFIDENTIAL_TAG}
+    v2 = model("listener.listener-profiles").output_ports[1]
+    assert scanned_tags(v2, R, TAGS) == [CONFIDENTIAL_TAG]
+    assert scanned_tags(v2.model_copy(update={"slos": v2.slos.model_copy(update={"completeness": None})}),
+                        R, TAGS) == []  # freshness alone reads processing_time only

@@ -100,6 +100,22 @@ def tag_grants(ports: list[tuple[OutputPort, list[tuple[str, bool]]]], default: 
                   [TagGrant(level, member, False) for level, member in masked - raw])
 
 
+def scanned_tags(port: OutputPort, default: Confidentiality,
+                 tags: dict[Confidentiality, PolicyTagSettings]) -> list[str]:
+    """Policy tags a data-quality scan of ``port`` reads through (the columns its rules name).
+
+    Completeness reads the required top-level columns, freshness the processing-time column; a
+    scan that cannot read a tagged column fails, and a masked one could count masked values as NULL.
+    """
+    from .datascan_rules import processing_time_column, quality_rules
+
+    read = {rule["column"] for rule in quality_rules(port) if "column" in rule}
+    if port.slos.freshness:
+        read.add(processing_time_column(port))
+    return sorted({tag for path, tag in column_tags(port.columns, default, tags).items()
+                   if path.split(".")[0] in read})
+
+
 def _leaves(column: Column, path: str) -> list[str]:
     if not column.fields:
         return [path]

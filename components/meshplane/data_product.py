@@ -10,7 +10,7 @@ from . import addresses, standards
 from .declaration.model import DataProduct as Declaration
 from .declaration.types import Encryption as EncryptionKind
 from .declaration.types import Status, parse_duration
-from .column_security import column_tags, tag_grants
+from .column_security import column_tags, scanned_tags, tag_grants
 from .descriptor import descriptor
 from .gcp.column_security import ColumnSecurity, ColumnSecurityArgs
 from .control_sql import subject_tables
@@ -167,7 +167,10 @@ class DataProduct(pulumi.ComponentResource):
             metrics_scope=self.dbt_job.metrics_scope if self.dbt_job else None,
             runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
             depends_on=[self.project.service(s) for s in (DATAPLEX, LOGGING, MONITORING)],
-            tables=list(self.storage.port_tables.values())), opts=child(self))
+            tables=list(self.storage.port_tables.values()),
+            scanned_tags=sorted({tag for port in p.output_ports
+                                 for tag in scanned_tags(port, p.policies.confidentiality, self.policy_tags)})),
+            opts=child(self))
 
     def _control_port(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> ControlPort | None:
         """Governance's erasure of data subjects; kept once retired (retained data is still erased on request)."""

@@ -13,8 +13,9 @@
   policy (in the notification channels' project, like the dbt job's) fires on any count. The log filter
   is ``FAILED_SCANS_FILTER`` below; it follows Dataplex's documented data-scan log fields but is
   **unverified here** (mocks do not evaluate filters).
-* The scans run as the Dataplex service agent, which needs read access to the port tables (BigQuery
-  dataViewer on the internal dataset) — granted by the caller, not here. Retired ⇒ no Observability.
+* The scans run as the Dataplex service agent, which reads each scanned port table (BigQuery dataViewer
+  on that table only) and, when a column a rule reads carries a policy tag, the tag's raw values
+  (fine-grained reader: a masked value could count as NULL). Retired ⇒ no Observability.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class ObservabilityArgs:
     runbook_url: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # dataplex, logging, monitoring APIs
     tables: list[pulumi.Resource] = field(default_factory=list)  # the scanned tables: only scans wait for them
+    scanned_tags: list[str] = field(default_factory=list)  # policy tags of the columns the rules read
 
 
 class Observability(pulumi.ComponentResource):
@@ -63,6 +65,10 @@ class Observability(pulumi.ComponentResource):
             f"{name}-dataplex-agent", project=args.project, service="dataplex.googleapis.com",
             opts=child(self, depends_on=args.depends_on))
         self.agent_grants = [self._agent_reads(name, args, port, table) for port, table in args.ports]
+        self.agent_tag_grants = [gcp.datacatalog.PolicyTagIamMember(
+            f"{name}-dataplex-tag-{standards.resource_key(tag.rsplit('/', 3)[-3], tag.rsplit('/', 1)[-1])}",
+            policy_tag=tag, role=roles.CATEGORY_FINE_GRAINED_READER, member=self.agent.member,
+            opts=child(self)) for tag in args.scanned_tags]
         self.scans = {(port.name, port.major): self._scan(name, args, port, table)
                       for port, table in args.ports}
         self.scan_ids = [scan_id(args.product, port.name, port.major) for port, _ in args.ports]
