@@ -45,3 +45,12 @@ def test_lineage_edges_from_every_input_to_every_port():
                                 "source": "urn:meshplane:listener:listener-profiles:profiles:v2"}]
     assert d["lineage"] == [{"from": "urn:meshplane:listener:listener-profiles:profiles:v2",
                              "to": "urn:meshplane:listener:listener-demographics:demographics:v1"}]
+
+
+def test_each_port_says_where_its_quality_scan_publishes():
+    ports = described("listener.listener-profiles")["outputPorts"]
+    assert [p["dataQuality"] for p in ports] == [
+        {"location": "europe-west1", "scanId": "dq-listener-profiles-profiles-v1"},
+        {"location": "europe-west1", "scanId": "dq-listener-profiles-profiles-v2"}]
+    retired = described("charts.top-forty", "charts-prod")["outputPorts"]
+    assert retired and not any("dataQuality" in p for p in retired)  # retired: the scans are removed

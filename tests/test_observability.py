@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 
 from components_support import LABELS, PID, of_type, run
-from meshplane.datascan_rules import quality_rules, scan_cron, scan_period_hours
+from meshplane.datascan_rules import quality_rules, scan_cron, scan_id, scan_period_hours
 from meshplane.declaration.model import OutputPort
 from meshplane.gcp.observability import (
-    Observability, ObservabilityArgs, failed_scans_filter, metric_name, scan_id,
+    Observability, ObservabilityArgs, failed_scans_filter, metric_name,
 )
 
 MODES = pytest.mark.parametrize("preview", [False, True])

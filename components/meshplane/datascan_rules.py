@@ -33,7 +33,13 @@ from .declaration.types import ColumnRole, parse_duration
 
 FRESHNESS, COMPLETENESS, VOLUME = "FRESHNESS", "COMPLETENESS", "VOLUME"
 RULE_NAME_MAX = 63
+SCAN_ID_MAX = 63
 HOURLY_DIVISORS = (1, 2, 3, 4, 6, 8, 12, 24)
+
+
+def scan_id(product: str, port: str, major: int) -> str:
+    """``dq-<product>-<port>-v<major>``: lowercase letters, digits and '-', at most 63 characters."""
+    return standards.shorten(f"dq-{product}-{port.replace('_', '-')}-v{major}", SCAN_ID_MAX)
 
 
 def quality_rules(port: OutputPort) -> list[dict]:

@@ -6,7 +6,10 @@ from . import addresses, standards
 from .bq_schema import schema_fields
 from .column_security import column_tags, view_masking
 from .control_sql import ERASE_SUBJECT
+from .datascan_rules import scan_id
 from .declaration.model import DataProduct
+from .declaration.types import Status
+from .job_region import job_region
 from .platform import PlatformSettings
 from .view_sql import masked_columns
 
@@ -50,7 +53,16 @@ def _port(product: DataProduct, port, platform: PlatformSettings, environment: s
         **({"deprecation": port.deprecation.model_dump(by_alias=True, exclude_none=True)} if port.deprecation else {}),
         **({"retention": retention} if (retention := port.retention or product.policies.retention) else {}),
         "maskedColumns": _masked(product, port, platform),
+        **_data_quality(product, port, platform),
     }
+
+
+def _data_quality(product: DataProduct, port, platform: PlatformSettings) -> dict:
+    """Where the port's SLO scan publishes its results (none once retired: the scans are removed)."""
+    if product.status == Status.RETIRED:
+        return {}
+    region = job_region(product.policies.location, platform.job_regions)
+    return {"dataQuality": {"location": region, "scanId": scan_id(product.name, port.name, port.major)}}
 
 
 def _policies(product: DataProduct) -> dict:

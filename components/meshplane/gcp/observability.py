@@ -26,13 +26,12 @@ import pulumi
 import pulumi_gcp as gcp
 
 from .. import standards
-from ..datascan_rules import quality_rules, scan_cron
+from ..datascan_rules import quality_rules, scan_cron, scan_id
 from ..declaration.model import OutputPort as OutputPortDeclaration
 from . import roles
 from .dbt_job import alert_project
 from .options import child, component_token
 
-SCAN_ID_MAX = 63
 SCAN_LOG = "dataplex.googleapis.com%2Fdata_scan"
 METRIC_PREFIX = "logging.googleapis.com/user/"
 
@@ -141,11 +140,6 @@ class Observability(pulumi.ComponentResource):
             documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
                 mime_type="text/markdown", content=alert_documentation(args), links=links),
             user_labels=args.labels, opts=child(self, depends_on=[self.metric, *scope, *args.depends_on]))
-
-
-def scan_id(product: str, port: str, major: int) -> str:
-    """``dq-<product>-<port>-v<major>``: lowercase letters, digits and '-', at most 63 characters."""
-    return standards.shorten(f"dq-{product}-{port.replace('_', '-')}-v{major}", SCAN_ID_MAX)
 
 
 def metric_name(product: str) -> str:
