@@ -18,7 +18,7 @@ from meshplane.column_security import column_tags, scanned_tags, sensitive_leave
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Column, OutputPort
 from meshplane.declaration.rules import check_product
-from meshplane.data_product import DataProductArgs, _consumers
+from meshplane.product_needs import port_readers
 from meshplane.declaration.model import DataProduct
 from meshplane.declaration.types import Confidentiality, Status
 from meshplane.governance.platform_checks import check_platform
@@ -159,8 +159,8 @@ def test_without_policy_tags_views_mask_pii_and_nothing_is_granted(tmp_path):
 
 def test_retired_products_keep_no_consumer_tag_grants():
     profiles = model("listener.listener-profiles").model_copy(update={"status": Status.RETIRED})
-    args = DataProductArgs(product=profiles, environment="prod", platform=load_stack("listener-prod").platform)
-    grants = tag_grants([(port, _consumers(args, port)) for port in profiles.output_ports], R, TAGS, [OWNER])
+    grants = tag_grants([(port, port_readers(profiles, port, lambda pid: f"serviceAccount:run@{pid}.example"))
+                         for port in profiles.output_ports], R, TAGS, [OWNER])
     assert {g.member for g in grants} == {OWNER} and all(g.raw for g in grants)
 
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 import meshplane.governance.inventory_rules  # noqa: F401 - registers the rules
 from components_support import (
-    DATASET, PROJECT, TABLE, fresh_run, model, of_type, repository_copy, run, settings,
+    DATASET, PROJECT, TABLE, fresh_run, model, repository_copy, run, settings,
 )
 from helpers import port, product, write_product
 from meshplane.cli import main as cli

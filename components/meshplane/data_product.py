@@ -9,7 +9,7 @@ import pulumi
 from . import addresses, standards
 from .declaration.model import DataProduct as Declaration
 from .declaration.types import Encryption as EncryptionKind
-from .declaration.types import Status, parse_duration
+from .declaration.types import Status
 from .column_security import column_tags, scanned_tags, tag_grants
 from .descriptor import descriptor
 from .gcp.column_security import ColumnSecurity, ColumnSecurityArgs
@@ -28,11 +28,12 @@ from .gcp.storage import PortTable, Storage, StorageArgs
 from .job_region import job_region
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .platform import PlatformSettings
+from .product_needs import (
+    BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, apis, erasers, port_readers,
+    retention_ms,
+)
 from .stack_config import NON_PRODUCTION
 
-BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
-RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
-MONITORING, LOGGING, DATAPLEX = "monitoring.googleapis.com", "logging.googleapis.com", "dataplex.googleapis.com"
 
 
 class PurgeRefused(ValueError):
@@ -78,7 +79,7 @@ class DataProduct(pulumi.ComponentResource):
                                   extra={"confidentiality": p.policies.confidentiality.value,
                                          **({PURGE_LABEL: "true"} if p.purge else {})})
         self.project = Project(f"{name}-project", ProjectArgs(
-            project_id=self.project_id, display_name=p.display_name, labels=labels, apis=_apis(p),
+            project_id=self.project_id, display_name=p.display_name, labels=labels, apis=apis(p),
             adopt=addresses.adopts_project(p, args.platform), org_id=args.platform.organization_id,
             folder=args.platform.folders.get(p.domain), billing_account=args.platform.billing_account,
             prevent_deletion=args.is_production,
@@ -113,20 +114,20 @@ class DataProduct(pulumi.ComponentResource):
                      ) -> OutputPort:
         p = args.product
         table_id = standards.port_table_id(port.name, port.major)
-        consumers = [member for member, _ in _consumers(args, port)]
+        consumers = [member for member, _ in port_readers(p, port, args.consumer_principal)]
         return OutputPort(f"{name}-{port.name}-v{port.major}", OutputPortArgs(
             port=port, project=self.project_id, dataset_id=addresses.port_dataset_id(p, port),
             view_id=standards.view_id(port.name, port.major), location=p.policies.location,
             labels=port_labels(labels, port), internal=self.storage.internal,
             table=self.storage.port_tables[(port.name, port.major)], table_id=table_id,
-            internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers, policy_tags=policy_tags,
-            unfiltered_readers=[self.runner, p.team.owner, *_erasers(args, port)], **self._dataset_policies(args)),
-            opts=child(self))
+            internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers,
+            policy_tags=policy_tags, unfiltered_readers=[self.runner, p.team.owner, *erasers(args.platform, port)],
+            **self._dataset_policies(args)), opts=child(self))
 
     def _column_security(self, name: str, args: DataProductArgs) -> ColumnSecurity | None:
         """Raw or masked reading of the tagged columns: none without the platform's policy tags."""
         p = args.product
-        grants = tag_grants([(port, _consumers(args, port)) for port in p.output_ports],
+        grants = tag_grants([(port, port_readers(p, port, args.consumer_principal)) for port in p.output_ports],
                             p.policies.confidentiality, self.policy_tags, [self.runner, p.team.owner])
         if not grants:
             return None
@@ -221,31 +222,3 @@ class DataProduct(pulumi.ComponentResource):
             internal=self.storage.internal, internal_dataset_id=standards.internal_dataset_id(args.product.name),
             labels=labels, upstream=args.upstreams.get(port.name),
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
-
-
-def _consumers(args: DataProductArgs, port) -> list[tuple[str, bool]]:
-    """The port's readers as (principal, raw access); none once the product is retired."""
-    if args.product.status == Status.RETIRED:
-        return []
-    return [(c.principal or args.consumer_principal(c.data_product), c.raw_access) for c in port.consumers]
-
-
-def _erasers(args: DataProductArgs, port) -> list[str]:
-    """Who calls the control port on a port table: row filters must let it see every row (DML needs it)."""
-    principal = args.platform.governance_principal
-    return [principal] if principal and port.subject_key else []
-
-
-def retention_ms(retention: str | None) -> int | None:
-    """A retention as partition expiration in milliseconds (None: kept)."""
-    return int(parse_duration(retention).total_seconds() * 1000) if retention else None
-
-
-def _apis(product: Declaration) -> list[str]:
-    """Only the APIs the declaration needs."""
-    apis = [BIGQUERY, IAM, DATAPLEX, LOGGING, MONITORING]
-    if any(port.pubsub_topic for port in product.input_ports):
-        apis.append(PUBSUB)
-    if product.transformation is not None:
-        apis += [RUN, SCHEDULER]
-    return apis

@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..atomic import write_atomic  # noqa: F401 - re-exported for the interop modules
 
 import uuid
-from pathlib import Path
 
 import yaml
 

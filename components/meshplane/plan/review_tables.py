@@ -14,16 +14,14 @@ from ..declaration.model import DataProduct as Declaration
 from ..governance.inventory import MANDATORY, Violation
 from ..platform import PlatformSettings
 from .preview import UNKNOWN
+from .resource_grants import (
+    ACCESS, AUTHORIZED, AUTHORIZED_ROUTINE, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, ROW_POLICY,
+    TABLE_IAM, TAG_IAM, grants_of,
+)
 
 COMPONENT = "meshplane:index:DataProduct"
 PROJECT, DATASET, TABLE = ("gcp:organizations/project:Project", "gcp:bigquery/dataset:Dataset",
                            "gcp:bigquery/table:Table")
-ACCESS, ROW_POLICY = "gcp:bigquery/datasetAccess:DatasetAccess", "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
-PROJECT_IAM, TABLE_IAM = "gcp:projects/iAMMember:IAMMember", "gcp:bigquery/iamMember:IamMember"
-BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
-JOB_IAM, KEY_IAM = "gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
-TAG_IAM = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
-MASKING_IAM = "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember"
 KINDS = {
     PROJECT: "Project", DATASET: "BigQuery dataset", TABLE: "BigQuery table", ACCESS: "Dataset access entry",
     ROW_POLICY: "Row access policy", PROJECT_IAM: "Project IAM grant", TABLE_IAM: "Table IAM grant",
@@ -41,8 +39,6 @@ KINDS = {
 OWN = ("runner", "owner", "authorized dataset", "authorized routine", "service agent", "invoker",
        "governance")  # the product's own identities, and the platform's governance principal
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
-AUTHORIZED = "authorized (views)"  # the role of an authorized dataset entry
-AUTHORIZED_ROUTINE = "authorized (routine)"  # the role of an authorized routine entry
 
 
 @dataclass(frozen=True)
@@ -171,7 +167,7 @@ def access_rows(states: list[dict], who: Audience) -> list[Grant]:
     tables = {(s["inputs"].get("datasetId"), s["inputs"].get("tableId")): _layer(s["inputs"], "")
               for s in states if s["type"] == TABLE}
     rows = {who.grant(principal, target or "?", role)
-            for s in states for principal, target, role in _grants(s, who.project, datasets, tables)}
+            for s in states for principal, target, role in grants_of(s, who.project, datasets, tables)}
     return sorted(rows, key=Grant.sort_key)
 
 
@@ -222,60 +218,3 @@ def _layer(inputs: dict, internal: str) -> str:
 
 def _flag(value: object) -> str:
     return "unset" if value is None else str(value).lower()
-
-
-def _grants(s: dict, project: str, datasets: dict, tables: dict):
-    """``(principal, target, role)`` of one resource, if it grants anything."""
-    i, kind = s["inputs"], s["type"]
-    if kind == ACCESS:
-        target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
-        authorized, routine = (i.get("authorizedDataset") or {}).get("dataset"), i.get("routine")
-        if authorized:
-            yield f"{authorized.get('projectId')}.{authorized.get('datasetId')}", target, AUTHORIZED
-        elif routine:
-            yield (f"{routine.get('projectId')}.{routine.get('datasetId')}.{routine.get('routineId')}", target,
-                   AUTHORIZED_ROUTINE)
-        else:
-            yield _access_principal(i), target, str(i.get("role", "?"))
-    elif kind == ROW_POLICY:
-        target = tables.get((i.get("datasetId"), i.get("tableId"))) or f"table {i.get('tableId')}"
-        predicate = i.get("filterPredicate", "")
-        role = "all rows" if predicate == "TRUE" else f"rows where {predicate}"
-        for grantee in i.get("grantees") or []:
-            yield grantee, target, role
-    elif kind in (PROJECT_IAM, TABLE_IAM, BUCKET_IAM):
-        yield str(i.get("member", "?")), _iam_target(kind, i, project), str(i.get("role", "?"))
-    elif kind == JOB_IAM:
-        yield str(i.get("member", "?")), f"dbt job {i.get('name')}", str(i.get("role", "?"))
-    elif kind == TAG_IAM:
-        tag = str(i.get("policyTag", "?")).split("/")
-        yield str(i.get("member", "?")), f"policy tag {'/'.join(tag[-4:])}", str(i.get("role", "?"))
-    elif kind == MASKING_IAM:
-        yield str(i.get("member", "?")), f"masking policy {i.get('dataPolicyId')}", str(i.get("role", "?"))
-    elif kind == KEY_IAM:
-        yield str(i.get("member", "?")), f"KMS key {str(i.get('cryptoKeyId', '?')).rsplit('/', 1)[-1]}", \
-            str(i.get("role", "?"))
-
-
-def _iam_target(kind: str, i: dict, project: str) -> str:
-    """What an IAM member resource grants on: the product's project, a table, a bucket (prefix)."""
-    if kind == PROJECT_IAM:
-        return "project" if i.get("project") == project else f"project {i.get('project')}"
-    if kind == TABLE_IAM:
-        return f"table {i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}"
-    title = (i.get("condition") or {}).get("title")
-    return f"bucket {i.get('bucket')}" + (f" ({title})" if title else "")
-
-
-def _access_principal(inputs: dict) -> str:
-    """The principal a DatasetAccess names, in IAM form."""
-    if inputs.get("groupByEmail"):
-        return f"group:{inputs['groupByEmail']}"
-    if inputs.get("userByEmail"):
-        email = inputs["userByEmail"]
-        return f"{'serviceAccount' if email.endswith('.gserviceaccount.com') else 'user'}:{email}"
-    if inputs.get("domain"):
-        return f"domain:{inputs['domain']}"
-    if inputs.get("specialGroup"):
-        return f"specialGroup:{inputs['specialGroup']}"
-    return str(inputs.get("iamMember") or "?")

@@ -1,0 +1,44 @@
+"""What a declaration needs from GCP, derived purely: the APIs it uses, partition expiration, who
+reads each port and who may erase from it. ``DataProduct`` composes components from these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .declaration.model import DataProduct, OutputPort
+from .declaration.types import Status, parse_duration
+from .platform import PlatformSettings
+
+BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
+RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
+MONITORING, LOGGING, DATAPLEX = "monitoring.googleapis.com", "logging.googleapis.com", "dataplex.googleapis.com"
+
+
+def apis(product: DataProduct) -> list[str]:
+    """Only the APIs the declaration needs."""
+    needed = [BIGQUERY, IAM, DATAPLEX, LOGGING, MONITORING]
+    if any(port.pubsub_topic for port in product.input_ports):
+        needed.append(PUBSUB)
+    if product.transformation is not None:
+        needed += [RUN, SCHEDULER]
+    return needed
+
+
+def retention_ms(retention: str | None) -> int | None:
+    """A retention as partition expiration in milliseconds (None: kept)."""
+    return int(parse_duration(retention).total_seconds() * 1000) if retention else None
+
+
+def port_readers(product: DataProduct, port: OutputPort,
+                 runner_of: Callable[[str], str]) -> list[tuple[str, bool]]:
+    """The port's readers as (principal, raw access); a consuming product through ``runner_of``
+    its id; none once the product is retired."""
+    if product.status == Status.RETIRED:
+        return []
+    return [(c.principal or runner_of(c.data_product), c.raw_access) for c in port.consumers]
+
+
+def erasers(platform: PlatformSettings, port: OutputPort) -> list[str]:
+    """Who calls the control port on a port table: row filters must let it see every row (DML needs it)."""
+    principal = platform.governance_principal
+    return [principal] if principal and port.subject_key else []
