@@ -7,40 +7,35 @@ CrossGuard preview) is never a violation by itself, except where the rule requir
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
 from .. import standards
-from ..declaration.locations import MULTI_REGIONS, regions_within
+from ..declaration.locations import regions_within
 from ..gcp import roles
 from ..gcp.options import PURGE_LABEL
 from ..platform import GovernanceSettings
 from ..stack_config import NON_PRODUCTION
 from .inventory import ADVISORY, MANDATORY, Resource, rule
+from .rule_support import (
+    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, dataset_key, datasets_by_key, is_runner,
+    labels_of, location_of, principals, roles_in,
+)
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
 
-DATASET = "gcp:bigquery/dataset:Dataset"
-TABLE = "gcp:bigquery/table:Table"
-ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
-DATASET_IAM = frozenset({"gcp:bigquery/datasetIamMember:DatasetIamMember",
-                         "gcp:bigquery/datasetIamBinding:DatasetIamBinding",
-                         "gcp:bigquery/datasetIamPolicy:DatasetIamPolicy"})
 SCHEDULER_JOB = "gcp:cloudscheduler/job:Job"
 LABELLED = frozenset({DATASET, TABLE, "gcp:organizations/project:Project", "gcp:pubsub/subscription:Subscription"})
 
 REQUIRED_LABELS = ("data_domain", "data_product", "mesh_layer", "environment", "managed_by")
 AUTHORIZATIONS = ("authorizedDataset", "view", "routine")  # DatasetAccess entries that grant no principal
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
-RUNNER_PREFIX = "run-"
-SA_DOMAIN = ".iam.gserviceaccount.com"
 
 
 @rule("no-public-principals", MANDATORY, "No grant to allUsers or allAuthenticatedUsers.")
 def no_public_principals(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
-        for value in _principals(r.inputs):
+        for value in principals(r.inputs):
             if value.removeprefix("specialGroup:") in PUBLIC or any(value.endswith(f":{p}") for p in PUBLIC):
                 yield r.urn, f"grants a public principal ({value})"
                 break
@@ -49,7 +44,7 @@ def no_public_principals(resources: list[Resource], _: GovernanceSettings) -> It
 @rule("no-basic-roles", MANDATORY, "No roles/owner, roles/editor, roles/viewer nor OWNER dataset role.")
 def no_basic_roles(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
-        found = sorted({role for role in _roles(r.inputs) if role in roles.BASIC_ROLES})
+        found = sorted({role for role in roles_in(r.inputs) if role in roles.BASIC_ROLES})
         if found:
             yield r.urn, f"grants a basic role ({', '.join(found)}); grant a predefined role instead"
 
@@ -58,20 +53,20 @@ def no_basic_roles(resources: list[Resource], _: GovernanceSettings) -> Iterator
       "Internal datasets are written by the product's runner and read by its owner only; consumers read ports.")
 def consumer_grants_on_port_datasets_only(resources: list[Resource], _: GovernanceSettings
                                           ) -> Iterator[tuple[str, str]]:
-    internal = {key for key, d in _datasets(resources).items() if _labels(d).get("mesh_layer") == "internal"}
+    internal = {key for key, d in datasets_by_key(resources).items() if labels_of(d).get("mesh_layer") == "internal"}
     readers: dict[tuple[str, str], list[Resource]] = {}
     for r in resources:
-        key = _dataset_key(r)
+        key = dataset_key(r)
         if key not in internal:
             continue
         where = f"internal dataset {key[0]}.{key[1]}"
         if r.type in DATASET_IAM:
             yield r.urn, f"dataset IAM on {where}: its ACL is DatasetAccess entries (runner, owner) only"
         elif r.type == ACCESS and not any(a in r.inputs for a in AUTHORIZATIONS):
-            role, (kind, address) = r.inputs.get("role"), _access_principal(r.inputs)
+            role, (kind, address) = r.inputs.get("role"), access_principal(r.inputs)
             if not address:
                 continue  # principal unknown (CrossGuard preview): judged when known
-            if role == roles.DATASET_WRITER and _is_runner(address, key[0]):
+            if role == roles.DATASET_WRITER and is_runner(address, key[0]):
                 continue
             if role == roles.DATASET_READER and kind in ("user", "group") and not address.endswith(SA_DOMAIN):
                 readers.setdefault(key, []).append(r)
@@ -80,10 +75,39 @@ def consumer_grants_on_port_datasets_only(resources: list[Resource], _: Governan
                           "its owner (READER) may be granted; consumers read output ports")
     for key, entries in readers.items():
         if len(entries) > 1:
-            names = ", ".join(sorted(_access_principal(e.inputs)[1] for e in entries))
+            names = ", ".join(sorted(access_principal(e.inputs)[1] for e in entries))
             for e in entries:
                 yield e.urn, (f"{len(entries)} READER principals on internal dataset {key[0]}.{key[1]} "
                               f"({names}): only the owner may read internal data")
+
+
+@rule("control-port-callers", MANDATORY,
+      "A control dataset (mesh_layer=control) holds routines only and grants READER, which lets a principal "
+      "call its procedures that erase data, to one principal: the platform's governance principal.")
+def control_port_callers(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
+    control = {key for key, d in datasets_by_key(resources).items() if labels_of(d).get("mesh_layer") == "control"}
+    callers: dict[tuple[str, str], list[Resource]] = {}
+    for r in resources:
+        key = dataset_key(r)
+        if key not in control:
+            continue
+        where = f"control dataset {key[0]}.{key[1]}"
+        if r.type == TABLE:
+            yield r.urn, f"a table or view in {where}: it holds the control port's routines only"
+        elif r.type in DATASET_IAM:
+            yield r.urn, f"dataset IAM on {where}: its ACL is one READER DatasetAccess (the governance principal)"
+        elif r.type == ACCESS and not any(a in r.inputs for a in AUTHORIZATIONS):
+            role, (kind, address) = r.inputs.get("role"), access_principal(r.inputs)
+            if role != roles.DATASET_READER:
+                yield r.urn, f"{role} for {kind}:{address} on {where}: only READER, to call its procedures"
+            elif address:
+                callers.setdefault(key, []).append(r)
+    for key, entries in callers.items():
+        if len(entries) > 1:
+            names = ", ".join(sorted(access_principal(e.inputs)[1] for e in entries))
+            for e in entries:
+                yield e.urn, (f"{len(entries)} principals may erase data through control dataset "
+                              f"{key[0]}.{key[1]} ({names}): only the governance principal may")
 
 
 @rule("datasets-labelled", MANDATORY, "Every dataset carries the standard mesh labels.")
@@ -91,7 +115,7 @@ def datasets_labelled(resources: list[Resource], _: GovernanceSettings) -> Itera
     for r in resources:
         if r.type != DATASET:
             continue
-        labels = _labels(r)
+        labels = labels_of(r)
         missing = [k for k in REQUIRED_LABELS if not labels.get(k)]
         if missing:
             yield r.urn, f"missing labels: {', '.join(missing)}"
@@ -121,7 +145,7 @@ def data_protected(resources: list[Resource], _: GovernanceSettings) -> Iterator
 
 def _purged(r: Resource) -> bool:
     """A resource of a retired product declared with purge, on a non-production stack."""
-    labels = _labels(r)
+    labels = labels_of(r)
     return labels.get(PURGE_LABEL) == "true" and labels.get("environment") in NON_PRODUCTION
 
 
@@ -130,7 +154,7 @@ def _purged(r: Resource) -> bool:
 def cmek_where_required(resources: list[Resource], settings: GovernanceSettings) -> Iterator[tuple[str, str]]:
     required = {getattr(c, "value", c) for c in settings.cmek_required_for}
     for r in resources:
-        level = _labels(r).get("confidentiality") if r.type == DATASET else None
+        level = labels_of(r).get("confidentiality") if r.type == DATASET else None
         if level in required and not (r.inputs.get("defaultEncryptionConfiguration") or {}).get("kmsKeyName"):
             yield r.urn, f"confidentiality {level!r} requires CMEK: set defaultEncryptionConfiguration.kmsKeyName"
 
@@ -139,12 +163,12 @@ def cmek_where_required(resources: list[Resource], settings: GovernanceSettings)
 def allowed_locations(resources: list[Resource], settings: GovernanceSettings) -> Iterator[tuple[str, str]]:
     if not settings.allowed_locations:
         return
-    allowed = {_location(a) for a in settings.allowed_locations}
+    allowed = {location_of(a) for a in settings.allowed_locations}
     within = allowed.union(*(regions_within(a) for a in allowed))
     for r in resources:
         for field in ("location", "region"):
             value = r.inputs.get(field)
-            if isinstance(value, str) and value and _location(value) not in within:
+            if isinstance(value, str) and value and location_of(value) not in within:
                 yield r.urn, (f"{field} {value!r} is not allowed; expected one of "
                               f"{', '.join(settings.allowed_locations)} (or a region within)")
 
@@ -171,9 +195,9 @@ def one_acl_mechanism(resources: list[Resource], _: GovernanceSettings) -> Itera
     for r in resources:
         family = ("Dataset.accesses" if r.type == DATASET and r.inputs.get("accesses") else
                   "DatasetAccess" if r.type == ACCESS else "DatasetIam*" if r.type in DATASET_IAM else None)
-        if family and (key := _dataset_key(r)):
+        if family and (key := dataset_key(r)):
             writers.setdefault(key, {}).setdefault(family, []).append(r)
-    datasets = _datasets(resources)
+    datasets = datasets_by_key(resources)
     for key, families in writers.items():
         if len(families) > 1:
             first = datasets.get(key) or min((x for f in families.values() for x in f), key=lambda x: x.urn)
@@ -184,91 +208,5 @@ def one_acl_mechanism(resources: list[Resource], _: GovernanceSettings) -> Itera
 @rule("resources-labelled", ADVISORY, "Labelable meshplane resources carry managed_by=meshplane.")
 def resources_labelled(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
-        if r.type in LABELLED and _labels(r).get("managed_by") != standards.MANAGED_BY:
+        if r.type in LABELLED and labels_of(r).get("managed_by") != standards.MANAGED_BY:
             yield r.urn, f"missing label managed_by={standards.MANAGED_BY}"
-
-
-PRINCIPAL_FIELDS = frozenset({"member", "members", "grantees", "userByEmail", "groupByEmail",
-                              "iamMember", "specialGroup", "domain", "policyData"})
-
-
-def _principals(value: object) -> Iterator[str]:
-    """Every value of a field that names a principal, at any depth (not descriptions or queries)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in PRINCIPAL_FIELDS:
-                yield from (_all_strings(item) if key != "policyData" else _policy_members(item))
-            else:
-                yield from _principals(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _principals(item)
-
-
-def _all_strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _all_strings(item)
-
-
-def _policy_members(policy: object) -> Iterator[str]:
-    try:
-        document = json.loads(policy) if isinstance(policy, str) else {}
-    except ValueError:
-        return
-    for binding in document.get("bindings", []) if isinstance(document, dict) else []:
-        yield from _all_strings(binding.get("members", []))
-
-
-def _roles(value: object) -> Iterator[str]:
-    """Every ``role`` value at any depth, and the roles of an IAM ``policyData`` document."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if k == "role" and isinstance(v, str):
-                yield v
-            elif k == "policyData" and isinstance(v, str):
-                try:
-                    yield from _roles(json.loads(v))
-                except ValueError:
-                    pass
-            else:
-                yield from _roles(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _roles(v)
-
-
-def _labels(r: Resource) -> dict:
-    labels = r.inputs.get("labels")
-    return labels if isinstance(labels, dict) else {}
-
-
-def _dataset_key(r: Resource) -> tuple[str, str] | None:
-    project, dataset = r.inputs.get("project"), r.inputs.get("datasetId")
-    return (project, dataset) if isinstance(project, str) and isinstance(dataset, str) else None
-
-
-def _datasets(resources: list[Resource]) -> dict[tuple[str, str], Resource]:
-    return {key: r for r in resources if r.type == DATASET and (key := _dataset_key(r))}
-
-
-def _access_principal(inputs: dict) -> tuple[str, str]:
-    """``(kind, address)`` of a DatasetAccess entry; address '' when not known."""
-    for field, kind in (("userByEmail", "user"), ("groupByEmail", "group"), ("domain", "domain"),
-                        ("specialGroup", "specialGroup")):
-        if inputs.get(field):
-            return kind, inputs[field]
-    kind, _, address = (inputs.get("iamMember") or "").partition(":")
-    return (kind, address) if address else ("", "")
-
-
-def _is_runner(address: str, project: str) -> bool:
-    """A product runner of ``project``: ``run-…@<project>.iam.gserviceaccount.com``."""
-    account, _, domain = address.partition("@")
-    return account.startswith(RUNNER_PREFIX) and domain == f"{project}{SA_DOMAIN}"
-
-
-def _location(value: str) -> str:
-    return value.upper() if value.upper() in MULTI_REGIONS else value.lower()

@@ -1,0 +1,105 @@
+"""What the inventory rules share: resource types, and reading principals, roles, labels and datasets
+out of a resource's inputs (camelCase wire names, any depth). Pure functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from ..declaration.locations import MULTI_REGIONS
+from .inventory import Resource
+
+DATASET = "gcp:bigquery/dataset:Dataset"
+TABLE = "gcp:bigquery/table:Table"
+ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
+DATASET_IAM = frozenset({"gcp:bigquery/datasetIamMember:DatasetIamMember",
+                         "gcp:bigquery/datasetIamBinding:DatasetIamBinding",
+                         "gcp:bigquery/datasetIamPolicy:DatasetIamPolicy"})
+RUNNER_PREFIX = "run-"
+SA_DOMAIN = ".iam.gserviceaccount.com"
+
+
+PRINCIPAL_FIELDS = frozenset({"member", "members", "grantees", "userByEmail", "groupByEmail",
+                              "iamMember", "specialGroup", "domain", "policyData"})
+
+
+def principals(value: object) -> Iterator[str]:
+    """Every value of a field that names a principal, at any depth (not descriptions or queries)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in PRINCIPAL_FIELDS:
+                yield from (all_strings(item) if key != "policyData" else policy_members(item))
+            else:
+                yield from principals(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from principals(item)
+
+
+def all_strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from all_strings(item)
+
+
+def policy_members(policy: object) -> Iterator[str]:
+    try:
+        document = json.loads(policy) if isinstance(policy, str) else {}
+    except ValueError:
+        return
+    for binding in document.get("bindings", []) if isinstance(document, dict) else []:
+        yield from all_strings(binding.get("members", []))
+
+
+def roles_in(value: object) -> Iterator[str]:
+    """Every ``role`` value at any depth, and the roles of an IAM ``policyData`` document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "role" and isinstance(v, str):
+                yield v
+            elif k == "policyData" and isinstance(v, str):
+                try:
+                    yield from roles_in(json.loads(v))
+                except ValueError:
+                    pass
+            else:
+                yield from roles_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from roles_in(v)
+
+
+def labels_of(r: Resource) -> dict:
+    labels = r.inputs.get("labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+def dataset_key(r: Resource) -> tuple[str, str] | None:
+    project, dataset = r.inputs.get("project"), r.inputs.get("datasetId")
+    return (project, dataset) if isinstance(project, str) and isinstance(dataset, str) else None
+
+
+def datasets_by_key(resources: list[Resource]) -> dict[tuple[str, str], Resource]:
+    return {key: r for r in resources if r.type == DATASET and (key := dataset_key(r))}
+
+
+def access_principal(inputs: dict) -> tuple[str, str]:
+    """``(kind, address)`` of a DatasetAccess entry; address '' when not known."""
+    for field, kind in (("userByEmail", "user"), ("groupByEmail", "group"), ("domain", "domain"),
+                        ("specialGroup", "specialGroup")):
+        if inputs.get(field):
+            return kind, inputs[field]
+    kind, _, address = (inputs.get("iamMember") or "").partition(":")
+    return (kind, address) if address else ("", "")
+
+
+def is_runner(address: str, project: str) -> bool:
+    """A product runner of ``project``: ``run-…@<project>.iam.gserviceaccount.com``."""
+    account, _, domain = address.partition("@")
+    return account.startswith(RUNNER_PREFIX) and domain == f"{project}{SA_DOMAIN}"
+
+
+def location_of(value: str) -> str:
+    return value.upper() if value.upper() in MULTI_REGIONS else value.lower()
