@@ -13,7 +13,8 @@ import pulumi_gcp as gcp
 import pytest
 
 from components_support import ACCOUNT, LABELS, PID, PROJECT_IAM, model, named, of_type, run
-from meshplane.gcp.dbt_job import DbtJob, DbtJobArgs, alert_project, job_env, job_name, timeout_seconds
+from meshplane.gcp.alerting import alert_project
+from meshplane.gcp.dbt_job import DbtJob, DbtJobArgs, job_env, job_name, timeout_seconds
 from meshplane.job_region import JobRegionError, job_region
 
 MODES = pytest.mark.parametrize("preview", [False, True])

@@ -8,26 +8,10 @@ from pathlib import Path
 
 import click
 
+from .cli_output import EXIT_PROBLEMS, fail_usage, report
 from .declaration.files import UsageError
-from .declaration.problems import DeclarationError, Problem
+from .declaration.problems import DeclarationError
 from .declaration.types import Archetype
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-def _fail_usage(message: str) -> None:
-    click.echo(f"meshplane: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def _report(problems: list[Problem], checked: int | None) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    files = len({p.file for p in problems})
-    of = f" ({checked} checked)" if checked is not None else ""
-    click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
-               f"file{'s' * (files != 1)}{of}", err=True)
-    sys.exit(EXIT_PROBLEMS)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,11 +34,11 @@ def validate(paths: tuple[str, ...], stack: str | None, stacks_dir: str, governa
     try:
         count, problems = validate_paths(list(paths), stack, stacks_dir, governance_file)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     except DeclarationError as exc:
-        _report(exc.problems, 0)
+        report(exc.problems, 0)
     if problems:
-        _report(problems, count)
+        report(problems, count)
     click.echo(f"{count} data product{'s' * (count != 1)} valid")
 
 
@@ -69,7 +53,7 @@ def schema(output: str | None) -> None:
         try:
             Path(output).write_text(text)
         except OSError as exc:
-            _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+            fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     else:
         click.echo(text, nl=False)
 
@@ -88,7 +72,7 @@ def new(product_id: str, archetype: str, output_dir: str, force: bool) -> None:
     try:
         path = write_starter(product_id, Archetype(archetype), output_dir, force)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     click.echo(f"wrote {path}: fill in the owner, ports and schedule, then run "
                f"'meshplane validate {path}'")
 
@@ -104,9 +88,9 @@ def lineage(paths: tuple[str, ...], fmt: str) -> None:
     try:
         mesh = Mesh.load(paths)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     if mesh.problems:
-        _report(mesh.problems, mesh.checked)
+        report(mesh.problems, mesh.checked)
     graph = mesh.lineage()
     click.echo(json.dumps(graph.to_dict(), indent=2) if fmt == "json" else graph.to_mermaid(), nl=False)
 
@@ -126,14 +110,14 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str) -> None:
         result, violations = make_plan(stack, stacks_dir)
         write_output(render(result, violations, fmt), output)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     except DeclarationError as exc:
-        _report(exc.problems, None)
+        report(exc.problems, None)
     except (ProgramError, ValueError) as exc:
         click.echo(f"meshplane: error: {exc}", err=True)
         sys.exit(EXIT_PROBLEMS)
     except OSError as exc:
-        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     sys.exit(exit_code(violations))
 
 
@@ -153,9 +137,9 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
         result = diff_documents(load_document(base), load_document(head))
         write_output(getattr(diff_render, f"render_{fmt}")(result), output)
     except ValueError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     except OSError as exc:
-        _fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     sys.exit(diff_render.exit_code(result))
 
 

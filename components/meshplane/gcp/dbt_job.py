@@ -33,6 +33,7 @@ from .. import standards
 from ..declaration.model import Dbt
 from ..declaration.types import parse_duration
 from . import roles
+from .alerting import alert_project, failure_alert, metrics_scope
 from .options import child, component_token
 
 
@@ -41,7 +42,6 @@ FAILED_EXECUTIONS = "run.googleapis.com/job/completed_execution_count"
 JOB_NAME_MAX = 63
 ENV_PREFIX = "MESHPLANE_"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CHANNEL = re.compile(r"^projects/([a-z][a-z0-9-]{4,28}[a-z0-9])/notificationChannels/[0-9]+$")
 
 
 @dataclass
@@ -94,7 +94,7 @@ class DbtJob(pulumi.ComponentResource):
             f"{name}-invoker-run", project=self.job.project, location=self.job.location,
             name=self.job.name, role=roles.RUN_INVOKER, member=self.invoker.member, opts=child(self))
         self.schedule = self._schedule(name, args)
-        self.metrics_scope = self._metrics_scope(name, args)
+        self.metrics_scope = metrics_scope(name, self, self.alerting_project, args.project, args.depends_on)
         self.alert = self._alert(name, args)
         self.run_uri = run_uri(args.project, args.region, args.job_name)
         self.register_outputs({"job": self.job.name, "run_uri": self.run_uri})
@@ -130,34 +130,14 @@ class DbtJob(pulumi.ComponentResource):
                     service_account_email=self.invoker.email, scope=CLOUD_PLATFORM_SCOPE)),
             opts=child(self, depends_on=[self.invoker_binding, *args.depends_on]))
 
-    def _metrics_scope(self, name: str, args: DbtJobArgs) -> gcp.monitoring.MonitoredProject | None:
-        """The product's project in the alerting project's metrics scope, so the policy sees the job."""
-        if self.alerting_project == args.project:
-            return None
-        return gcp.monitoring.MonitoredProject(
-            f"{name}-metrics-scope", metrics_scope=self.alerting_project, name=args.project,
-            opts=child(self, depends_on=args.depends_on))
-
     def _alert(self, name: str, args: DbtJobArgs) -> gcp.monitoring.AlertPolicy:
-        threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=failed_executions_filter(args.project, args.region, args.job_name),
-            comparison="COMPARISON_GT", threshold_value=0, duration="0s",
-            aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                alignment_period="300s", per_series_aligner="ALIGN_SUM")],
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1))
-        links = [gcp.monitoring.AlertPolicyDocumentationLinkArgs(display_name="Runbook", url=args.runbook_url)
-                 ] if args.runbook_url else None
-        return gcp.monitoring.AlertPolicy(
-            f"{name}-failed", project=self.alerting_project,
-            display_name=f"dbt job of {args.product_id} failed", combiner="OR", severity="ERROR",
-            conditions=[gcp.monitoring.AlertPolicyConditionArgs(
-                display_name=f"Failed executions of {args.job_name}", condition_threshold=threshold)],
-            notification_channels=list(args.notification_channels),
-            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close="1800s"),
-            documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
-                mime_type="text/markdown", content=alert_documentation(args), links=links),
-            user_labels=args.labels, opts=child(self, depends_on=[
-                self.job, *([self.metrics_scope] if self.metrics_scope else []), *args.depends_on]))
+        return failure_alert(
+            f"{name}-failed", self, project=self.alerting_project, display_name=f"dbt job of {args.product_id} failed",
+            condition=f"Failed executions of {args.job_name}",
+            metric_filter=failed_executions_filter(args.project, args.region, args.job_name),
+            channels=args.notification_channels, documentation=alert_documentation(args),
+            runbook_url=args.runbook_url, labels=args.labels,
+            depends_on=[self.job, *([self.metrics_scope] if self.metrics_scope else []), *args.depends_on])
 
 
 def job_name(product: str) -> str:
@@ -181,19 +161,6 @@ def failed_executions_filter(project: str, region: str, job: str) -> str:
         f'metric.type = "{FAILED_EXECUTIONS}"', 'metric.labels.result = "failed"',
         'resource.type = "cloud_run_job"', f'resource.labels.project_id = "{project}"',
         f'resource.labels.location = "{region}"', f'resource.labels.job_name = "{job}"'))
-
-
-def alert_project(channels: list[str], project: str) -> str:
-    """Where the alert policy lives: the one project of its channels, else the product's project."""
-    bad = [c for c in channels if not _CHANNEL.match(c)]
-    if bad:
-        raise ValueError(f"not notification channels: {', '.join(bad)}; expected "
-                         "projects/<project>/notificationChannels/<number>")
-    projects = sorted({_CHANNEL.match(c).group(1) for c in channels})
-    if len(projects) > 1:
-        raise ValueError(f"notification channels in several projects ({', '.join(projects)}): an alert "
-                         "policy notifies channels of its own project only; expected one project")
-    return projects[0] if projects else project
 
 
 def alert_documentation(args: DbtJobArgs) -> str:

@@ -29,7 +29,7 @@ from .. import standards
 from ..datascan_rules import quality_rules, scan_cron, scan_id
 from ..declaration.model import OutputPort as OutputPortDeclaration
 from . import roles
-from .dbt_job import alert_project
+from .alerting import alert_project, failure_alert, metrics_scope
 from .options import child, component_token
 
 SCAN_LOG = "dataplex.googleapis.com%2Fdata_scan"
@@ -72,7 +72,8 @@ class Observability(pulumi.ComponentResource):
                       for port, table in args.ports}
         self.scan_ids = [scan_id(args.product, port.name, port.major) for port, _ in args.ports]
         self.metric = self._metric(name, args)
-        self.metrics_scope = args.metrics_scope or self._metrics_scope(name, args)
+        self.metrics_scope = args.metrics_scope or metrics_scope(
+            name, self, self.alerting_project, args.project, args.depends_on)
         self.alert = self._alert(name, args)
         self.register_outputs({"scan_ids": self.scan_ids})
 
@@ -113,33 +114,15 @@ class Observability(pulumi.ComponentResource):
             label_extractors={"datascan_id": "EXTRACT(resource.labels.datascan_id)"},
             opts=child(self, depends_on=args.depends_on))
 
-    def _metrics_scope(self, name: str, args: ObservabilityArgs) -> gcp.monitoring.MonitoredProject | None:
-        if self.alerting_project == args.project:
-            return None
-        return gcp.monitoring.MonitoredProject(
-            f"{name}-metrics-scope", metrics_scope=self.alerting_project, name=args.project,
-            opts=child(self, depends_on=args.depends_on))
-
     def _alert(self, name: str, args: ObservabilityArgs) -> gcp.monitoring.AlertPolicy:
-        threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
-            filter=f'metric.type = "{METRIC_PREFIX}{metric_name(args.product)}" AND project = "{args.project}"',
-            comparison="COMPARISON_GT", threshold_value=0, duration="0s",
-            aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(
-                alignment_period="300s", per_series_aligner="ALIGN_SUM")],
-            trigger=gcp.monitoring.AlertPolicyConditionConditionThresholdTriggerArgs(count=1))
-        links = [gcp.monitoring.AlertPolicyDocumentationLinkArgs(display_name="Runbook", url=args.runbook_url)
-                 ] if args.runbook_url else None
         scope = [self.metrics_scope] if self.metrics_scope else []
-        return gcp.monitoring.AlertPolicy(
-            f"{name}-slo-failed", project=self.alerting_project,
-            display_name=f"SLO scan of {args.product_id} failed", combiner="OR", severity="ERROR",
-            conditions=[gcp.monitoring.AlertPolicyConditionArgs(
-                display_name=f"Failed data-quality scans of {args.product_id}", condition_threshold=threshold)],
-            notification_channels=list(args.notification_channels),
-            alert_strategy=gcp.monitoring.AlertPolicyAlertStrategyArgs(auto_close="1800s"),
-            documentation=gcp.monitoring.AlertPolicyDocumentationArgs(
-                mime_type="text/markdown", content=alert_documentation(args), links=links),
-            user_labels=args.labels, opts=child(self, depends_on=[self.metric, *scope, *args.depends_on]))
+        return failure_alert(
+            f"{name}-slo-failed", self, project=self.alerting_project,
+            display_name=f"SLO scan of {args.product_id} failed",
+            condition=f"Failed data-quality scans of {args.product_id}",
+            metric_filter=f'metric.type = "{METRIC_PREFIX}{metric_name(args.product)}" AND project = "{args.project}"',
+            channels=args.notification_channels, documentation=alert_documentation(args),
+            runbook_url=args.runbook_url, labels=args.labels, depends_on=[self.metric, *scope, *args.depends_on])
 
 
 def metric_name(product: str) -> str:

@@ -18,8 +18,8 @@ from ..platform import GovernanceSettings
 from ..stack_config import NON_PRODUCTION
 from .inventory import ADVISORY, MANDATORY, Resource, rule
 from .rule_support import (
-    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, dataset_key, datasets_by_key, is_runner,
-    labels_of, location_of, principals, roles_in,
+    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, dataset_key,
+    datasets_by_key, is_runner, labels_of, layer_datasets, location_of, principals, roles_in,
 )
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
@@ -53,7 +53,7 @@ def no_basic_roles(resources: list[Resource], _: GovernanceSettings) -> Iterator
       "Internal datasets are written by the product's runner and read by its owner only; consumers read ports.")
 def consumer_grants_on_port_datasets_only(resources: list[Resource], _: GovernanceSettings
                                           ) -> Iterator[tuple[str, str]]:
-    internal = {key for key, d in datasets_by_key(resources).items() if labels_of(d).get("mesh_layer") == "internal"}
+    internal = layer_datasets(resources, "internal")
     readers: dict[tuple[str, str], list[Resource]] = {}
     for r in resources:
         key = dataset_key(r)
@@ -73,19 +73,16 @@ def consumer_grants_on_port_datasets_only(resources: list[Resource], _: Governan
                 continue
             yield r.urn, (f"{role} for {kind}:{address} on {where}: only the product's runner (WRITER) and "
                           "its owner (READER) may be granted; consumers read output ports")
-    for key, entries in readers.items():
-        if len(entries) > 1:
-            names = ", ".join(sorted(access_principal(e.inputs)[1] for e in entries))
-            for e in entries:
-                yield e.urn, (f"{len(entries)} READER principals on internal dataset {key[0]}.{key[1]} "
-                              f"({names}): only the owner may read internal data")
+    yield from beyond_one_principal(readers, lambda n, key, names: (
+        f"{n} READER principals on internal dataset {key[0]}.{key[1]} ({names}): only the owner may read "
+        "internal data"))
 
 
 @rule("control-port-callers", MANDATORY,
       "A control dataset (mesh_layer=control) holds routines only and grants READER, which lets a principal "
       "call its procedures that erase data, to one principal: the platform's governance principal.")
 def control_port_callers(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
-    control = {key for key, d in datasets_by_key(resources).items() if labels_of(d).get("mesh_layer") == "control"}
+    control = layer_datasets(resources, "control")
     callers: dict[tuple[str, str], list[Resource]] = {}
     for r in resources:
         key = dataset_key(r)
@@ -102,12 +99,9 @@ def control_port_callers(resources: list[Resource], _: GovernanceSettings) -> It
                 yield r.urn, f"{role} for {kind}:{address} on {where}: only READER, to call its procedures"
             elif address:
                 callers.setdefault(key, []).append(r)
-    for key, entries in callers.items():
-        if len(entries) > 1:
-            names = ", ".join(sorted(access_principal(e.inputs)[1] for e in entries))
-            for e in entries:
-                yield e.urn, (f"{len(entries)} principals may erase data through control dataset "
-                              f"{key[0]}.{key[1]} ({names}): only the governance principal may")
+    yield from beyond_one_principal(callers, lambda n, key, names: (
+        f"{n} principals may erase data through control dataset {key[0]}.{key[1]} ({names}): only the "
+        "governance principal may"))
 
 
 @rule("datasets-labelled", MANDATORY, "Every dataset carries the standard mesh labels.")

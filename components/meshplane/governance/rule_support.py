@@ -4,7 +4,7 @@ out of a resource's inputs (camelCase wire names, any depth). Pure functions."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..declaration.locations import MULTI_REGIONS
 from .inventory import Resource
@@ -103,3 +103,18 @@ def is_runner(address: str, project: str) -> bool:
 
 def location_of(value: str) -> str:
     return value.upper() if value.upper() in MULTI_REGIONS else value.lower()
+
+
+def layer_datasets(resources: list[Resource], layer: str) -> set[tuple[str, str]]:
+    """The (project, dataset) keys of the datasets labelled ``mesh_layer=<layer>``."""
+    return {key for key, d in datasets_by_key(resources).items() if labels_of(d).get("mesh_layer") == layer}
+
+
+def beyond_one_principal(entries: dict[tuple[str, str], list[Resource]],
+                         message: Callable[[int, tuple[str, str], str], str]) -> Iterator[tuple[str, str]]:
+    """Every entry of a dataset granted to more than one principal, with ``message(count, key, names)``."""
+    for key, granted in entries.items():
+        if len(granted) > 1:
+            names = ", ".join(sorted(access_principal(e.inputs)[1] for e in granted))
+            for e in granted:
+                yield e.urn, message(len(granted), key, names)

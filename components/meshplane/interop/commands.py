@@ -7,11 +7,11 @@ in a file (one located line each), 2 usage (one ``meshplane: error:`` line).
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import click
 
+from ..cli_output import fail, fail_usage, report
 from ..declaration.files import UsageError
 from ..declaration.loader import Source, check_text, read_source
 from ..declaration.model import DataProduct, OutputPort
@@ -24,7 +24,6 @@ from .odcs import Defaults, contract, reexport, reexport_port, validate_contract
 from .odcs_import import read_port
 from .odps import check_document, product_document
 
-EXIT_PROBLEMS, EXIT_USAGE = 1, 2
 _HELP = {"help_option_names": ["-h", "--help"]}
 
 export_cmd = click.Group("export", context_settings=_HELP,
@@ -33,31 +32,12 @@ import_cmd = click.Group("import", context_settings=_HELP,
                          help="Import open standards into a declaration: an ODCS contract as an output port.")
 
 
-def _fail_usage(message: str) -> None:
-    click.echo(f"meshplane: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"meshplane: error: {message}", err=True)
-    sys.exit(EXIT_PROBLEMS)
-
-
-def _report(problems: list[Problem]) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    files = len({p.file for p in problems})
-    click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} file{'s' * (files != 1)}",
-               err=True)
-    sys.exit(EXIT_PROBLEMS)
-
-
 def _load(declaration: str) -> Source:
     if not Path(declaration).exists():
-        _fail_usage(f"{declaration}: no such file or directory")
+        fail_usage(f"{declaration}: no such file or directory")
     source, problems = read_source(declaration)
     if problems:
-        _report(problems)
+        report(problems)
     return source
 
 
@@ -65,7 +45,7 @@ def _write(path: str, text: str) -> None:
     try:
         write_atomic(path, text)
     except OSError as exc:
-        _fail_usage(f"cannot write {path}: {exc.strerror or exc}")
+        fail_usage(f"cannot write {path}: {exc.strerror or exc}")
 
 
 @export_cmd.command("odcs")
@@ -83,11 +63,11 @@ def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...
                 output: str | None, output_dir: str | None) -> None:
     """One ODCS v3 contract per output port major version (validated with open-data-contract-standard)."""
     if output and output_dir:
-        _fail_usage("give -o FILE or --output-dir DIR, not both")
+        fail_usage("give -o FILE or --output-dir DIR, not both")
     product = _load(declaration).product
     selected = _select(product, ports, declaration)
     if output and len(selected) != 1:
-        _fail_usage(f"-o writes one contract; {len(selected)} selected; expected one port major "
+        fail_usage(f"-o writes one contract; {len(selected)} selected; expected one port major "
                     "(--port NAME@vN) or --output-dir DIR")
     settings = [_stack(s, stacks_dir) for s in stacks]
     texts = []
@@ -97,12 +77,12 @@ def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...
             validate_contract(doc)
             texts.append(dump_yaml(doc))
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if output_dir:
         try:
             Path(output_dir).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            _fail_usage(f"cannot write to {output_dir}: {exc.strerror or exc}")
+            fail_usage(f"cannot write to {output_dir}: {exc.strerror or exc}")
         for port, text in zip(selected, texts):
             path = Path(output_dir) / f"{product.id}.{port.name}.v{port.major}.odcs.yaml"
             _write(str(path), text)
@@ -121,7 +101,7 @@ def _select(product: DataProduct, specs: tuple[str, ...], declaration: str) -> l
                  and (match[2] is None or p.major == int(match[2]))]
         if not found:
             known = ", ".join(f"{p.name}@v{p.major}" for p in product.output_ports)
-            _fail_usage(f"no output port {spec!r} in {declaration}; expected NAME or NAME@vN of {known}")
+            fail_usage(f"no output port {spec!r} in {declaration}; expected NAME or NAME@vN of {known}")
         chosen += [p for p in found if all(p is not c for c in chosen)]
     return chosen
 
@@ -130,9 +110,9 @@ def _stack(stack: str, stacks_dir: str) -> StackSettings:
     try:
         return load_stack(stack, stacks_dir)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     except DeclarationError as exc:
-        _report(exc.problems)
+        report(exc.problems)
 
 
 @export_cmd.command("odps")
@@ -143,7 +123,7 @@ def export_odps(declaration: str, output: str | None) -> None:
     doc = product_document(_load(declaration).product)
     problems = check_document(doc)
     if problems:
-        _fail(f"the product file is not valid ODPS: {'; '.join(problems)}")
+        fail(f"the product file is not valid ODPS: {'; '.join(problems)}")
     if output:
         _write(output, dump_yaml(doc))
     else:
@@ -168,9 +148,9 @@ def import_odcs(contract_file: str, into: str | None) -> None:
             expected = reexport_port(parsed.data, port, defaults)
         lossy = lossy_fields(parsed, contract_file, expected, notes, into)
     except DeclarationError as exc:
-        _report(exc.problems)
+        report(exc.problems)
     except RecursionError:
-        _fail(f"{contract_file}: nested too deeply to compare; expected a data contract")
+        fail(f"{contract_file}: nested too deeply to compare; expected a data contract")
     if not source:
         lossy += product_fields(parsed.data, contract_file)
     for problem in lossy:
@@ -186,13 +166,13 @@ def import_odcs(contract_file: str, into: str | None) -> None:
 
 def _read_contract(path: str) -> Parsed:
     if not Path(path).is_file():
-        _fail_usage(f"{path}: no such file")
+        fail_usage(f"{path}: no such file")
     try:
         return parse(Path(path).read_text(encoding="utf-8-sig"))
     except YamlError as exc:
-        _report([Problem(path, *exc.mark, "", str(exc))])
+        report([Problem(path, *exc.mark, "", str(exc))])
     except (OSError, UnicodeDecodeError) as exc:
-        _report([Problem(path, 1, 1, "", f"cannot read the file: {exc}; expected a UTF-8 YAML contract")])
+        report([Problem(path, 1, 1, "", f"cannot read the file: {exc}; expected a UTF-8 YAML contract")])
 
 
 def _with_port(product: DataProduct, port: OutputPort) -> DataProduct:
@@ -236,11 +216,11 @@ def _merge(source: Source, port: OutputPort, into: str) -> None:
         with open(into, encoding="utf-8-sig", newline="") as handle:  # keep CRLF line ends
             new_text = merge_text(handle.read(), source.product, port)
     except (EditError, YamlError) as exc:
-        _fail(f"{into}: cannot edit the output ports: {exc}")
+        fail(f"{into}: cannot edit the output ports: {exc}")
     _, problems = check_text(new_text, into)
     if problems:
         click.echo(f"{into}: not written; with the imported port it would have these problems:", err=True)
-        _report(problems)
+        report(problems)
     _write(into, new_text)
     click.echo(f"{into}: output port {port.name} v{port.major} {'updated' if old else 'added'}")
 

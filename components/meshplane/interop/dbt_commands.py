@@ -6,39 +6,23 @@ Neither command imports pulumi, nor dbt: ``check`` reads the manifest ``dbt pars
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from ..cli_output import fail_usage, report
 from ..declaration.files import UsageError
-from ..declaration.problems import DeclarationError, Problem
-
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-def _fail_usage(message: str) -> None:
-    click.echo(f"meshplane: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def _report(problems: list[Problem]) -> None:
-    for problem in sorted(problems):
-        click.echo(str(problem), err=True)
-    files = len({p.file for p in problems})
-    click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} file{'s' * (files != 1)}",
-               err=True)
-    sys.exit(EXIT_PROBLEMS)
+from ..declaration.problems import DeclarationError
 
 
 def _read(declaration: str):
     from ..declaration.loader import read_source
 
     if not Path(declaration).is_file():
-        _fail_usage(f"{declaration}: no such declaration file")
+        fail_usage(f"{declaration}: no such declaration file")
     source, problems = read_source(declaration)
     if problems:
-        _report(problems)
+        report(sorted(problems))
     return source
 
 
@@ -73,12 +57,12 @@ def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: s
             paths = [str(Path(declaration).resolve().parent.parent)]
         mesh = Mesh.load([declaration, *paths])
         if mesh.problems:
-            _report(mesh.problems)
+            report(sorted(mesh.problems))
         written, kept = write_scaffold(source.product, mesh, settings, output_dir, force)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     except DeclarationError as exc:
-        _report(exc.problems)
+        report(sorted(exc.problems))
     for path in written:
         click.echo(f"wrote {Path(output_dir) / path}")
     for path in kept:
@@ -97,10 +81,10 @@ def check(declaration: str, manifest: str) -> None:
     try:
         data = load_manifest(manifest)
     except UsageError as exc:
-        _fail_usage(str(exc))
+        fail_usage(str(exc))
     problems = check_manifest(source, data, manifest)
     if problems:
-        _report(problems)
+        report(sorted(problems))
     product = source.product
     click.echo(f"{manifest} matches {declaration}: {len(product.output_ports)} port "
                f"model{'s' * (len(product.output_ports) != 1)} and {len(product.input_ports)} "
