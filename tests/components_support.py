@@ -43,6 +43,9 @@ TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
 BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
 SERVICE_IDENTITY = "gcp:projects/serviceIdentity:ServiceIdentity"
 SUBSCRIPTION = "gcp:pubsub/subscription:Subscription"
+ORG_POLICY = "gcp:orgpolicy/policy:Policy"
+AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+SLEEP = "time:index/sleep:Sleep"
 PRINCIPAL_FIELDS = ("userByEmail", "groupByEmail", "domain", "specialGroup", "iamMember")
 PID = "daff-test-proj"  # the project of single-component runs
 LABELS = {"data_domain": "d", "data_product": "p", "environment": "prod", "managed_by": "meshplane",
@@ -201,7 +204,7 @@ def input_port(upstream: UpstreamPort | None, **port) -> InputPort:
     account = gcp.serviceaccount.Account("acct", project=PID, account_id="run-x")
     return InputPort("in", InputPortArgs(
         port=InputPortDeclaration(name="src", **port), project=PID, runner="serviceAccount:r@x.example",
-        runner_account=account, internal=dataset("internal"), internal_dataset_id="d_x", labels=LABELS,
+        ready=account, internal=dataset("internal"), internal_dataset_id="d_x", labels=LABELS,
         upstream=upstream))
 
 

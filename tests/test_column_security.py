@@ -128,11 +128,13 @@ def test_raw_and_masked_readers_of_listener_profiles(listener):
 
 
 def test_the_runner_grant_waits_for_its_account(listener):
+    """Through ``Identity.ready``, a wait after the account: IAM refuses a member that is not usable yet."""
     run = runner("listener.listener-profiles", "listener-prod")
-    accounts = {r.urn for r in listener.registrations if r.type == "gcp:serviceaccount/account:Account"
-                and r.name == "listener-profiles-identity-runner"}
+    [ready] = [r for r in listener.registrations if r.name == "listener-profiles-identity-ready"]
+    [account] = [r for r in listener.registrations if r.name == "listener-profiles-identity-runner"]
     grants = [r for r in listener.registrations if r.type == TAG_IAM and r.inputs["member"] == run]
-    assert grants and all(accounts & set(g.dependencies) for g in grants)
+    assert account.urn in ready.dependencies
+    assert grants and all(ready.urn in g.dependencies and g.delete_before_replace for g in grants)
 
 
 def repo_copy(tmp_path, edit=lambda text: text):

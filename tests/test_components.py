@@ -16,17 +16,17 @@ import pytest
 import yaml
 
 from components_support import (
-    ACCOUNT, BUCKET_IAM, DATASET, LABELS, PID, PROJECT, PROJECT_IAM, ROOT, ROW_POLICY, SERVICE,
-    SERVICE_IDENTITY, SUBSCRIPTION, TABLE_IAM, accesses, canonical, children_of, dataset,
+    ACCESS, ACCOUNT, AUDIT_CONFIG, BUCKET_IAM, DATASET, LABELS, ORG_POLICY, PID, PROJECT, PROJECT_IAM, ROOT,
+    ROW_POLICY, SERVICE, SERVICE_IDENTITY, SLEEP, SUBSCRIPTION, TABLE_IAM, accesses, canonical, children_of, dataset,
     find, fresh_run, grants_on, input_port, model, named, of_type, principal_of, project_args,
     project_of, run, run_stack, runner, settings,
 )
 from meshplane.declaration.types import Status
-from meshplane.gcp.dataset import principal_fields
+from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs, principal_fields
 from meshplane.gcp.identity import Identity, IdentityArgs
 from meshplane.gcp.input_port import InputPortError, UpstreamPort
 from meshplane.gcp.project import Project, display_name
-from meshplane.plan.harness import project_number
+from meshplane.plan.harness import DEPLOYER, project_number
 from meshplane.program import is_built
 from meshplane.column_security import column_tags, view_masking
 from meshplane.declaration.types import Confidentiality
@@ -55,9 +55,19 @@ def test_dataset_is_protected_and_granted_through_dataset_access_only(preview):
         {**base, "authorizedDataset": {"dataset": {"projectId": "other-proj", "datasetId": "port_ds"},
                                        "targetTypes": ["VIEWS"]}}], key=canonical)
     assert not [r for r in inv.registrations if "datasetIam" in r.type]
-    [ds] = of_type(inv, DATASET)  # no inline `accesses`: DatasetAccess entries are the only ACL writer
-    assert ds.inputs == {**base, "location": "EU", "labels": LABELS, "deleteContentsOnDestroy": False}
-    assert (ds.protect, ds.retain_on_delete) == (True, True)
+    [ds] = of_type(inv, DATASET)  # closed: one initial entry, never written again; DatasetAccess grants
+    assert ds.inputs == {**base, "location": "EU", "labels": LABELS, "deleteContentsOnDestroy": False,
+                         "accesses": [{"role": "OWNER", "userByEmail": DEPLOYER}]}  # no creator given: asked
+    assert (ds.protect, ds.retain_on_delete, ds.ignore_changes) == (True, True, ("accesses",))
+    assert all(g.delete_before_replace for g in of_type(inv, ACCESS))  # a replacement never ends in a revoke
+
+
+def test_dataset_is_created_with_the_given_deployer_only():
+    inv = run(lambda: BigQueryDataset("ds", BigQueryDatasetArgs(
+        project=PID, dataset_id="d_x", location="EU", labels=LABELS,
+        creator="serviceAccount:deployer@platform.iam.gserviceaccount.com")))
+    [ds] = of_type(inv, DATASET)
+    assert ds.inputs["accesses"] == [{"role": "OWNER", "userByEmail": "deployer@platform.iam.gserviceaccount.com"}]
 
 
 def test_distinct_principals_get_distinct_grants():
@@ -80,9 +90,12 @@ def test_created_project(preview, prevent, policy):
     inv = run(lambda: Project("prj", project_args(prevent_deletion=prevent)), preview)
     [prj] = of_type(inv, PROJECT)
     assert prj.inputs == {"projectId": PID, "name": "Test product", "folderId": "100", "labels": LABELS,
-                          "billingAccount": "01A2B3-C4D5E6-F7A8B9", "autoCreateNetwork": False,
-                          "deletionPolicy": policy}
+                          "billingAccount": "01A2B3-C4D5E6-F7A8B9", "deletionPolicy": policy}
     assert (prj.protect, prj.retain_on_delete) == (True, True)
+    # no autoCreateNetwork=False: it would enable Compute to delete the default network; a policy instead
+    [network] = [r for r in of_type(inv, ORG_POLICY) if r.inputs["name"].endswith("skipDefaultNetworkCreation")]
+    assert network.inputs == {"parent": f"projects/{PID}", "spec": {"rules": [{"enforce": "TRUE"}]},
+                              "name": f"projects/{PID}/policies/compute.skipDefaultNetworkCreation"}
     assert sorted((s.name, s.inputs["service"], s.inputs["disableOnDestroy"], s.inputs["project"])
                   for s in of_type(inv, SERVICE)) == [
         ("prj-bigquery", "bigquery.googleapis.com", False, PID), ("prj-iam", "iam.googleapis.com", False, PID)]
@@ -93,8 +106,11 @@ def test_project_without_folder_goes_to_the_organization_and_adopted_one_is_not_
     [prj] = of_type(run(lambda: Project("prj", project_args(folder=None)), preview), PROJECT)
     assert prj.inputs["orgId"] == "123456" and "folderId" not in prj.inputs
     inv = run(lambda: Project("prj", project_args(adopt=True)), preview)
-    assert not of_type(inv, PROJECT)
+    assert not of_type(inv, PROJECT) and not of_type(inv, ORG_POLICY)
     assert {s.inputs["project"] for s in of_type(inv, SERVICE)} == {PID}
+    # the audit config is authoritative for BigQuery on the project: not on an adopted one unless asked
+    assert not of_type(inv, AUDIT_CONFIG)
+    assert of_type(run(lambda: Project("prj", project_args(adopt=True, audit_adopted=True)), preview), AUDIT_CONFIG)
     assert not find(run_stack("charts-prod", preview), PROJECT, projectId="daff-legacy-charts")
 
 
@@ -110,13 +126,17 @@ def test_project_display_name(given, expected):
 def test_identity_is_a_job_user_on_its_own_project_only(preview):
     def program():
         iam = gcp.projects.Service("iam", project=PID, service="iam.googleapis.com")
-        Identity("id", IdentityArgs(project=PID, account_id="run-x", product_id="d.x", depends_on=[iam]))
+        Identity("id", IdentityArgs(project=PID, account_id="run-x", product_id="d.x",
+                                    apis={"iam.googleapis.com": iam}))
     inv = run(program, preview)
     [account], [member] = of_type(inv, ACCOUNT), of_type(inv, PROJECT_IAM)
     assert account.inputs["accountId"] == "run-x" and account.inputs["project"] == PID
     assert member.inputs == {"project": PID, "role": "roles/bigquery.jobUser",
                              "member": f"serviceAccount:run-x@{PID}.iam.gserviceaccount.com"}
     assert named(inv, "iam").urn in account.dependencies
+    ready = named(inv, "id-ready")  # IAM refuses a member that does not exist yet, and a new one for a while
+    assert ready.type == SLEEP and account.urn in ready.dependencies and ready.urn in member.dependencies
+    assert not of_type(inv, SERVICE_IDENTITY)  # no agents asked for
 
 
 @MODES
@@ -185,13 +205,17 @@ def test_row_filters_become_row_access_policies(preview):
     assert policies["eu_only"].inputs["grantees"] == ["group:eu-analysts@daff.example"]
     assert policies["eu_only"].inputs["filterPredicate"] == "country IN ('NL', 'DE', 'FR', 'BE')"
     rest = policies["meshplane_all_rows"].inputs
+    scanner = (f"serviceAccount:service-{project_number(project_of('podcast.podcast-demographics', 'podcast-prod'))}"
+               "@gcp-sa-dataplex.iam.gserviceaccount.com")
     assert rest["filterPredicate"] == "TRUE" and rest["grantees"] == sorted([
         "group:podcast-analysts@daff.example", OWNER, runner("playlist.monday-playlists", "podcast-prod"),
         runner("podcast.podcast-demographics", "podcast-prod"),
-        "group:data-governance@daff.example"])  # erase_subject's DELETE needs every row (a TRUE filter)
+        "group:data-governance@daff.example"]) + [scanner]  # erase_subject's DELETE and the scans see every row
     for p in policies.values():
         assert (p.inputs["datasetId"], p.inputs["tableId"]) == ("podcast_demographics_internal", "demographics_v1")
         assert named(inv, f"{DEMO}-storage-demographics_v1").urn in p.dependencies
+        assert named(inv, f"{DEMO}-identity-ready").urn in p.dependencies  # the runner and the agent exist
+        assert (p.delete_before_replace, p.replace_on_changes) == (True, ("grantees",))
     assert not [p for p in policies.values() if "catalog" in p.inputs["datasetId"]]  # no filters, no policy
 
 
@@ -234,7 +258,9 @@ def test_pubsub_input_subscribes_into_a_raw_table(preview):
     raw = named(inv, f"{name}-raw")
     assert (raw.protect, raw.retain_on_delete, raw.inputs["deletionProtection"]) == (True, True, True)
     agent = f"serviceAccount:service-{project_number(project)}@gcp-sa-pubsub.iam.gserviceaccount.com"
-    assert named(inv, f"{name}-pubsub-agent", SERVICE_IDENTITY).inputs["service"] == "pubsub.googleapis.com"
+    assert named(inv, "play-events-identity-pubsub-agent", SERVICE_IDENTITY).inputs["service"] == "pubsub.googleapis.com"
+    assert raw.inputs["encryptionConfiguration"] == {"kmsKeyName": named(
+        inv, "play-events-storage-internal", DATASET).inputs["defaultEncryptionConfiguration"]["kmsKeyName"]}
     [grant] = [r for r in inv.registrations if agent in json.dumps(r.inputs)]
     assert grant.type == TABLE_IAM and grant.inputs == {
         "project": project, "datasetId": "play_events_internal", "tableId": "raw_play_events_topic",

@@ -51,14 +51,16 @@ RUNNER, OTHER_RUNNER = f"run-x@{P}.iam.gserviceaccount.com", "run-y@daff-prod-po
 LABELS = {"data_domain": "podcast", "data_product": "x", "mesh_layer": "internal", "environment": "prod",
           "managed_by": "meshplane"}
 STACK_URN = "urn:pulumi:prod::data-mesh::pulumi:pulumi:Stack::data-mesh-prod"
+DATASET = "gcp:bigquery/dataset:Dataset"
 
 
 def urn(type_: str, name: str) -> str:
     return f"urn:pulumi:prod::data-mesh::{type_}::{name}"
 
 
-def opts(protect: bool = False, parent: str | None = None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+def opts(protect: bool = False, parent: str | None = None, ignore_changes: tuple[str, ...] = ()
+         ) -> PolicyResourceOptions:
+    return PolicyResourceOptions(protect, list(ignore_changes), None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
 
 
 def resource(type_: str, name: str, props: dict, protect: bool = False) -> PolicyResource:
@@ -122,7 +124,8 @@ def test_a_planned_stack_reports_nothing():
     plan = plan_stack("podcast-prod", ROOT / "stacks")
     planned = resources_from_document(plan.document)
     by_urn = {r.urn: PolicyResource(r.type, proxy.unknown_checking_proxy(r.inputs), r.urn, r.name,
-                                    opts(r.protect, r.parent or None), None, None, [], {}) for r in planned}
+                                    opts(r.protect, r.parent or None, r.ignore_changes), None, None, [], {})
+              for r in planned}
     for r in planned:  # wire parents and dependencies as the analyzer does
         by_urn[r.urn].parent = by_urn.get(r.parent)
         by_urn[r.urn].dependencies.extend(by_urn[d] for d in r.dependencies if d in by_urn)
@@ -130,8 +133,9 @@ def test_a_planned_stack_reports_nothing():
     reports = run(StackValidationArgs(list(by_urn.values()), config))
     assert set(reports) == {r.name for r in RULES} and reported(reports) == {}
     converted = crossguard.stack_resources(StackValidationArgs(list(by_urn.values())))
-    assert [(r.urn, r.type, r.inputs, r.protect, r.parent, r.dependencies) for r in converted] == [
-        (r.urn, r.type, r.inputs, r.protect, r.parent, r.dependencies) for r in planned]
+    seen = [(r.urn, r.type, r.inputs, r.protect, r.parent, r.dependencies, r.ignore_changes) for r in converted]
+    assert seen == [(r.urn, r.type, {**r.inputs, **({"accesses": crossguard.UNKNOWN} if r.type == DATASET else {})},
+                     r.protect, r.parent, r.dependencies, r.ignore_changes) for r in planned]
 
 
 def test_unknown_values_are_skipped_not_raised():
@@ -155,7 +159,9 @@ def test_outputs_ignore_the_computed_acl_and_recorded_inputs_win():
                                             outputs.urn, outputs.name, opts(True), None), None)
     assert reported(run(stack, pols)) == {"one-acl-mechanism": [(
         f"ACL of {P}.x_internal written by Dataset.accesses and DatasetAccess: they overwrite each other; "
-        "use DatasetAccess only", outputs.urn)]}
+        "use DatasetAccess only", outputs.urn)], "datasets-start-closed": [(
+        "its access list must be one OWNER entry for the deploying identity (userByEmail), written at creation "
+        "only (ignoreChanges ['accesses']); grant with DatasetAccess", outputs.urn)]}
 
 
 def test_resource_validation_args_convert_with_parent_and_unknown_retain():

@@ -1,7 +1,7 @@
-"""The dbt job component: the exact inputs of the job, its invoker, schedule and alert; job regions; env.
+"""The dbt job component: the exact inputs of the job, its image grant, schedule and alert; job regions; env.
 
-What mocks cannot prove: that the image exists and the Cloud Run service agent may pull it; that the
-deployer may act as the runner and the invoker (iam.serviceAccounts.actAs); that Cloud Run and Cloud
+What mocks cannot prove: that the image exists (the existence model checks the Cloud Run agent's grant
+and its order, ``test_gcp_model.py``); that the deployer may act as the runner and the invoker (iam.serviceAccounts.actAs); that Cloud Run and Cloud
 Scheduler are offered in the job region; that the invoker's token reaches ``:run`` before IAM has
 propagated (the retries are meant for that); that the metric filter matches real time series or the
 channels belong to the alert's project; that dbt reads the environment as intended.
@@ -9,10 +9,12 @@ channels belong to the alert's project; that dbt reads the environment as intend
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_gcp as gcp
+import pulumiverse_time as time
 import pytest
 
-from components_support import ACCOUNT, LABELS, PID, PROJECT_IAM, model, named, of_type, run
+from components_support import LABELS, PID, PROJECT_IAM, model, named, of_type, run
 from meshplane.gcp.alerting import alert_project
 from meshplane.gcp.dbt_job import DbtJob, DbtJobArgs, job_env, job_name, timeout_seconds
 from meshplane.job_region import JobRegionError, job_region
@@ -31,14 +33,22 @@ ENV = {"DBT_THREADS": "4", "MESHPLANE_PROJECT": PID}
 CHANNEL = f"projects/{PID}/notificationChannels/42"
 
 
+RUN_AGENT = "serviceAccount:service-1234@serverless-robot-prod.iam.gserviceaccount.com"
+IMAGE_GRANT = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
+SLEEP = "time:index/sleep:Sleep"
+
+
 def build(**overrides) -> DbtJob:
-    """A DbtJob of product ``charts.top-forty`` whose runner and Run API exist in the same program."""
+    """A DbtJob of product ``charts.top-forty`` whose identities (and their wait) and Run API exist in the
+    same program; its image lives in another project (``daff-platform``)."""
     runner = gcp.serviceaccount.Account("runner", project=PID, account_id="run-top-forty")
+    invoker = gcp.serviceaccount.Account("invoker", project=PID, account_id="inv-top-forty")
+    ready = time.Sleep("ready", create_duration="60s", opts=pulumi.ResourceOptions(depends_on=[runner, invoker]))
     api = gcp.projects.Service("run-api", project=PID, service="run.googleapis.com")
     args = {"project": PID, "region": REGION, "product_id": "charts.top-forty", "job_name": JOB,
             "image": IMAGE, "command": ["dbt", "build", "--target", "prod"], "timeout": "PT1H",
-            "max_retries": 2, "env": ENV, "runner_email": runner.email, "runner_account": runner,
-            "invoker_account_id": "inv-top-forty", "cron": "0 2 * * 1", "time_zone": "Europe/Amsterdam",
+            "max_retries": 2, "env": ENV, "runner_email": runner.email, "invoker": invoker, "ready": ready,
+            "run_agent": RUN_AGENT, "cron": "0 2 * * 1", "time_zone": "Europe/Amsterdam",
             "labels": LABELS, "notification_channels": [CHANNEL], "depends_on": [api]}
     return DbtJob("dbt", DbtJobArgs(**{**args, **overrides}))
 
@@ -55,23 +65,39 @@ def test_job_runs_the_declared_image_as_the_runner_in_the_job_region(preview):
                             "envs": [{"name": "DBT_THREADS", "value": "4"},
                                      {"name": "MESHPLANE_PROJECT", "value": PID}],
                             "resources": {"limits": {"cpu": "1", "memory": "2Gi"}}}]}}}
-    assert {named(inv, "runner").urn, named(inv, "run-api").urn} <= set(job.dependencies)
+    assert {named(inv, "ready").urn, named(inv, "run-api").urn} <= set(job.dependencies)
     component = named(inv, "dbt", "meshplane:index:DbtJob")
     assert component.type == "meshplane:index:DbtJob"
     assert sorted((r.type, r.name) for r in inv.registrations if r.parent == component.urn) == sorted([
-        (RUN_JOB, "dbt"), (ACCOUNT, "dbt-invoker"), (RUN_JOB_IAM, "dbt-invoker-run"),
-        (SCHEDULER_JOB, "dbt-schedule"), (ALERT, "dbt-failed")])
+        (RUN_JOB, "dbt"), (RUN_JOB_IAM, "dbt-invoker-run"), (IMAGE_GRANT, "dbt-image-read"),
+        (SLEEP, "dbt-image-read-propagation"), (SCHEDULER_JOB, "dbt-schedule"), (ALERT, "dbt-failed")])
+
+
+@MODES
+def test_the_cloud_run_agent_reads_an_image_of_another_project_before_the_job(preview):
+    inv = run(build, preview)
+    grant, wait, job = named(inv, "dbt-image-read"), named(inv, "dbt-image-read-propagation"), named(inv, "dbt", RUN_JOB)
+    assert grant.inputs == {"project": "daff-platform", "location": "europe", "repository": "dbt",
+                            "role": "roles/artifactregistry.reader", "member": RUN_AGENT}
+    assert grant.delete_before_replace and named(inv, "ready").urn in grant.dependencies
+    assert grant.urn in wait.dependencies and wait.urn in job.dependencies
+
+
+@pytest.mark.parametrize("image", [f"europe-docker.pkg.dev/{PID}/dbt/top-forty:1", "ghcr.io/daff/dbt:1",
+                                   "docker.io/library/dbt:1"])
+def test_no_image_grant_in_the_own_project_or_another_registry(image):
+    inv = run(lambda: build(image=image))
+    assert not of_type(inv, IMAGE_GRANT) and not of_type(inv, SLEEP)[1:]
 
 
 @MODES
 def test_invoker_holds_run_invoker_on_this_job_only(preview):
     inv = run(build, preview)
-    invoker = named(inv, "dbt-invoker")
-    assert (invoker.inputs["project"], invoker.inputs["accountId"]) == (PID, "inv-top-forty")
     [binding] = of_type(inv, RUN_JOB_IAM)
     assert binding.inputs == {"project": PID, "location": REGION, "name": JOB, "role": "roles/run.invoker",
                               "member": f"serviceAccount:{INVOKER}"}
-    assert named(inv, "dbt", RUN_JOB).urn in binding.dependencies
+    assert {named(inv, "dbt", RUN_JOB).urn, named(inv, "ready").urn} <= set(binding.dependencies)
+    assert binding.delete_before_replace
     assert not of_type(inv, PROJECT_IAM)  # nothing project-wide
 
 
@@ -138,7 +164,8 @@ def test_alert_lives_with_its_channels_and_their_metrics_scope_gets_the_product_
     assert (alert.inputs["project"], alert.inputs["notificationChannels"]) == ("daff-platform", [channel])
     assert f'resource.labels.project_id = "{PID}"' in alert.inputs["conditions"][0]["conditionThreshold"]["filter"]
     assert scope.inputs == {"metricsScope": "daff-platform", "name": PID}
-    assert scope.urn in alert.dependencies
+    wait = named(inv, "dbt-failed-propagation")  # the scope is eventually consistent (TPG #11102)
+    assert scope.urn in wait.dependencies and wait.urn in alert.dependencies
 
 
 @pytest.mark.parametrize("channels, message", [
@@ -160,8 +187,8 @@ def test_args_from_declaration():
     dbt = model("podcast.podcast-demographics").transformation.dbt
     args = DbtJobArgs.from_declaration(
         dbt, product="podcast-demographics", project=PID, region=REGION, product_id="podcast.podcast-demographics",
-        env={}, runner_email=RUNNER, runner_account=None, labels=LABELS)
-    assert (args.job_name, args.invoker_account_id) == ("dbt-podcast-demographics", "inv-podcast-demographics")
+        env={}, runner_email=RUNNER, invoker=None, ready=None, run_agent=RUN_AGENT, labels=LABELS)
+    assert args.job_name == "dbt-podcast-demographics"
     assert (args.image, args.command, args.timeout, args.max_retries) == (
         dbt.image, ["dbt", "build", "--target", "prod"], "PT1H", 2)
     assert (args.cron, args.time_zone, args.paused) == ("0 2 * * *", "Europe/Amsterdam", False)

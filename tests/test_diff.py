@@ -238,7 +238,8 @@ def test_retiring_a_product_removes_grants_and_keeps_data(tmp_path):
     assert deleted == {"bigquery/datasetAccess", "cloudrunv2/job", "cloudrunv2/jobIamMember",
                        "cloudscheduler/job", "serviceaccount/account", "monitoring/alertPolicy",
                        "monitoring/monitoredProject", "dataplex/datascan", "dataplex/dataProduct",
-                       "dataplex/dataAsset", "logging/metric", "projects/serviceIdentity", "bigquery/iamMember"}
+                       "dataplex/dataProductDataAsset", "logging/metric", "projects/serviceIdentity",
+                       "bigquery/iamMember", "artifactregistry/repositoryIamMember"}
     assert all(c.flags == [NARROWED] for c in result.changes.values() if c.type == DATASET_ACCESS and c.op != "same")
     lost = {g.principal.split("@")[0] for c in result.flagged(NARROWED) for g in c.lost}
     agents = {p for p in lost if p.startswith("serviceAccount:service-")}  # the Dataplex agent's reads

@@ -18,11 +18,15 @@ from meshplane.gcp.discovery import (
 
 MODES = pytest.mark.parametrize("preview", [False, True])
 PRODUCT = "gcp:dataplex/dataProduct:DataProduct"
-ASSET = "gcp:dataplex/dataAsset:DataAsset"
+ASSET = "gcp:dataplex/dataProductDataAsset:DataProductDataAsset"
+OLD_ASSET = "gcp:dataplex/dataAsset:DataAsset"  # deprecated in pulumi-gcp 10.2.0
 OBJECT = "gcp:storage/bucketObject:BucketObject"
 REGION, BUCKET = "europe-west1", "daff-mesh-registry"
-DATASETS = [("top_forty-v1", f"//bigquery.googleapis.com/projects/{PID}/datasets/top_forty_v1"),
-            ("top_forty-v2", f"//bigquery.googleapis.com/projects/{PID}/datasets/top_forty_v2")]
+PORT_LABELS = {**LABELS, "port": "top_forty"}
+DATASETS = [("top_forty-v1", f"//bigquery.googleapis.com/projects/{PID}/datasets/top_forty_v1",
+             {**PORT_LABELS, "port_version": "v1"}),
+            ("top_forty-v2", f"//bigquery.googleapis.com/projects/{PID}/datasets/top_forty_v2",
+             {**PORT_LABELS, "port_version": "v2"})]
 DESCRIPTOR = {"descriptorVersion": "meshplane.dev/descriptor/v1", "urn": "urn:meshplane:charts:top-forty",
               "status": "active", "outputPorts": [{"name": "top_forty", "slos": {"freshness": "PT26H"}}]}
 
@@ -55,10 +59,12 @@ def test_one_asset_per_port_dataset_in_the_product(preview):
     [product], assets = of_type(inv, PRODUCT), of_type(inv, ASSET)
     assert sorted((a.inputs["dataAssetId"], a.inputs["resource"]) for a in assets) == [
         ("top-forty-v1", DATASETS[0][1]), ("top-forty-v2", DATASETS[1][1])]
-    for asset in assets:
+    for asset, (_, _, labels) in zip(sorted(assets, key=lambda a: a.inputs["dataAssetId"]), DATASETS):
         assert {k: asset.inputs[k] for k in ("project", "location", "labels")} == {
-            "project": PID, "location": REGION, "labels": LABELS}
+            "project": PID, "location": REGION, "labels": labels}  # the port dataset's own labels
         assert product.urn in asset.dependencies
+        # the deprecated type of earlier versions is an alias: a deployed asset moves, it is not re-created
+        assert asset.aliases == (asset.urn.replace(ASSET, OLD_ASSET),)
         if not preview:
             assert asset.inputs["dataProductId"] == "charts-top-forty"
 

@@ -42,9 +42,19 @@ def test_no_public_principal_anywhere(stack, preview):
 
 
 def test_no_basic_role(stack, preview):
+    """No basic role anywhere, but the OWNER entry of the deploying identity a dataset is created with."""
     for r in run_stack(stack, preview).registrations:
-        roles = {v for k, v in walk(r.inputs) if k == "role"}
+        inputs = {k: v for k, v in r.inputs.items() if not (r.type == DATASET and k == "accesses")}
+        roles = {v for k, v in walk(inputs) if k == "role"}
         assert not roles & BASIC_ROLES, f"{r.urn}: {roles}"
+
+
+def test_datasets_start_closed(stack, preview):
+    """Created with the deployer as their one entry, written once: BigQuery adds no project-role defaults."""
+    deployer = settings(stack).platform.deployer.split(":", 1)[1]
+    for ds in of_type(run_stack(stack, preview), DATASET):
+        assert ds.inputs["accesses"] == [{"role": "OWNER", "userByEmail": deployer}], ds.urn
+        assert ds.ignore_changes == ("accesses",), ds.urn
 
 
 def test_every_dataset_has_a_mesh_layer(stack, preview):

@@ -37,9 +37,20 @@ def labels(layer: str = "internal", **extra) -> dict:
             "managed_by": "meshplane", **extra}
 
 
-def res(type_: str, name: str, protect: bool = False, retain: bool = False, **inputs) -> Resource:
+def res(type_: str, name: str, protect: bool = False, retain: bool = False, ignore: tuple[str, ...] = (),
+        **inputs) -> Resource:
     return Resource(urn=f"urn:pulumi:prod::data-mesh::{type_}::{name}", type=type_, name=name, inputs=inputs,
-                    protect=protect, retain_on_delete=retain)
+                    protect=protect, retain_on_delete=retain, ignore_changes=ignore)
+
+
+DEPLOYER = "deployer@daff-platform.iam.gserviceaccount.com"
+SEED = [{"role": "OWNER", "userByEmail": DEPLOYER}]  # a dataset's initial access list
+
+
+def dataset(name: str, dataset_id: str, layer: str, **extra) -> Resource:
+    """A dataset as the components create it: protected, closed (the deployer's seed entry, written once)."""
+    return res(DATASET, name, True, True, ("accesses",), project=P, datasetId=dataset_id, location="EU",
+               labels=labels(layer, **extra), accesses=SEED)
 
 
 def access(name: str, dataset: str = "x_internal", **inputs) -> Resource:
@@ -55,16 +66,15 @@ OAUTH = {"oauthToken": {"serviceAccountEmail": RUNNER, "scope": "https://www.goo
 
 BASE = [
     res("gcp:organizations/project:Project", "project", True, True, projectId=P, labels=labels()),
-    res(DATASET, "internal", True, True, project=P, datasetId="x_internal", location="EU", labels=labels()),
-    res(DATASET, "port", True, True, project=P, datasetId="x_port_v1", location="EU",
-        labels=labels("port", port="port", port_version="v1")),
+    dataset("internal", "x_internal", "internal"),
+    dataset("port", "x_port_v1", "port", port="port", port_version="v1"),
     access("internal-writer", role="WRITER", userByEmail=RUNNER),
     access("internal-owner", role="READER", groupByEmail="x-owners@daff.example"),
     access("internal-authz", authorizedDataset={"dataset": {"projectId": P, "datasetId": "x_port_v1"},
                                                 "targetTypes": ["VIEWS"]}),
     access("port-analysts", "x_port_v1", role="READER", groupByEmail="analysts@daff.example"),
     access("port-consumer", "x_port_v1", role="READER", userByEmail=OTHER_RUNNER),
-    res(DATASET, "control", True, True, project=P, datasetId="x_control", location="EU", labels=labels("control")),
+    dataset("control", "x_control", "control"),
     access("control-governance", "x_control", role="READER", groupByEmail="data-governance@daff.example"),
     access("internal-routine", routine={"projectId": P, "datasetId": "x_control", "routineId": "erase_subject"}),
     res(TABLE, "table", True, True, project=P, datasetId="x_internal", tableId="t", deletionProtection=True,
@@ -173,8 +183,18 @@ FAILING = [
      [("scheduler-oauth", "job")], "not OIDC"),
     ("scheduler-oauth", {"job": job(oauthToken={"serviceAccountEmail": RUNNER, "scope": "openid"})},
      [("scheduler-oauth", "job")], "oauthToken scope 'openid'"),
-    ("one-acl-mechanism", {"internal": {"accesses": [{"role": "READER", "groupByEmail": "g@daff.example"}]}},
-     [("one-acl-mechanism", "internal")], "written by Dataset.accesses and DatasetAccess"),
+    ("one-acl-mechanism", {"internal": dataclasses.replace(
+        dataset("internal", "x_internal", "internal"), ignore_changes=())},
+     [("one-acl-mechanism", "internal"), ("datasets-start-closed", "internal"), ("no-basic-roles", "internal")],
+     "written by Dataset.accesses and DatasetAccess"),
+    ("datasets-start-closed", {"port": {"accesses": None}}, [("datasets-start-closed", "port")],
+     "created without an access list: BigQuery adds projectReaders READER"),
+    ("datasets-start-closed", {"control": {"accesses": [*SEED, {"role": "READER", "groupByEmail": "g@daff.example"}]}},
+     [("datasets-start-closed", "control"), ("no-basic-roles", "control"), ("one-acl-mechanism", "control")],
+     "one OWNER entry for the deploying"),
+    ("datasets-start-closed", {"port": {"accesses": [{"role": "OWNER", "specialGroup": "projectOwners"}]}},
+     [("datasets-start-closed", "port"), ("no-basic-roles", "port"), ("one-acl-mechanism", "port")],
+     "one OWNER entry for the deploying"),
     ("one-acl-mechanism", {"port_iam": res(DATASET_IAM, "port-iam", project=P, datasetId="x_port_v1",
                                            role="roles/bigquery.dataViewer", member="group:g@daff.example")},
      [("one-acl-mechanism", "port")], "DatasetAccess and DatasetIam*"),
@@ -210,8 +230,9 @@ PASSING = [
      None),
     ("one-acl-mechanism", {"other_iam": res(DATASET_IAM, "other-iam", project=P, datasetId="other",
                                             role="roles/bigquery.dataViewer", member="group:g@daff.example"),
-                           "other": res(DATASET, "other", True, True, project=P, datasetId="other", location="EU",
-                                        labels=labels("port"), accesses=[])}, None),
+                           "other": dataset("other", "other", "port")}, None),
+    ("datasets-start-closed", {"port": {"accesses": [{"role": "OWNER", "userByEmail": "me@daff.example"}]},
+                               "internal": {"accesses": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}, None),
     ("resources-labelled", {"runner": {"labels": None}}, None),  # service accounts take no labels
 ]
 

@@ -113,8 +113,9 @@ def test_failed_scans_are_counted_and_alerted_in_the_product_project(preview):
     condition = alert.inputs["conditions"][0]["conditionThreshold"]
     assert condition["filter"] == (f'metric.type = "logging.googleapis.com/user/meshplane/dq_failed/top-forty"'
                                    f' AND project = "{PID}"')
-    assert alert.inputs["project"] == PID and metric.urn in alert.dependencies
-    assert not of_type(inv, MONITORED_PROJECT)
+    wait = [r for r in inv.registrations if r.name == "obs-slo-failed-propagation"][0]
+    assert alert.inputs["project"] == PID and metric.urn in wait.dependencies and wait.urn in alert.dependencies
+    assert not of_type(inv, MONITORED_PROJECT)  # (a new metric is unknown to alerting for a while: TPG #11102)
 
 
 def test_alert_lives_with_its_channels_and_reuses_a_given_metrics_scope():
@@ -130,7 +131,8 @@ def test_alert_lives_with_its_channels_and_reuses_a_given_metrics_scope():
         build(notification_channels=[channel], metrics_scope=scope)
     inv = run(with_scope)
     [scope] = of_type(inv, MONITORED_PROJECT)
-    assert scope.name == "given" and scope.urn in of_type(inv, ALERT)[0].dependencies
+    [wait] = [r for r in inv.registrations if r.name == "obs-slo-failed-propagation"]
+    assert scope.name == "given" and scope.urn in wait.dependencies and wait.urn in of_type(inv, ALERT)[0].dependencies
 
 
 def test_one_scan_per_port_major():

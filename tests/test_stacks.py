@@ -26,12 +26,17 @@ from meshplane.plan.harness import Inventory, Registration
 INVENTORIES = Path(__file__).parent / "inventories"
 UPDATE = os.environ.get("MESHPLANE_UPDATE_INVENTORIES") == "1"
 IAM_FIELDS = ("role", "member")
+GRANTS = ("gcp:datacatalog/policyTagIamMember:PolicyTagIamMember",
+          "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember",
+          "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+          "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+          "gcp:cloudrunv2/jobIamMember:JobIamMember")
 KEPT: dict[str, tuple[str, ...]] = {
-    DATASET: ("datasetId", "location", "labels"),
+    DATASET: ("datasetId", "location", "labels", "accesses"),
     ACCESS: ("role", *PRINCIPAL_FIELDS, "authorizedDataset"),
-    TABLE: ("tableId", "deletionProtection"),
+    TABLE: ("tableId", "deletionProtection", "encryptionConfiguration"),
     ROW_POLICY: ("grantees", "filterPredicate"),
-    PROJECT_IAM: IAM_FIELDS, TABLE_IAM: IAM_FIELDS, BUCKET_IAM: IAM_FIELDS,
+    PROJECT_IAM: IAM_FIELDS, TABLE_IAM: IAM_FIELDS, BUCKET_IAM: IAM_FIELDS, **{g: IAM_FIELDS for g in GRANTS},
     PROJECT: ("projectId", "deletionPolicy"),
 }
 WITH_PROTECT = {DATASET, TABLE, PROJECT}

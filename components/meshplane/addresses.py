@@ -7,6 +7,8 @@ stack reference or cloud lookup is needed.
 
 from __future__ import annotations
 
+import re
+
 from .declaration.model import DataProduct, OutputPort
 from .platform import PlatformSettings
 from . import standards
@@ -45,3 +47,13 @@ def port_address(product: DataProduct, port: OutputPort, platform: PlatformSetti
     """``project.dataset.view`` of the port's interface view."""
     return ".".join((project_id(product, platform, environment), port_dataset_id(product, port),
                      standards.view_id(port.name, port.major)))
+
+
+_ARTIFACT_IMAGE = re.compile(r"^(?P<location>[a-z0-9-]+)-docker\.pkg\.dev/(?P<project>[a-z][a-z0-9.:-]*[a-z0-9])/"
+                             r"(?P<repository>[a-z0-9][a-z0-9._-]*)/.+")
+
+
+def image_repository(image: str) -> tuple[str, str, str] | None:
+    """``(location, project, repository)`` of an Artifact Registry image, ``None`` for other registries."""
+    match = _ARTIFACT_IMAGE.match(image)
+    return (match["location"], match["project"], match["repository"]) if match else None

@@ -12,6 +12,9 @@ Pure functions over the declaration and the platform's policy tags of the produc
 * Consumers declared with ``rawAccess`` (and the product's runner and owner, who read internal data)
   become fine-grained readers of the port's tags; every other consumer a masked reader through the
   tag's data masking policy.
+* The control port's caller reads the subject-key column raw: ``erase_subject`` compares it in a
+  DELETE's ``WHERE``, which BigQuery denies without fine-grained reading (and a masked key would
+  match nothing). It reads nothing else raw.
 """
 
 from __future__ import annotations
@@ -83,12 +86,15 @@ def unenforced_pii(columns: list[Column], tagged: set[str] | dict[str, str]) -> 
 
 
 def tag_grants(ports: list[tuple[OutputPort, list[tuple[str, bool]]]], default: Confidentiality,
-               tags: dict[Confidentiality, PolicyTagSettings], raw_readers: list[str]) -> list[TagGrant]:
-    """Who reads which tagged level how: per port, its consumers ``(member, raw)``; ``raw_readers`` everywhere.
+               tags: dict[Confidentiality, PolicyTagSettings], raw_readers: list[str],
+               erasers: list[str] = ()) -> list[TagGrant]:
+    """Who reads which tagged level how: per port, its consumers ``(member, raw)``; ``raw_readers`` everywhere;
+    ``erasers`` (the control port's caller) the level of each port's subject key.
 
     A member raw on a level is never also a masked reader of it. Sorted and free of duplicates.
     """
-    raw: set[tuple[Confidentiality, str]] = set()
+    raw: set[tuple[Confidentiality, str]] = {(level, member) for port, _ in ports
+                                             for level in subject_key_levels(port, default, tags) for member in erasers}
     masked: set[tuple[Confidentiality, str]] = set()
     for port, consumers in ports:
         levels = {level for level in sensitive_leaves(port.columns, default).values() if level in tags}
@@ -98,6 +104,16 @@ def tag_grants(ports: list[tuple[OutputPort, list[tuple[str, bool]]]], default: 
             masked.update((level, member) for member, is_raw in consumers if not is_raw)
     return sorted([TagGrant(level, member, True) for level, member in raw] +
                   [TagGrant(level, member, False) for level, member in masked - raw])
+
+
+def subject_key_levels(port: OutputPort, default: Confidentiality,
+                       tags: dict[Confidentiality, PolicyTagSettings]) -> list[Confidentiality]:
+    """The tagged level of the port's subject-key column, if the platform tags it (at most one)."""
+    if port.subject_key is None:
+        return []
+    levels = sensitive_leaves(port.columns, default)
+    level = levels.get(port.subject_key)
+    return [level] if level in tags else []
 
 
 def scanned_tags(port: OutputPort, default: Confidentiality,

@@ -29,8 +29,8 @@ from .job_region import job_region
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .platform import PlatformSettings
 from .product_needs import (
-    BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, apis, erasers, port_readers,
-    retention_ms,
+    BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, agents, apis, erasers, port_readers,
+    retention_ms, scheduled,
 )
 from .stack_config import NON_PRODUCTION
 
@@ -49,9 +49,14 @@ class DataProductArgs:
     platform: PlatformSettings
     upstreams: dict[str, UpstreamPort] = field(default_factory=dict)  # by input port name
     consumer_principals: dict[str, str] = field(default_factory=dict)  # product id -> runner principal
+    consumer_ready: dict[str, pulumi.Resource] = field(default_factory=dict)  # runner principal -> Identity.ready
+    unbuilt: frozenset[str] = frozenset()  # consuming products not deployed in this environment: not granted
 
-    def consumer_principal(self, product_id: str) -> str:
-        """A consuming product's runner: from the mesh when known, else from the naming standards."""
+    def consumer_principal(self, product_id: str) -> str | None:
+        """A consuming product's runner: from the mesh when known, else from the naming standards;
+        None for a product not deployed in this environment (its runner never exists)."""
+        if product_id in self.unbuilt:
+            return None
         if product_id in self.consumer_principals:
             return self.consumer_principals[product_id]
         domain, name = product_id.split(".", 1)
@@ -82,19 +87,18 @@ class DataProduct(pulumi.ComponentResource):
             project_id=self.project_id, display_name=p.display_name, labels=labels, apis=apis(p),
             adopt=addresses.adopts_project(p, args.platform), org_id=args.platform.organization_id,
             folder=args.platform.folders.get(p.domain), billing_account=args.platform.billing_account,
-            prevent_deletion=args.is_production,
+            prevent_deletion=args.is_production, audit_adopted=args.platform.audit_adopted_projects,
             resource_locations=resource_locations_value(p.policies.location)), opts=child(self))
         self.encryption = self._encryption(name, args)
         self.policy_tags = policy_tags_for(p.policies.location, args.platform.policy_tags)
         port_tags = {(port.name, port.major): column_tags(port.columns, p.policies.confidentiality, self.policy_tags)
                      for port in p.output_ports}
-        self.identity = Identity(f"{name}-identity", IdentityArgs(
-            project=self.project.project_id, account_id=addresses.runner_account_id(p), product_id=p.id,
-            depends_on=[self.project.service(IAM)]), opts=child(self))
+        self.identity = self._identity(name, args)
+        self.ready = {**args.consumer_ready, self.runner: self.identity.ready}  # principal -> wait before grants
         self.storage = Storage(f"{name}-storage", StorageArgs(
             project=self.project.project_id, dataset_id=standards.internal_dataset_id(p.name),
             location=p.policies.location, labels=labels, runner=self.runner,
-            runner_account=self.identity.runner, owner=p.team.owner,
+            runner_ready=self.identity.ready, owner=p.team.owner,
             tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port),
                               retention_ms(port.retention or p.policies.retention), port_tags[(port.name, port.major)])
                     for port in p.output_ports],
@@ -110,35 +114,47 @@ class DataProduct(pulumi.ComponentResource):
         self.control_port = self._control_port(name, args, labels)
         self.register_outputs({"descriptor": self.descriptor})
 
+    def _identity(self, name: str, args: DataProductArgs) -> Identity:
+        """The runner, the invoker of a scheduled job and the service agents, with their wait."""
+        p = args.product
+        return Identity(f"{name}-identity", IdentityArgs(
+            project=self.project.project_id, account_id=addresses.runner_account_id(p), product_id=p.id,
+            project_number=self.project.number,
+            invoker_account_id=standards.service_account_id("inv", p.name) if scheduled(p) else None,
+            agents=agents(p), apis=dict(self.project.services),
+            aliases=moved_identities(self, name, p)), opts=child(self))
+
     def _output_port(self, name: str, args: DataProductArgs, port, labels, policy_tags: dict[str, str]
                      ) -> OutputPort:
         p = args.product
         table_id = standards.port_table_id(port.name, port.major)
         consumers = [member for member, _ in port_readers(p, port, args.consumer_principal)]
+        scanner = [self.identity.agent_member(DATAPLEX)] if DATAPLEX in self.identity.agents else []
         return OutputPort(f"{name}-{port.name}-v{port.major}", OutputPortArgs(
             port=port, project=self.project_id, dataset_id=addresses.port_dataset_id(p, port),
             view_id=standards.view_id(port.name, port.major), location=p.policies.location,
             labels=port_labels(labels, port), internal=self.storage.internal,
             table=self.storage.port_tables[(port.name, port.major)], table_id=table_id,
             internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers,
-            policy_tags=policy_tags, unfiltered_readers=[self.runner, p.team.owner, *erasers(args.platform, port)],
+            policy_tags=policy_tags, ready=self.ready, waits=[self.identity.ready] if scanner else [],
+            unfiltered_readers=[self.runner, p.team.owner, *erasers(args.platform, port), *scanner],
             **self._dataset_policies(args)), opts=child(self))
 
     def _column_security(self, name: str, args: DataProductArgs) -> ColumnSecurity | None:
         """Raw or masked reading of the tagged columns: none without the platform's policy tags."""
         p = args.product
         grants = tag_grants([(port, port_readers(p, port, args.consumer_principal)) for port in p.output_ports],
-                            p.policies.confidentiality, self.policy_tags, [self.runner, p.team.owner])
+                            p.policies.confidentiality, self.policy_tags, [self.runner, p.team.owner],
+                            erasers=[g for g in [args.platform.governance_principal] if g])
         if not grants:
             return None
         return ColumnSecurity(f"{name}-column-security", ColumnSecurityArgs(
-            grants=grants, tags=self.policy_tags, runner=self.runner, runner_account=self.identity.runner),
-            opts=child(self))
+            grants=grants, tags=self.policy_tags, ready=self.ready), opts=child(self))
 
     def _transformation(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> DbtJob | None:
         """The scheduled dbt job: none without a transformation or once retired; paused when dormant."""
         p = args.product
-        if p.transformation is None or p.status == Status.RETIRED:
+        if not scheduled(p):
             return None
         internal = standards.internal_dataset_id(p.name)
         tables = {t: f"{self.project_id}.{internal}.{t}"
@@ -148,7 +164,8 @@ class DataProduct(pulumi.ComponentResource):
         return DbtJob(f"{name}-dbt", DbtJobArgs.from_declaration(
             p.transformation.dbt, product=p.name, project=self.project_id,
             region=job_region(p.policies.location, args.platform.job_regions), product_id=p.id, env=env,
-            runner_email=self.identity.email, runner_account=self.identity.runner, labels=labels,
+            runner_email=self.identity.email, invoker=self.identity.invoker, ready=self.identity.ready,
+            run_agent=self.identity.agent_member(RUN), labels=labels,
             paused=p.status == Status.DORMANT, notification_channels=args.platform.notification_channels,
             runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
             depends_on=[self.project.service(s) for s in (IAM, RUN, SCHEDULER, MONITORING)]), opts=child(self))
@@ -169,6 +186,7 @@ class DataProduct(pulumi.ComponentResource):
             runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
             depends_on=[self.project.service(s) for s in (DATAPLEX, LOGGING, MONITORING)],
             tables=list(self.storage.port_tables.values()),
+            agent=self.identity.agent_member(DATAPLEX), ready=[self.identity.ready],
             scanned_tags=sorted({tag for port in p.output_ports
                                  for tag in scanned_tags(port, p.policies.confidentiality, self.policy_tags)})),
             opts=child(self))
@@ -191,7 +209,8 @@ class DataProduct(pulumi.ComponentResource):
         """Self-registration: a Dataplex data product with its port datasets, and the registry object."""
         p = args.product
         datasets = [(f"{port.name}-v{port.major}", f"//bigquery.googleapis.com/projects/{self.project_id}"
-                     f"/datasets/{addresses.port_dataset_id(p, port)}") for port in p.output_ports]
+                     f"/datasets/{addresses.port_dataset_id(p, port)}", port_labels(labels, port))
+                    for port in p.output_ports]
         return Discovery(f"{name}-discovery", DiscoveryArgs(
             project=self.project_id, location=job_region(p.policies.location, args.platform.job_regions),
             domain=p.domain, name=p.name, display_name=p.display_name, description=p.description.purpose,
@@ -209,16 +228,35 @@ class DataProduct(pulumi.ComponentResource):
             depends_on=[self.project.service(BIGQUERY)]), opts=child(self))
 
     def _dataset_policies(self, args: DataProductArgs) -> dict:
-        """Key, time travel and dependencies every dataset of the product shares."""
+        """Key, time travel, creator and dependencies every dataset of the product shares."""
         depends_on = [self.project.service(BIGQUERY)]
         if self.encryption is not None:
-            depends_on.append(self.encryption.grant)  # BigQuery must be able to use the key first
+            depends_on.append(self.encryption.ready)  # BigQuery must be able to use the key first
         return {"kms_key_name": self.encryption.kms_key_name if self.encryption else None,
-                "max_time_travel_hours": args.platform.max_time_travel_hours, "depends_on": depends_on}
+                "max_time_travel_hours": args.platform.max_time_travel_hours, "depends_on": depends_on,
+                "creator": args.platform.deployer}
 
     def _input_port(self, name: str, args: DataProductArgs, port, labels) -> InputPort:
         return InputPort(f"{name}-in-{port.name}", InputPortArgs(
-            port=port, project=self.project_id, runner=self.runner, runner_account=self.identity.runner,
+            port=port, project=self.project_id, runner=self.runner, ready=self.identity.ready,
             internal=self.storage.internal, internal_dataset_id=standards.internal_dataset_id(args.product.name),
             labels=labels, upstream=args.upstreams.get(port.name),
+            pubsub_agent=self.identity.agent_member(PUBSUB) if port.pubsub_topic else None,
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
+
+
+def moved_identities(product: pulumi.Resource, name: str, declaration: Declaration) -> dict[str, list[pulumi.Alias]]:
+    """Where earlier versions created the invoker and the service agents, now the ``Identity``'s: aliases,
+    so a deployed stack keeps them (a deleted and re-created account would be a new principal)."""
+    def under(component: str, child_name: str) -> list[pulumi.Alias]:
+        parent = pulumi.create_urn(component.split("::")[1], component.split("::")[0], parent=product)
+        return [pulumi.Alias(name=child_name, parent=parent)]
+
+    aliases = {"invoker": under(f"{component_token('DbtJob')}::{name}-dbt", f"{name}-dbt-invoker"),
+               DATAPLEX: under(f"{component_token('Observability')}::{name}-observability",
+                               f"{name}-observability-dataplex-agent")}
+    pubsub = sorted(port.name for port in declaration.input_ports if port.pubsub_topic)
+    if pubsub:
+        aliases[PUBSUB] = under(f"{component_token('InputPort')}::{name}-in-{pubsub[0]}",
+                                f"{name}-in-{pubsub[0]}-pubsub-agent")
+    return aliases

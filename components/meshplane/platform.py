@@ -69,6 +69,13 @@ class PlatformSettings(Strict):
     governance_principal: Principal | None = Field(
         None, description="Who runs the control port's privileged operations (erase a data subject): READER "
                           "on each product's control dataset, no grant on its data; unset, nobody may call them.")
+    deployer: Annotated[Principal, Field(pattern=r"^(user|serviceAccount):")] | None = Field(
+        None, description="The identity that runs `pulumi up` (user: or serviceAccount:): the one entry every "
+                          "dataset is created with (OWNER, as BigQuery makes a dataset's creator), so BigQuery adds "
+                          "no project-role defaults; unset, the e-mail of the deploying credentials is asked for.")
+    audit_adopted_projects: bool = Field(
+        False, description="Also enable BigQuery DATA_READ audit logs on adopted projects. The audit config is "
+                           "authoritative for BigQuery on the project: it replaces the exemptions already there.")
     max_time_travel_hours: int = Field(168, ge=48, le=168,
                                        description="BigQuery time travel window of every dataset (48-168).")
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings,

@@ -30,12 +30,29 @@ def retention_ms(retention: str | None) -> int | None:
 
 
 def port_readers(product: DataProduct, port: OutputPort,
-                 runner_of: Callable[[str], str]) -> list[tuple[str, bool]]:
+                 runner_of: Callable[[str], str | None]) -> list[tuple[str, bool]]:
     """The port's readers as (principal, raw access); a consuming product through ``runner_of``
-    its id; none once the product is retired."""
+    its id (None: not deployed here, so not granted); none once the product is retired."""
     if product.status == Status.RETIRED:
         return []
-    return [(c.principal or runner_of(c.data_product), c.raw_access) for c in port.consumers]
+    readers = [(c.principal or runner_of(c.data_product), c.raw_access) for c in port.consumers]
+    return [(member, raw) for member, raw in readers if member]
+
+
+def scheduled(product: DataProduct) -> bool:
+    """Whether the product runs a scheduled transformation (none once retired)."""
+    return product.transformation is not None and product.status != Status.RETIRED
+
+
+def agents(product: DataProduct) -> list[str]:
+    """The APIs whose service agents act for the product: Cloud Run pulls the job's image, Dataplex
+    runs the quality scans (not once retired), Pub/Sub writes raw tables of subscriptions."""
+    needed = [RUN] if scheduled(product) else []
+    if product.status != Status.RETIRED:
+        needed.append(DATAPLEX)
+    if any(port.pubsub_topic for port in product.input_ports):
+        needed.append(PUBSUB)
+    return needed
 
 
 def erasers(platform: PlatformSettings, port: OutputPort) -> list[str]:

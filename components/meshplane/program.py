@@ -4,6 +4,11 @@ It reads the ``meshplane:*`` stack config, validates the whole mesh it can see (
 mesh, governance), and builds one ``DataProduct`` per declaration of the stack's domain: proposed
 products are not built, draft ones only outside production. Each product's descriptor is a stack
 output named by its id.
+
+A producer grants its consumers' runners, which must exist first. Within the stack, consumers are
+built before their producers, whose grants then wait for the consumers' identities; across stacks,
+the stacks deploy in the order ``meshplane order`` prints. A consumer not deployed in this
+environment (proposed, or a draft in production) is not granted: its runner never exists.
 """
 
 from __future__ import annotations
@@ -43,15 +48,32 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
                                     settings.platform, settings)
         if problems:
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
-    products = [p for p in sorted(mesh.products, key=lambda p: p.id)
-                if p.domain == settings.domain and is_built(p, settings)]
-    built = {}
+    products = consumers_first([p for p in mesh.products if p.domain == settings.domain and is_built(p, settings)])
+    built: dict[str, DataProduct] = {}
     for product in products:
         if on_product:
             on_product(product.id, len(products))
-        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings))
+        ready = {b.runner: b.identity.ready for b in built.values()}
+        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings, ready))
         pulumi.export(product.id, built[product.id].descriptor)
-    return built
+    return dict(sorted(built.items()))
+
+
+def consumers_first(products: list[Declaration]) -> list[Declaration]:
+    """The products in an order where each comes after the products that consume it (by id otherwise).
+
+    The mesh refuses cycles between products, so such an order exists."""
+    ids = {p.id for p in products}
+    consumers = {p.id: {c.data_product for port in p.output_ports for c in port.consumers
+                        if c.data_product in ids and c.data_product != p.id} for p in products}
+    by_id, done, order = {p.id: p for p in products}, set(), []
+    while len(order) < len(products):
+        ready = sorted(pid for pid in by_id if pid not in done and consumers[pid] <= done)
+        if not ready:  # pragma: no cover - the mesh check refuses cycles first
+            raise ProgramError(f"products consume each other: {', '.join(sorted(set(by_id) - done))}")
+        done.update(ready)
+        order += [by_id[pid] for pid in ready]
+    return order
 
 
 def is_built(product: Declaration, settings: StackSettings) -> bool:
@@ -61,8 +83,10 @@ def is_built(product: Declaration, settings: StackSettings) -> bool:
     return product.status != Status.DRAFT or not settings.is_production
 
 
-def product_args(product: Declaration, mesh: Mesh, settings: StackSettings) -> DataProductArgs:
-    """The component's arguments, with the mesh's answers: upstream addresses and consumers' runners."""
+def product_args(product: Declaration, mesh: Mesh, settings: StackSettings,
+                 ready: dict | None = None) -> DataProductArgs:
+    """The component's arguments, with the mesh's answers: upstream addresses and consumers' runners;
+    ``ready`` maps the runners built earlier in this stack to their ``Identity.ready``."""
     env, platform = settings.environment, settings.platform
     upstreams = {}
     for port in product.input_ports:
@@ -72,10 +96,14 @@ def product_args(product: Declaration, mesh: Mesh, settings: StackSettings) -> D
             upstreams[port.name] = UpstreamPort(
                 address=addresses.port_address(upstream, served, platform, env),
                 granted=any(c.data_product == product.id for c in served.consumers))
-    consumers = {c.data_product: addresses.runner_principal(mesh.sources[c.data_product].product, platform, env)
-                 for port in product.output_ports for c in port.consumers if c.data_product}
-    return DataProductArgs(product=product, environment=env, platform=platform,
-                           upstreams=upstreams, consumer_principals=consumers)
+    consuming = {c.data_product for port in product.output_ports for c in port.consumers if c.data_product}
+    unbuilt = frozenset(pid for pid in consuming if not is_built(mesh.sources[pid].product, settings))
+    consumers = {pid: addresses.runner_principal(mesh.sources[pid].product, platform, env)
+                 for pid in consuming - unbuilt}
+    ready = ready or {}
+    return DataProductArgs(product=product, environment=env, platform=platform, upstreams=upstreams,
+                           consumer_principals=consumers, unbuilt=unbuilt,
+                           consumer_ready={m: ready[m] for m in consumers.values() if m in ready})
 
 
 def settings_from_config(config: pulumi.Config) -> StackSettings:

@@ -3,7 +3,9 @@ project in that project's metrics scope, and one failure alert on a counter.
 
 An alert policy notifies channels of its own project only: it lives in the one project of the
 platform's notification channels (else the product's), and that project's metrics scope must
-include the product's project for the policy to see its metrics.
+include the product's project for the policy to see its metrics. A new log-based metric or
+metrics-scope entry is unknown to the alerting API for a while (TPG #11102: "Cannot find
+metric(s)"), so the policy waits after them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import pulumi
 import pulumi_gcp as gcp
 
+from . import waits
 from .options import child
 
 _CHANNEL = re.compile(r"^projects/([a-z][a-z0-9-]{4,28}[a-z0-9])/notificationChannels/[0-9]+$")
@@ -43,8 +46,12 @@ def metrics_scope(name: str, parent: pulumi.Resource, alerting_project: str, pro
 
 def failure_alert(name: str, parent: pulumi.Resource, *, project: str, display_name: str, condition: str,
                   metric_filter: str, channels: list[str], documentation: str, runbook_url: str | None,
-                  labels: dict[str, str], depends_on: list[pulumi.Resource]) -> gcp.monitoring.AlertPolicy:
-    """An alert on any count of ``metric_filter`` in five minutes, to ``channels``, closed after 30 minutes."""
+                  labels: dict[str, str], depends_on: list[pulumi.Resource],
+                  wait_for: list[pulumi.Resource] | None = None) -> gcp.monitoring.AlertPolicy:
+    """An alert on any count of ``metric_filter`` in five minutes, to ``channels``, closed after 30 minutes;
+    created a while after ``wait_for`` (a new metric, a metrics-scope entry)."""
+    if wait_for:
+        depends_on = [*depends_on, waits.wait(f"{name}-propagation", parent, wait_for, waits.METRICS)]
     threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
         filter=metric_filter, comparison="COMPARISON_GT", threshold_value=0, duration="0s",
         aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(

@@ -5,11 +5,12 @@ location and classification); a product only grants on them, member by member
 (``datacatalog.PolicyTagIamMember`` / ``bigquerydatapolicy.DataPolicyIamMember``, never a whole
 policy). Raw readers get ``roles/datacatalog.categoryFineGrainedReader`` on the tag; everyone else
 who reads the port gets ``roles/bigquerydatapolicy.maskedReader`` on the tag's data policy.
+A grant to an account created in the same stack waits for it to be usable (``ready``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -19,7 +20,7 @@ from ..column_security import TagGrant
 from ..declaration.types import Confidentiality
 from ..platform import PolicyTagSettings
 from . import roles
-from .options import child, component_token
+from .options import component_token, grant_child
 
 
 @dataclass
@@ -28,8 +29,7 @@ class ColumnSecurityArgs:
 
     grants: list[TagGrant]
     tags: dict[Confidentiality, PolicyTagSettings]
-    runner: str = ""  # the runner's principal: its grants wait for its account
-    runner_account: pulumi.Resource | None = None
+    ready: dict[str, pulumi.Resource] = field(default_factory=dict)  # principal -> what its grants wait for
 
 
 class ColumnSecurity(pulumi.ComponentResource):
@@ -38,7 +38,7 @@ class ColumnSecurity(pulumi.ComponentResource):
     def __init__(self, name: str, args: ColumnSecurityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("ColumnSecurity"), name, None, opts)
         self.grants = [self._grant(name, g, args.tags[g.level],
-                                   [args.runner_account] if g.member == args.runner and args.runner_account else [])
+                                   [args.ready[g.member]] if g.member in args.ready else [])
                        for g in args.grants]
         self.register_outputs({})
 
@@ -48,11 +48,11 @@ class ColumnSecurity(pulumi.ComponentResource):
         if grant.raw:
             return gcp.datacatalog.PolicyTagIamMember(
                 f"{name}-raw-{key}", policy_tag=tag.policy_tag, role=roles.CATEGORY_FINE_GRAINED_READER,
-                member=grant.member, opts=child(self, depends_on=depends_on))
+                member=grant.member, opts=grant_child(self, depends_on=depends_on))
         project, location, policy_id = data_policy_parts(tag.data_policy)
         return gcp.bigquerydatapolicy.DataPolicyIamMember(
             f"{name}-masked-{key}", project=project, location=location, data_policy_id=policy_id,
-            role=roles.MASKED_READER, member=grant.member, opts=child(self, depends_on=depends_on))
+            role=roles.MASKED_READER, member=grant.member, opts=grant_child(self, depends_on=depends_on))
 
 
 def data_policy_parts(name: str) -> tuple[str, str, str]:

@@ -44,6 +44,7 @@ class ControlPortArgs:
     max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the BigQuery API
     table_resources: list[pulumi.Resource] = field(default_factory=list)  # the tables the routine deletes from
+    creator: pulumi.Input[str] | None = None
 
 
 class ControlPort(pulumi.ComponentResource):
@@ -55,7 +56,8 @@ class ControlPort(pulumi.ComponentResource):
             project=args.project, dataset_id=args.dataset_id, location=args.location, labels=args.labels,
             description=f"Control port of {args.product_id}: privileged routines for governance.",
             friendly_name="control port", kms_key_name=args.kms_key_name,
-            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on), opts=child(self))
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
+            opts=child(self))
         self.definition = erase_subject_sql(args.project, args.internal_dataset_id, args.tables)
         self.erase_subject = gcp.bigquery.Routine(
             f"{name}-{ERASE_SUBJECT}", project=args.project, dataset_id=self.dataset.dataset_id,
@@ -67,7 +69,7 @@ class ControlPort(pulumi.ComponentResource):
             opts=child(self, depends_on=args.table_resources))
         self.authorization = args.internal.authorize_routine(
             ERASE_SUBJECT, args.project, self.dataset.dataset_id, ERASE_SUBJECT,
-            depends_on=[self.erase_subject])
+            body=f"{STRING_TYPE} {self.definition}", depends_on=[self.erase_subject])
         self.grant = self.dataset.grant_read(args.governance_principal) if args.governance_principal else None
         self.address = f"{args.project}.{args.dataset_id}.{ERASE_SUBJECT}"
         self.register_outputs({"erase_subject": self.address})

@@ -1,12 +1,21 @@
 """A BigQuery dataset with its access inside: the one place that writes a dataset's ACL.
 
-Every entry is a ``bigquery.DatasetAccess`` with a legacy role name (READER, WRITER), one resource
-per principal named by a stable key, never ``Dataset.accesses`` nor ``DatasetIam*``: mixing them
-makes them overwrite each other (terraform-provider-google #10156, #11218; pulumi-gcp #2707).
+Every grant is a ``bigquery.DatasetAccess`` with a legacy role name (READER, WRITER), one resource
+per principal named by a stable key, never ``DatasetIam*``: mixing them makes them overwrite each
+other (terraform-provider-google #10156, #11218; pulumi-gcp #2707).
+
+The dataset starts closed. Created without an access list, BigQuery would add its defaults
+(``projectReaders`` READER, ``projectWriters`` WRITER, ``projectOwners`` OWNER), which no
+``DatasetAccess`` can remove: every project Viewer would read the data. So it is created with one
+entry, the deploying identity as OWNER (what BigQuery gives a dataset's creator anyway), and
+``ignore_changes=["accesses"]``, the combination the ``DatasetAccess`` docstring documents: the
+seed is written once, and the ``DatasetAccess`` resources are the only writers afterwards. A grant
+is never also the seed (the provider refuses to create an entry that is already there).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import pulumi
@@ -14,7 +23,7 @@ import pulumi_gcp as gcp
 
 from .. import standards
 from . import roles
-from .options import child, component_token, data_child, purged
+from .options import component_token, data_child, grant_child, purged
 
 
 @dataclass
@@ -30,10 +39,11 @@ class BigQueryDatasetArgs:
     kms_key_name: str | None = None  # CMEK: the default key of every table
     max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    creator: pulumi.Input[str] | None = None  # the deploying identity (user: or serviceAccount:); None: asked
 
 
 class BigQueryDataset(pulumi.ComponentResource):
-    """A protected dataset and its access entries, granted through ``grant_*`` methods.
+    """A protected dataset that starts closed, and its access entries, granted through ``grant_*`` methods.
 
     Labelled ``purge=true`` (a purged product), it is neither protected nor retained and deletes its
     tables with it."""
@@ -42,6 +52,7 @@ class BigQueryDataset(pulumi.ComponentResource):
         super().__init__(component_token("BigQueryDataset"), name, None, opts)
         self._name = name
         self._project = args.project
+        self.kms_key_name = args.kms_key_name  # the default key: tables created in the dataset name it too
         self.dataset = gcp.bigquery.Dataset(
             name, project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=args.description or None,
@@ -49,7 +60,10 @@ class BigQueryDataset(pulumi.ComponentResource):
             default_encryption_configuration=gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(
                 kms_key_name=args.kms_key_name) if args.kms_key_name else None,
             max_time_travel_hours=str(args.max_time_travel_hours) if args.max_time_travel_hours else None,
-            opts=data_child(self, depends_on=args.depends_on, purge=purged(args.labels)))
+            accesses=[gcp.bigquery.DatasetAccessArgs(role=roles.DATASET_OWNER, user_by_email=creator_email(
+                args.creator, self))],
+            opts=data_child(self, depends_on=args.depends_on, purge=purged(args.labels),
+                            ignore_changes=["accesses"]))
         self.dataset_id: pulumi.Output[str] = self.dataset.dataset_id
         self.project: pulumi.Output[str] = self.dataset.project
         self.grants: dict[str, gcp.bigquery.DatasetAccess] = {}
@@ -57,7 +71,8 @@ class BigQueryDataset(pulumi.ComponentResource):
 
     def grant_read(self, principal: str, *, depends_on: list[pulumi.Resource] | None = None
                    ) -> gcp.bigquery.DatasetAccess:
-        """Let ``principal`` read every table and view of the dataset (READER)."""
+        """Let ``principal`` read every table and view of the dataset (READER); ``depends_on``: what
+        must exist first (the account a new service account principal is, and its wait)."""
         return self._grant(principal, roles.DATASET_READER, depends_on)
 
     def grant_write(self, principal: str, *, depends_on: list[pulumi.Resource] | None = None
@@ -74,19 +89,22 @@ class BigQueryDataset(pulumi.ComponentResource):
                 dataset=gcp.bigquery.DatasetAccessAuthorizedDatasetDatasetArgs(
                     project_id=project, dataset_id=dataset_id),
                 target_types=["VIEWS"]),
-            opts=child(self))
+            opts=grant_child(self))
         self.grants[f"authz-{key}"] = access
         return access
 
     def authorize_routine(self, key: str, project: pulumi.Input[str], dataset_id: pulumi.Input[str],
-                          routine_id: pulumi.Input[str], *, depends_on: list[pulumi.Resource] | None = None
-                          ) -> gcp.bigquery.DatasetAccess:
-        """Let a routine of another dataset read and modify this one (an authorized routine)."""
+                          routine_id: pulumi.Input[str], *, body: str,
+                          depends_on: list[pulumi.Resource] | None = None) -> gcp.bigquery.DatasetAccess:
+        """Let a routine of another dataset read and modify this one (an authorized routine).
+
+        BigQuery forgets the authorization when the routine is updated, so the entry is re-created
+        (deleted, then created) whenever ``body``, the routine's definition, changes."""
         access = gcp.bigquery.DatasetAccess(
             f"{self._name}-routine-{key}", project=self._project, dataset_id=self.dataset_id,
             routine=gcp.bigquery.DatasetAccessRoutineArgs(
                 project_id=project, dataset_id=dataset_id, routine_id=routine_id),
-            opts=child(self, depends_on=depends_on))
+            opts=grant_child(self, depends_on=depends_on, replacement_trigger=fingerprint(body)))
         self.grants[f"routine-{key}"] = access
         return access
 
@@ -97,9 +115,24 @@ class BigQueryDataset(pulumi.ComponentResource):
             return self.grants[key]
         access = gcp.bigquery.DatasetAccess(
             f"{self._name}-{key}", project=self._project, dataset_id=self.dataset_id, role=role,
-            **principal_fields(principal), opts=child(self, depends_on=depends_on))
+            **principal_fields(principal), opts=grant_child(self, depends_on=depends_on))
         self.grants[key] = access
         return access
+
+
+def creator_email(creator: pulumi.Input[str] | None, parent: pulumi.Resource) -> pulumi.Input[str]:
+    """The e-mail of the deploying identity: from ``user:``/``serviceAccount:``, else from the credentials."""
+    if creator is None:
+        return gcp.organizations.get_client_open_id_user_info_output(
+            opts=pulumi.InvokeOutputOptions(parent=parent)).email
+    if isinstance(creator, str):
+        return creator.split(":", 1)[-1]
+    return pulumi.Output.from_input(creator).apply(lambda p: p.split(":", 1)[-1])
+
+
+def fingerprint(text: str) -> str:
+    """A short, stable digest of a text (what a replacement trigger compares)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def principal_fields(principal: str) -> dict[str, str]:

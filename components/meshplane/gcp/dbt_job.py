@@ -14,10 +14,16 @@
   its own project, so it lives in the channels' project, whose metrics scope then gets the
   product's project (``MonitoredProject``) and whose filter names the product's project.
 * Dormant ⇒ the schedule is paused and the job kept. Retired ⇒ no ``DbtJob`` at all.
+* The image: Cloud Run pulls it as the project's Cloud Run service agent. When it lives in another
+  project's Artifact Registry repository, the agent gets ``roles/artifactregistry.reader`` on that
+  repository, and the job waits for the grant to propagate. An image in the product's own project
+  needs no grant; other registries are not granted by meshplane (``docs/deploy.md``).
+* The runner and the invoker are the product's ``Identity``; everything that names them waits
+  for ``Identity.ready``. The alert waits for the metrics scope to include the product's project.
 
 Not granted here: whoever deploys needs ``iam.serviceAccounts.actAs`` (roles/iam.serviceAccountUser)
-on the runner (to create the job) and on the invoker (to create the schedule); the Cloud Run service
-agent needs read access to the image's registry.
+on the runner (to create the job) and on the invoker (to create the schedule), and ``setIamPolicy``
+on the image's repository.
 """
 
 from __future__ import annotations
@@ -30,11 +36,12 @@ import pulumi
 import pulumi_gcp as gcp
 
 from .. import standards
+from ..addresses import image_repository
 from ..declaration.model import Dbt
 from ..declaration.types import parse_duration
-from . import roles
+from . import roles, waits
 from .alerting import alert_project, failure_alert, metrics_scope
-from .options import child, component_token
+from .options import child, component_token, grant_child
 
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -58,8 +65,9 @@ class DbtJobArgs:
     max_retries: int
     env: dict[str, str]  # job_env(): meshplane's variables and the declared ones
     runner_email: pulumi.Input[str]
-    runner_account: pulumi.Resource  # the job waits for its identity to exist
-    invoker_account_id: str  # standards.service_account_id("inv", product)
+    invoker: gcp.serviceaccount.Account  # Identity.invoker: mints the scheduler's token
+    ready: pulumi.Resource  # Identity.ready: the runner, the invoker and the Cloud Run agent are usable
+    run_agent: pulumi.Input[str]  # serviceAccount:<the project's Cloud Run service agent>
     cron: str
     time_zone: str
     labels: dict[str, str]
@@ -73,26 +81,23 @@ class DbtJobArgs:
     @classmethod
     def from_declaration(cls, dbt: Dbt, *, product: str, **rest) -> DbtJobArgs:
         """Args from the declaration's ``transformation.dbt``; ``rest`` holds the other fields."""
-        return cls(job_name=job_name(product), invoker_account_id=standards.service_account_id("inv", product),
-                   image=dbt.image, command=list(dbt.command), timeout=dbt.timeout, max_retries=dbt.max_retries,
+        return cls(job_name=job_name(product), image=dbt.image, command=list(dbt.command), timeout=dbt.timeout, max_retries=dbt.max_retries,
                    cron=dbt.schedule.cron, time_zone=dbt.schedule.time_zone, **rest)
 
 
 class DbtJob(pulumi.ComponentResource):
-    """The Cloud Run job, its invoker, the schedule that starts it and the alert on its failures."""
+    """The Cloud Run job, its image grant, the schedule that starts it and the alert on its failures."""
 
     def __init__(self, name: str, args: DbtJobArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("DbtJob"), name, None, opts)
         self.alerting_project = alert_project(args.notification_channels, args.project)  # fails early
+        self.invoker = args.invoker
+        self.image_read = self._image_read(name, args)
         self.job = self._job(name, args)
-        self.invoker = gcp.serviceaccount.Account(
-            f"{name}-invoker", project=args.project, account_id=args.invoker_account_id,
-            display_name=f"{args.product_id} scheduler invoker"[:100],
-            description=f"Starts the dbt job {args.job_name} on schedule; run.invoker on that job only.",
-            opts=child(self, depends_on=args.depends_on))
         self.invoker_binding = gcp.cloudrunv2.JobIamMember(
             f"{name}-invoker-run", project=self.job.project, location=self.job.location,
-            name=self.job.name, role=roles.RUN_INVOKER, member=self.invoker.member, opts=child(self))
+            name=self.job.name, role=roles.RUN_INVOKER, member=self.invoker.member,
+            opts=grant_child(self, depends_on=[args.ready]))
         self.schedule = self._schedule(name, args)
         self.metrics_scope = metrics_scope(name, self, self.alerting_project, args.project, args.depends_on)
         self.alert = self._alert(name, args)
@@ -112,7 +117,18 @@ class DbtJob(pulumi.ComponentResource):
                 service_account=args.runner_email, timeout=timeout_seconds(args.timeout),
                 max_retries=args.max_retries, containers=[container])),
             deletion_protection=False,  # a job holds no data: a region change must be able to replace it
-            opts=child(self, depends_on=[args.runner_account, *args.depends_on]))
+            opts=child(self, depends_on=[args.ready, *args.depends_on, *self.image_read]))
+
+    def _image_read(self, name: str, args: DbtJobArgs) -> list[pulumi.Resource]:
+        """The Cloud Run agent's read on the image's repository in another project, and a wait after it."""
+        repository = image_repository(args.image)
+        if repository is None or repository[1] == args.project:
+            return []
+        location, project, repo = repository
+        grant = gcp.artifactregistry.RepositoryIamMember(
+            f"{name}-image-read", project=project, location=location, repository=repo,
+            role=roles.ARTIFACT_READER, member=args.run_agent, opts=grant_child(self, depends_on=[args.ready]))
+        return [grant, waits.wait(f"{name}-image-read-propagation", self, [grant], waits.IMAGE_GRANT)]
 
     def _schedule(self, name: str, args: DbtJobArgs) -> gcp.cloudscheduler.Job:
         return gcp.cloudscheduler.Job(
@@ -136,8 +152,8 @@ class DbtJob(pulumi.ComponentResource):
             condition=f"Failed executions of {args.job_name}",
             metric_filter=failed_executions_filter(args.project, args.region, args.job_name),
             channels=args.notification_channels, documentation=alert_documentation(args),
-            runbook_url=args.runbook_url, labels=args.labels,
-            depends_on=[self.job, *([self.metrics_scope] if self.metrics_scope else []), *args.depends_on])
+            runbook_url=args.runbook_url, labels=args.labels, depends_on=[self.job, *args.depends_on],
+            wait_for=[self.metrics_scope] if self.metrics_scope else [])
 
 
 def job_name(product: str) -> str:

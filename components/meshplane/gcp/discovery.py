@@ -2,7 +2,9 @@
 
 * A ``gcp.dataplex.DataProduct`` (id ``<domain>-<name>``: unique even when products share an adopted
   project) with the owner's e-mail, the display name, description and labels, and one
-  ``gcp.dataplex.DataAsset`` per output port dataset (id = the port key, e.g. ``profiles-v1``).
+  ``gcp.dataplex.DataProductDataAsset`` per output port dataset (id = the port key, e.g.
+  ``profiles-v1``), labelled like its dataset (``mesh_layer=port``). The deprecated ``DataAsset``
+  type of earlier versions is an alias, so a deployed stack moves without deleting its assets.
   Dataplex takes a region: for multi-region data pass the job region. ``register=False`` (retired
   products) creates none of them: the Dataplex registration is removed.
 * The product descriptor (``descriptor.py``, shape in ``docs/descriptor.md``) as a JSON object
@@ -29,6 +31,7 @@ from .. import standards
 from .options import child, component_token
 
 ID_MAX = 63
+DEPRECATED_ASSET = "gcp:dataplex/dataAsset:DataAsset"  # the type of earlier versions' assets
 JSON = "application/json"
 _EMAIL_PRINCIPAL = re.compile(r"^(user|group|serviceAccount):([^@\s]+@[^@\s]+)$")
 
@@ -45,7 +48,7 @@ class DiscoveryArgs:
     description: str
     owner: str  # the owner principal, e.g. group:podcast@example.com
     labels: dict[str, str]
-    port_datasets: list[tuple[str, str]]  # (key, //bigquery.googleapis.com/projects/<p>/datasets/<d>)
+    port_datasets: list[tuple[str, str, dict[str, str]]]  # (key, //bigquery…/datasets/<d>, the dataset's labels)
     descriptor: dict
     registry_bucket: str | None = None  # the platform's registry bucket name; None: no object
     register: bool = True  # False (retired): no Dataplex product or assets
@@ -59,8 +62,8 @@ class Discovery(pulumi.ComponentResource):
         super().__init__(component_token("Discovery"), name, None, opts)
         self.descriptor_json = descriptor_json(args.descriptor)
         self.data_product = self._data_product(name, args) if args.register else None
-        self.data_assets = {key: self._data_asset(name, args, key, resource)
-                            for key, resource in args.port_datasets} if args.register else {}
+        self.data_assets = {key: self._data_asset(name, args, key, resource, labels)
+                            for key, resource, labels in args.port_datasets} if args.register else {}
         self.descriptor_object = self._object(name, args)
         self.register_outputs({"descriptor": args.descriptor,
                                "descriptor_object": object_name(args.domain, args.name)
@@ -73,11 +76,13 @@ class Discovery(pulumi.ComponentResource):
             description=args.description, owner_emails=[owner_email(args.owner)], labels=args.labels,
             opts=child(self, depends_on=args.depends_on))
 
-    def _data_asset(self, name: str, args: DiscoveryArgs, key: str, resource: str) -> gcp.dataplex.DataAsset:
-        return gcp.dataplex.DataAsset(
+    def _data_asset(self, name: str, args: DiscoveryArgs, key: str, resource: str,
+                    labels: dict[str, str]) -> gcp.dataplex.DataProductDataAsset:
+        return gcp.dataplex.DataProductDataAsset(
             f"{name}-{key}", project=args.project, location=args.location,
             data_product_id=self.data_product.data_product_id, data_asset_id=asset_id(key),
-            resource=resource, labels=args.labels, opts=child(self, depends_on=args.depends_on))
+            resource=resource, labels=labels, opts=child(self, depends_on=args.depends_on,
+                                                         aliases=[pulumi.Alias(type_=DEPRECATED_ASSET)]))
 
     def _object(self, name: str, args: DiscoveryArgs) -> gcp.storage.BucketObject | None:
         if args.registry_bucket is None:

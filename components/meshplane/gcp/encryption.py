@@ -2,7 +2,8 @@
 
 BigQuery encrypts a CMEK dataset's tables as the project's encryption service agent
 (``bq-<number>@bigquery-encryption.iam.gserviceaccount.com``), which the provider's data source
-looks up; datasets must wait for this grant, or creating them fails.
+looks up (and creates, the first time). Datasets and tables must wait for this grant to propagate,
+or creating them fails: they depend on ``ready``, a wait after the grant.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from . import roles
-from .options import child, component_token
+from . import roles, waits
+from .options import component_token, grant_child
 
 
 @dataclass
@@ -26,7 +27,8 @@ class EncryptionArgs:
 
 
 class Encryption(pulumi.ComponentResource):
-    """``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on one key for the project's BigQuery agent."""
+    """``roles/cloudkms.cryptoKeyEncrypterDecrypter`` on one key for the project's BigQuery agent, and
+    ``ready``, a wait after it that the encrypted datasets and tables depend on."""
 
     def __init__(self, name: str, args: EncryptionArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("Encryption"), name, None, opts)
@@ -36,5 +38,6 @@ class Encryption(pulumi.ComponentResource):
         self.agent_member: pulumi.Output[str] = agent.member
         self.grant = gcp.kms.CryptoKeyIAMMember(
             f"{name}-bigquery-agent", crypto_key_id=args.kms_key_name,
-            role=roles.KMS_ENCRYPTER_DECRYPTER, member=agent.member, opts=child(self))
+            role=roles.KMS_ENCRYPTER_DECRYPTER, member=agent.member, opts=grant_child(self))
+        self.ready = waits.wait(f"{name}-propagation", self, [self.grant], waits.KEY_GRANT)
         self.register_outputs({"agent": self.agent_member})

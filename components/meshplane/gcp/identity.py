@@ -1,4 +1,15 @@
-"""The product's identity on the mesh: the runner service account the dbt job runs as."""
+"""The product's identities: its runner (its identity on the mesh), the invoker of its schedule, and
+the Google service agents that act in its project, with one wait before anything grants them.
+
+* The runner service account: the dbt job runs as it and upstream products grant it; it gets
+  ``roles/bigquery.jobUser`` on its own project and nothing broader.
+* The invoker service account (a scheduled transformation only): Cloud Scheduler mints its token.
+* Service agents: Pub/Sub's and Dataplex's, asked for with ``projects.ServiceIdentity``; Cloud
+  Run's (``service-<number>@serverless-robot-prod``) exists once the Run API is enabled.
+* ``ready``: a wait after all of them. IAM refuses a member that does not exist yet, and a new
+  account is not usable at once (eventual consistency), so every grant to one of these identities
+  depends on ``ready``.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +18,62 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from . import roles
-from .options import child, component_token
+from . import roles, waits
+from .options import child, component_token, grant_child
+
+RUN_API = "run.googleapis.com"
+RUN_AGENT_DOMAIN = "serverless-robot-prod.iam.gserviceaccount.com"
 
 
 @dataclass
 class IdentityArgs:
-    """The runner's account id (from the standards) and the project it lives and queries in."""
+    """The accounts' ids (from the standards), the project they live in, and the agents it needs."""
 
     project: pulumi.Input[str]
     account_id: str
     product_id: str
-    depends_on: list[pulumi.Resource] = field(default_factory=list)
+    project_number: pulumi.Input[str] = ""
+    invoker_account_id: str | None = None  # a scheduled transformation's invoker
+    agents: list[str] = field(default_factory=list)  # APIs whose service agents act in the project
+    apis: dict[str, pulumi.Resource] = field(default_factory=dict)  # API -> its enablement
+    aliases: dict[str, list[pulumi.Alias]] = field(default_factory=dict)  # "invoker" or an API -> aliases
 
 
 class Identity(pulumi.ComponentResource):
-    """The runner account with ``roles/bigquery.jobUser`` on its own project, and nothing broader."""
+    """The runner (``roles/bigquery.jobUser`` on its own project), the invoker, the service agents, and
+    ``ready``, which grants to any of them depend on."""
 
     def __init__(self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("Identity"), name, None, opts)
+        iam = [args.apis[a] for a in ("iam.googleapis.com",) if a in args.apis]
         self.runner = gcp.serviceaccount.Account(
             f"{name}-runner", project=args.project, account_id=args.account_id,
             display_name=f"{args.product_id} runner"[:100],
             description=f"Identity of data product {args.product_id} on the mesh; its dbt job runs as it.",
-            opts=child(self, depends_on=args.depends_on))
+            opts=child(self, depends_on=iam))
         self.email: pulumi.Output[str] = self.runner.email
         self.member: pulumi.Output[str] = self.runner.email.apply(lambda e: f"serviceAccount:{e}")
+        self.invoker = gcp.serviceaccount.Account(
+            f"{name}-invoker", project=args.project, account_id=args.invoker_account_id,
+            display_name=f"{args.product_id} scheduler invoker"[:100],
+            description=f"Starts the dbt job of {args.product_id} on schedule; run.invoker on that job only.",
+            opts=child(self, depends_on=iam, aliases=args.aliases.get("invoker"))) if args.invoker_account_id else None
+        self.agents = {api: gcp.projects.ServiceIdentity(
+            f"{name}-{api.split('.')[0]}-agent", project=args.project, service=api,
+            opts=child(self, depends_on=[args.apis[api]] if api in args.apis else [], aliases=args.aliases.get(api)))
+            for api in sorted(set(args.agents) - {RUN_API})}
+        created = [self.runner, *([self.invoker] if self.invoker else []), *self.agents.values()]
+        run = [args.apis[RUN_API]] if RUN_API in args.agents and RUN_API in args.apis else []
+        self.ready = waits.wait(f"{name}-ready", self, created + run, waits.ACCOUNTS)
+        self.run_agent_member: pulumi.Output[str] | None = pulumi.Output.concat(
+            "serviceAccount:service-", args.project_number, f"@{RUN_AGENT_DOMAIN}") if RUN_API in args.agents else None
         self.job_user = gcp.projects.IAMMember(
             f"{name}-runner-job-user", project=args.project, role=roles.BIGQUERY_JOB_USER,
-            member=self.member, opts=child(self))
+            member=self.member, opts=grant_child(self, depends_on=[self.ready]))
         self.register_outputs({"email": self.email})
+
+    def agent_member(self, api: str) -> pulumi.Output[str]:
+        """``serviceAccount:<agent>`` of the service agent of ``api`` (one of ``agents``)."""
+        if api == RUN_API and self.run_agent_member is not None:
+            return self.run_agent_member
+        return self.agents[api].member

@@ -2,6 +2,8 @@
 
 Upstream data products grant our runner themselves (the producer controls access); this side only
 checks that the mesh found the grant. Operational sources of the same domain are granted here.
+Grants wait for ``ready`` (the product's identities exist and are usable); a Pub/Sub raw table
+names its dataset's key like every data table.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from ..bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.model import InputPort as InputPortDeclaration
 from . import roles
 from .dataset import BigQueryDataset
-from .options import child, component_token, data_child, purged
+from .options import child, component_token, data_child, grant_child, purged
+from .storage import table_key
 
 
 @dataclass
@@ -38,12 +41,13 @@ class InputPortArgs:
     port: InputPortDeclaration
     project: str
     runner: str
-    runner_account: pulumi.Resource
+    ready: pulumi.Resource  # Identity.ready: the runner and the service agents exist and are usable
     internal: BigQueryDataset
     internal_dataset_id: str
     labels: dict[str, str]
     upstream: UpstreamPort | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the Pub/Sub API
+    pubsub_agent: pulumi.Input[str] | None = None  # the project's Pub/Sub service agent (a subscription's writer)
 
 
 class InputPort(pulumi.ComponentResource):
@@ -73,7 +77,7 @@ class InputPort(pulumi.ComponentResource):
         self.grant = gcp.bigquery.IamMember(
             f"{name}-read", project=project, dataset_id=dataset, table_id=table,
             role=roles.BIGQUERY_DATA_VIEWER, member=args.runner,
-            opts=child(self, depends_on=[args.runner_account]))
+            opts=grant_child(self, depends_on=[args.ready]))
 
     def _grant_prefix(self, name: str, args: InputPortArgs) -> None:
         bucket, _, prefix = args.port.gcs_prefix.removeprefix("gs://").partition("/")
@@ -85,7 +89,7 @@ class InputPort(pulumi.ComponentResource):
                 description=f"Read {args.port.gcs_prefix} and list under it.",
                 expression=(f'resource.name.startsWith("{objects}") || api.getAttribute('
                             f'"storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")')),
-            opts=child(self, depends_on=[args.runner_account]))
+            opts=grant_child(self, depends_on=[args.ready]))
 
     def _subscribe(self, name: str, args: InputPortArgs) -> None:
         table_id = _raw_table_id(args.port)
@@ -94,14 +98,12 @@ class InputPort(pulumi.ComponentResource):
             description=f"Messages of {args.port.pubsub_topic}, written by a BigQuery subscription.",
             labels=args.labels, schema=json.dumps(PUBSUB_RAW_COLUMNS, separators=(",", ":")),
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="publish_time"),
+            encryption_configuration=table_key(args.internal.kms_key_name),
             deletion_protection=not purged(args.labels), opts=data_child(self, purge=purged(args.labels)))
-        self.agent = gcp.projects.ServiceIdentity(
-            f"{name}-pubsub-agent", project=args.project, service="pubsub.googleapis.com",
-            opts=child(self, depends_on=args.depends_on))
         self.agent_grant = gcp.bigquery.IamMember(  # the narrowest scope: this one table
             f"{name}-pubsub-agent-write", project=args.project, dataset_id=args.internal_dataset_id,
-            table_id=self.raw_table.table_id, role=roles.BIGQUERY_DATA_EDITOR, member=self.agent.member,
-            opts=child(self))
+            table_id=self.raw_table.table_id, role=roles.BIGQUERY_DATA_EDITOR, member=args.pubsub_agent,
+            opts=grant_child(self, depends_on=[args.ready]))
         self.subscription = gcp.pubsub.Subscription(
             f"{name}-subscription", project=args.project, topic=args.port.pubsub_topic,
             name=f"{args.internal_dataset_id}-{args.port.name}".replace("_", "-"), labels=args.labels,

@@ -13,9 +13,12 @@
   policy (in the notification channels' project, like the dbt job's) fires on any count. The log filter
   is ``FAILED_SCANS_FILTER`` below; it follows Dataplex's documented data-scan log fields but is
   **unverified here** (mocks do not evaluate filters).
-* The scans run as the Dataplex service agent, which reads each scanned port table (BigQuery dataViewer
-  on that table only) and, when a column a rule reads carries a policy tag, the tag's raw values
-  (fine-grained reader: a masked value could count as NULL). Retired ⇒ no Observability.
+* The scans run as the Dataplex service agent (the product's ``Identity``), which reads each scanned
+  port table (BigQuery dataViewer on that table only), sees all its rows (the product puts it in the
+  ``TRUE`` row policy of a port with row filters) and, when a column a rule reads carries a policy
+  tag, reads the tag's raw values (fine-grained reader: a masked value could count as NULL). Its
+  grants wait for ``Identity.ready``; the alert waits for the metric and the metrics scope.
+  Retired ⇒ no Observability.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from ..datascan_rules import quality_rules, scan_cron, scan_id
 from ..declaration.model import OutputPort as OutputPortDeclaration
 from . import roles
 from .alerting import alert_project, failure_alert, metrics_scope
-from .options import child, component_token
+from .options import child, component_token, grant_child
 
 SCAN_LOG = "dataplex.googleapis.com%2Fdata_scan"
 METRIC_PREFIX = "logging.googleapis.com/user/"
@@ -52,6 +55,8 @@ class ObservabilityArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # dataplex, logging, monitoring APIs
     tables: list[pulumi.Resource] = field(default_factory=list)  # the scanned tables: only scans wait for them
     scanned_tags: list[str] = field(default_factory=list)  # policy tags of the columns the rules read
+    agent: pulumi.Input[str] = ""  # serviceAccount:<the project's Dataplex service agent>
+    ready: list[pulumi.Resource] = field(default_factory=list)  # Identity.ready: the agent is usable
 
 
 class Observability(pulumi.ComponentResource):
@@ -60,14 +65,12 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("Observability"), name, None, opts)
         self.alerting_project = alert_project(args.notification_channels, args.project)
-        self.agent = gcp.projects.ServiceIdentity(
-            f"{name}-dataplex-agent", project=args.project, service="dataplex.googleapis.com",
-            opts=child(self, depends_on=args.depends_on))
+        self.agent_member = args.agent
         self.agent_grants = [self._agent_reads(name, args, port, table) for port, table in args.ports]
         self.agent_tag_grants = [gcp.datacatalog.PolicyTagIamMember(
             f"{name}-dataplex-tag-{standards.resource_key(tag.rsplit('/', 3)[-3], tag.rsplit('/', 1)[-1])}",
-            policy_tag=tag, role=roles.CATEGORY_FINE_GRAINED_READER, member=self.agent.member,
-            opts=child(self)) for tag in args.scanned_tags]
+            policy_tag=tag, role=roles.CATEGORY_FINE_GRAINED_READER, member=args.agent,
+            opts=grant_child(self, depends_on=args.ready)) for tag in args.scanned_tags]
         self.scans = {(port.name, port.major): self._scan(name, args, port, table)
                       for port, table in args.ports}
         self.scan_ids = [scan_id(args.product, port.name, port.major) for port, _ in args.ports]
@@ -83,8 +86,8 @@ class Observability(pulumi.ComponentResource):
         project, dataset, table_id = _table_parts(table)
         return gcp.bigquery.IamMember(
             f"{name}-{port.name}-v{port.major}-dataplex-read", project=project, dataset_id=dataset,
-            table_id=table_id, role=roles.BIGQUERY_DATA_VIEWER, member=self.agent.member,
-            opts=child(self, depends_on=args.tables))  # named by id: the table must exist first
+            table_id=table_id, role=roles.BIGQUERY_DATA_VIEWER, member=args.agent,
+            opts=grant_child(self, depends_on=[*args.ready, *args.tables]))  # named by id: the table must exist first
 
     def _scan(self, name: str, args: ObservabilityArgs, port: OutputPortDeclaration,
               table: str) -> gcp.dataplex.Datascan:
@@ -122,7 +125,8 @@ class Observability(pulumi.ComponentResource):
             condition=f"Failed data-quality scans of {args.product_id}",
             metric_filter=f'metric.type = "{METRIC_PREFIX}{metric_name(args.product)}" AND project = "{args.project}"',
             channels=args.notification_channels, documentation=alert_documentation(args),
-            runbook_url=args.runbook_url, labels=args.labels, depends_on=[self.metric, *scope, *args.depends_on])
+            runbook_url=args.runbook_url, labels=args.labels, depends_on=args.depends_on,
+            wait_for=[self.metric, *scope])
 
 
 def metric_name(product: str) -> str:

@@ -3,6 +3,10 @@
 The Python SDK does not pass ``retain_on_delete`` from a component to its children, so every
 data-holding child gets ``protect`` and ``retain_on_delete`` here, visibly, in one place.
 
+Grants (dataset ACL entries, IAM members, row access policies) have no update: a change replaces
+them, and Pulumi's default (create the new one, then delete the old) revokes an entry equal to the
+one it has just created. ``grant_child`` deletes before it replaces.
+
 Purge is the one exception, decided here too: a retired product declared with ``purge: true`` (refused
 on production stacks) carries the label ``purge=true`` on its project, datasets and tables, and
 ``purged(labels)`` lifts their protection: no ``protect``/``retain_on_delete``, tables without
@@ -25,12 +29,24 @@ def child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | No
                                   aliases=list(aliases or []))
 
 
+def grant_child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,
+                aliases: Sequence[pulumi.Alias] | None = None, replacement_trigger: object = None,
+                replace_on_changes: Sequence[str] | None = None) -> pulumi.ResourceOptions:
+    """Options of a grant (a dataset ACL entry, an IAM member, a row policy): deleted before it is
+    replaced, so a replacement never ends by revoking the entry it has just re-created."""
+    return pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on or []), aliases=list(aliases or []),
+                                  delete_before_replace=True, replacement_trigger=replacement_trigger,
+                                  replace_on_changes=list(replace_on_changes or []) or None)
+
+
 def data_child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,
-               aliases: Sequence[pulumi.Alias] | None = None, purge: bool = False) -> pulumi.ResourceOptions:
+               aliases: Sequence[pulumi.Alias] | None = None, purge: bool = False,
+               ignore_changes: Sequence[str] | None = None) -> pulumi.ResourceOptions:
     """Options of a data-holding child: protected, and retained in GCP if removed from the stack
     (unless ``purge``: then deleted with the stack, like any other resource)."""
     return pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on or []),
-                                  aliases=list(aliases or []), protect=not purge, retain_on_delete=not purge)
+                                  aliases=list(aliases or []), protect=not purge, retain_on_delete=not purge,
+                                  ignore_changes=list(ignore_changes or []) or None)
 
 
 def purged(labels: Mapping[str, str] | None) -> bool:

@@ -4,6 +4,12 @@ The port dataset is authorized on the internal dataset (an *authorized dataset*,
 its views read the port table while consumers never get access to internal data. PII reaches
 consumers masked: by BigQuery when the column carries a policy tag (its data masking policy, per
 reader), else by the view in SQL. Row filters become row access policies on the port table.
+
+Row access policies are evaluated for every caller, through views and procedures too: once the
+table has one, a principal named in none sees no rows. So the product's own readers (runner,
+owner, the control port's caller, the Dataplex agent of its quality scans) are always in the
+``TRUE`` policy, with every consumer no filter names. A policy is replaced (deleted first) when its
+grantees change, rather than updated: the provider never reads grantees back.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from ..declaration.model import OutputPort as OutputPortDeclaration
 from ..column_security import view_masking
 from ..view_sql import interface_view_sql
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
-from .options import child, component_token
+from .options import child, component_token, grant_child
 
 ALL_ROWS_POLICY = "meshplane_all_rows"
 
@@ -39,10 +45,13 @@ class OutputPortArgs:
     internal_dataset_id: str
     consumers: list[str] = field(default_factory=list)  # principals, incl. consuming runners
     policy_tags: dict[str, str] = field(default_factory=dict)  # tagged column paths: BigQuery masks them
-    unfiltered_readers: list[str] = field(default_factory=list)  # runner and owner
+    unfiltered_readers: list[pulumi.Input[str]] = field(default_factory=list)  # runner, owner, eraser, scan agent
+    ready: dict[str, pulumi.Resource] = field(default_factory=dict)  # principal -> what to wait for first
     kms_key_name: str | None = None
     max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    waits: list[pulumi.Resource] = field(default_factory=list)  # readiness of outputs among unfiltered readers
+    creator: pulumi.Input[str] | None = None
 
 
 class OutputPort(pulumi.ComponentResource):
@@ -55,7 +64,8 @@ class OutputPort(pulumi.ComponentResource):
             project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=port.description,
             friendly_name=f"{port.name} v{port.major}", kms_key_name=args.kms_key_name,
-            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on), opts=child(self))
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
+            opts=child(self))
         self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id,
                                         view_masking(port.columns, args.policy_tags))
         self.view = gcp.bigquery.Table(
@@ -67,28 +77,38 @@ class OutputPort(pulumi.ComponentResource):
         self.authorization = args.internal.authorize_dataset(
             f"{port.name}-v{port.major}", args.project, self.dataset.dataset_id)
         for principal in args.consumers:
-            self.grant_query(principal)
+            self.grant_query(principal, depends_on=_waits(args.ready, [principal]))
         self.row_policies = self._row_policies(name, args)
         self.address = f"{args.project}.{args.dataset_id}.{args.view_id}"
         self.register_outputs({"address": self.address})
 
-    def grant_query(self, principal: str) -> gcp.bigquery.DatasetAccess:
+    def grant_query(self, principal: str, *, depends_on: list[pulumi.Resource] | None = None
+                    ) -> gcp.bigquery.DatasetAccess:
         """Let ``principal`` query the port's views (READER on the port dataset only)."""
-        return self.dataset.grant_read(principal)
+        return self.dataset.grant_read(principal, depends_on=depends_on)
 
     def _row_policies(self, name: str, args: OutputPortArgs) -> list[gcp.bigquery.RowAccessPolicy]:
         filters = args.port.row_filters
         if not filters:
             return []
         covered = {g for f in filters for g in f.grantees}
-        everyone_else = sorted({*args.consumers, *args.unfiltered_readers} - covered)
+        known = [r for r in args.unfiltered_readers if isinstance(r, str)]
+        everyone = sorted({*known, *(set(args.consumers) - covered)})
+        everyone += [r for r in args.unfiltered_readers if not isinstance(r, str)]  # e.g. a service agent
         policies = [(f.name, f.filter, sorted(set(f.grantees))) for f in filters]
-        if everyone_else:  # once a table has a row policy, BigQuery hides every row from the rest
-            policies.append((ALL_ROWS_POLICY, "TRUE", everyone_else))
-        return [gcp.bigquery.RowAccessPolicy(
+        policies.append((ALL_ROWS_POLICY, "TRUE", everyone))  # once a table has a row policy, BigQuery hides
+        return [gcp.bigquery.RowAccessPolicy(  # every row from the principals no policy names
             f"{name}-rows-{policy_id}", project=args.project, dataset_id=args.internal_dataset_id,
             table_id=args.table_id, policy_id=policy_id, filter_predicate=predicate, grantees=grantees,
-            opts=child(self, depends_on=[args.table])) for policy_id, predicate, grantees in policies]
+            opts=grant_child(self, depends_on=[args.table, *_waits(args.ready, grantees), *args.waits],
+                             replace_on_changes=["grantees"]))
+            for policy_id, predicate, grantees in policies]
+
+
+def _waits(ready: dict[str, pulumi.Resource], principals: list) -> list[pulumi.Resource]:
+    """What grants to ``principals`` must wait for (their accounts' readiness), without repeats."""
+    found = [ready[p] for p in principals if isinstance(p, str) and p in ready]
+    return list({id(r): r for r in found}.values())
 
 
 def port_labels(base: dict[str, str], port: OutputPortDeclaration) -> dict[str, str]:

@@ -4,6 +4,7 @@
 # them, so the roles/bigquery.data* names would show a permanent diff.
 DATASET_READER = "READER"
 DATASET_WRITER = "WRITER"
+DATASET_OWNER = "OWNER"  # the deploying identity only, once, as the dataset's creator
 
 BIGQUERY_JOB_USER = "roles/bigquery.jobUser"
 BIGQUERY_DATA_VIEWER = "roles/bigquery.dataViewer"
@@ -13,5 +14,6 @@ STORAGE_OBJECT_VIEWER = "roles/storage.objectViewer"
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer", "OWNER"})
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 RUN_INVOKER = "roles/run.invoker"
+ARTIFACT_READER = "roles/artifactregistry.reader"
 CATEGORY_FINE_GRAINED_READER = "roles/datacatalog.categoryFineGrainedReader"  # raw values of tagged columns
 MASKED_READER = "roles/bigquerydatapolicy.maskedReader"  # masked values, through the tag's data policy

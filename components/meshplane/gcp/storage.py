@@ -1,4 +1,10 @@
-"""The product's internal data: dbt's workspace dataset and one port table per port major."""
+"""The product's internal data: dbt's workspace dataset and one port table per port major.
+
+A port table names its key when the dataset has one: BigQuery answers with the inherited key, and
+the provider (``encryption_configuration`` is ForceNew, not Computed) would otherwise replace the
+table on the next ``up`` (TPG #10518). Its partition expiry is always stated, ``0`` for none: the
+field is Computed, so leaving it out would keep an expiry the declaration has removed.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,11 @@ from ..declaration.model import OutputPort
 from ..declaration.types import ColumnRole
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token, data_child, purged
+
+
+def table_key(kms_key_name: str | None) -> gcp.bigquery.TableEncryptionConfigurationArgs | None:
+    """A data table's own key: its dataset's default key, stated (views take none: they hold no data)."""
+    return gcp.bigquery.TableEncryptionConfigurationArgs(kms_key_name=kms_key_name) if kms_key_name else None
 
 
 @dataclass
@@ -34,13 +45,14 @@ class StorageArgs:
     location: str
     labels: dict[str, str]
     runner: str  # the runner's principal, "serviceAccount:..." (its e-mail is derived, not looked up)
-    runner_account: pulumi.Resource  # so the grant waits for the account to exist
+    runner_ready: pulumi.Resource  # Identity.ready: the grant waits for the account to exist and be usable
     owner: str
     tables: list[PortTable]
     description: str = ""
     kms_key_name: str | None = None
     max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
+    creator: pulumi.Input[str] | None = None  # the deploying identity: the dataset's one initial entry
 
 
 class Storage(pulumi.ComponentResource):
@@ -51,9 +63,9 @@ class Storage(pulumi.ComponentResource):
         self.internal = BigQueryDataset(f"{name}-internal", BigQueryDatasetArgs(
             project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=args.description, kms_key_name=args.kms_key_name,
-            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on),
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
             opts=child(self))
-        self.internal.grant_write(args.runner, depends_on=[args.runner_account])
+        self.internal.grant_write(args.runner, depends_on=[args.runner_ready])
         self.internal.grant_read(args.owner)
         self.port_tables: dict[tuple[str, int], gcp.bigquery.Table] = {
             (t.port.name, t.port.major): self._port_table(name, t) for t in args.tables
@@ -71,6 +83,7 @@ class Storage(pulumi.ComponentResource):
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(
                 type=partitioning.granularity if partitioning else "DAY",
                 field=partitioning.column if partitioning else processing,
-                expiration_ms=table.retention_ms),
+                expiration_ms=table.retention_ms or 0),
             clusterings=list(port.clustering) or None, deletion_protection=not purged(table.labels),
+            encryption_configuration=table_key(self.internal.kms_key_name),
             opts=data_child(self, purge=purged(table.labels)))

@@ -45,6 +45,8 @@ UNKNOWNS = frozenset({
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 })
 
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # an input rules cannot see: never a violation by itself
+
 # Outputs computed by the provider that mean something else than the input of the same name.
 OUTPUT_ONLY = {"gcp:bigquery/dataset:Dataset": ("accesses",)}
 
@@ -87,8 +89,9 @@ def to_resource(policy_resource: Any, inputs: Mapping | None = None) -> Resource
     """
     r = policy_resource
     props = plain(r.props)
-    if hasattr(r, "dependencies"):  # a PolicyResource
-        props = {k: v for k, v in props.items() if k not in OUTPUT_ONLY.get(r.resource_type, ())}
+    if hasattr(r, "dependencies"):  # a PolicyResource: its output-only fields are unknown as inputs
+        props = {k: (UNKNOWN if k in OUTPUT_ONLY.get(r.resource_type, ()) else v) for k, v in props.items()}
+        props |= {k: UNKNOWN for k in OUTPUT_ONLY.get(r.resource_type, ())}
     inputs = {**props, **(inputs or {})}
     opts = getattr(r, "opts", None)
     parent = getattr(r, "parent", None)
@@ -97,7 +100,8 @@ def to_resource(policy_resource: Any, inputs: Mapping | None = None) -> Resource
                     protect=bool(getattr(opts, "protect", False)),
                     retain_on_delete=getattr(opts, "retain_on_delete", None),  # None: unknown
                     parent=parent_urn,
-                    dependencies=tuple(getattr(d, "urn", d) for d in getattr(r, "dependencies", None) or ()))
+                    dependencies=tuple(getattr(d, "urn", d) for d in getattr(r, "dependencies", None) or ()),
+                    ignore_changes=tuple(getattr(opts, "ignore_changes", None) or ()))
 
 
 def stack_resources(args: Any, recorded: Mapping[str, Mapping] | None = None) -> list[Resource]:

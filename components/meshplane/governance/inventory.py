@@ -27,6 +27,7 @@ class Resource:
     retain_on_delete: bool | None = False  # None: not known (CrossGuard does not pass it)
     parent: str = ""
     dependencies: tuple[str, ...] = ()
+    ignore_changes: tuple[str, ...] = ()  # inputs written at creation only (e.g. a dataset's initial ACL)
 
 
 @dataclass(frozen=True, order=True)
@@ -82,5 +83,6 @@ def resources_from_document(document: dict) -> list[Resource]:
                             inputs=state.get("inputs", {}), protect=bool(state.get("protect")),
                             retain_on_delete=bool(state.get("retainOnDelete")),
                             parent=state.get("parent", ""),
-                            dependencies=tuple(state.get("dependencies", []))))
+                            dependencies=tuple(state.get("dependencies", [])),
+                            ignore_changes=tuple(state.get("ignoreChanges", []))))
     return out

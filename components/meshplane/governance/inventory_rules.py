@@ -14,12 +14,13 @@ from .. import standards
 from ..declaration.locations import regions_within
 from ..gcp import roles
 from ..gcp.options import PURGE_LABEL
+from ..plan.replacements import is_iam_member
 from ..platform import GovernanceSettings
 from ..stack_config import NON_PRODUCTION
 from .inventory import ADVISORY, MANDATORY, Resource, rule
 from .rule_support import (
-    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, dataset_key,
-    datasets_by_key, is_runner, labels_of, layer_datasets, location_of, principals, roles_in,
+    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, creation_seed,
+    dataset_key, datasets_by_key, is_runner, labels_of, layer_datasets, location_of, principals, roles_in,
 )
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
@@ -41,12 +42,32 @@ def no_public_principals(resources: list[Resource], _: GovernanceSettings) -> It
                 break
 
 
-@rule("no-basic-roles", MANDATORY, "No roles/owner, roles/editor, roles/viewer nor OWNER dataset role.")
+@rule("no-basic-roles", MANDATORY,
+      "No roles/owner, roles/editor, roles/viewer nor OWNER dataset role (but the deploying identity's OWNER "
+      "entry a dataset is created with).")
 def no_basic_roles(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
-        found = sorted({role for role in roles_in(r.inputs) if role in roles.BASIC_ROLES})
+        inputs = {k: v for k, v in r.inputs.items() if k != "accesses"} if creation_seed(r) else r.inputs
+        found = sorted({role for role in roles_in(inputs) if role in roles.BASIC_ROLES})
         if found:
             yield r.urn, f"grants a basic role ({', '.join(found)}); grant a predefined role instead"
+
+
+@rule("datasets-start-closed", MANDATORY,
+      "Every dataset is created with an explicit access list, the deploying identity as OWNER and nothing "
+      "else, written once (ignoreChanges: accesses): without one, BigQuery adds projectReaders, projectWriters "
+      "and projectOwners, and every project Viewer reads the data.")
+def datasets_start_closed(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
+    for r in resources:
+        if r.type != DATASET or "accesses" in r.inputs and not isinstance(r.inputs["accesses"], list):
+            continue  # an access list unknown during a CrossGuard preview is judged when known
+        if not r.inputs.get("accesses"):
+            yield r.urn, ("created without an access list: BigQuery adds projectReaders READER, projectWriters "
+                          "WRITER and projectOwners OWNER, which no DatasetAccess removes; create it with the "
+                          "deploying identity as OWNER and ignoreChanges ['accesses']")
+        elif not creation_seed(r):
+            yield r.urn, ("its access list must be one OWNER entry for the deploying identity (userByEmail), "
+                          "written at creation only (ignoreChanges ['accesses']); grant with DatasetAccess")
 
 
 @rule("consumer-grants-on-port-datasets-only", MANDATORY,
@@ -160,6 +181,8 @@ def allowed_locations(resources: list[Resource], settings: GovernanceSettings) -
     allowed = {location_of(a) for a in settings.allowed_locations}
     within = allowed.union(*(regions_within(a) for a in allowed))
     for r in resources:
+        if is_iam_member(r.type):
+            continue  # a grant on an existing resource (a key, a repository): it places nothing
         for field in ("location", "region"):
             value = r.inputs.get(field)
             if isinstance(value, str) and value and location_of(value) not in within:
@@ -183,11 +206,13 @@ def scheduler_oauth(resources: list[Resource], _: GovernanceSettings) -> Iterato
 
 
 @rule("one-acl-mechanism", MANDATORY,
-      "A dataset's ACL is written by one mechanism: DatasetAccess, Dataset.accesses or DatasetIam*, never two.")
+      "A dataset's ACL is written by one mechanism: DatasetAccess, Dataset.accesses or DatasetIam*, never two "
+      "(an initial access list written at creation only is not a writer).")
 def one_acl_mechanism(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     writers: dict[tuple[str, str], dict[str, list[Resource]]] = {}
     for r in resources:
-        family = ("Dataset.accesses" if r.type == DATASET and r.inputs.get("accesses") else
+        entries = r.inputs.get("accesses") if r.type == DATASET else None
+        family = ("Dataset.accesses" if isinstance(entries, list) and entries and not creation_seed(r) else
                   "DatasetAccess" if r.type == ACCESS else "DatasetIam*" if r.type in DATASET_IAM else None)
         if family and (key := dataset_key(r)):
             writers.setdefault(key, {}).setdefault(family, []).append(r)

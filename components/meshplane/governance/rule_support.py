@@ -118,3 +118,12 @@ def beyond_one_principal(entries: dict[tuple[str, str], list[Resource]],
             names = ", ".join(sorted(access_principal(e.inputs)[1] for e in granted))
             for e in granted:
                 yield e.urn, message(len(granted), key, names)
+
+
+def creation_seed(r: Resource) -> bool:
+    """A dataset whose access list is the one OWNER entry of the deploying identity, written at creation only."""
+    entries = r.inputs.get("accesses")
+    if r.type != DATASET or "accesses" not in r.ignore_changes or not isinstance(entries, list) or len(entries) != 1:
+        return False
+    entry = entries[0] if isinstance(entries[0], dict) else {}
+    return entry.get("role") == "OWNER" and set(entry) == {"role", "userByEmail"}

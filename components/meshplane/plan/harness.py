@@ -22,9 +22,11 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
+from google.protobuf import struct_pb2
 from pulumi.runtime.proto import source_pb2
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+DEPLOYER = "deployer@credentials.invalid"  # whoever runs `pulumi up`, when the platform does not name it
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class Registration:
     provider: str = ""
     delete_before_replace: bool = False
     ignore_changes: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
+    replacement_trigger: object = None  # a value whose change makes the engine replace the resource
+    outputs: dict = field(default_factory=dict)  # what the mocks answered: inputs and computed outputs
 
 
 class DuplicateUrnError(RuntimeError):
@@ -77,6 +82,8 @@ class GcpMocks(pulumi.runtime.Mocks):
         if args.token == "gcp:organizations/getProject:getProject":
             project = args.args.get("projectId", "mock")
             return {"projectId": project, "number": project_number(project)}, []
+        if args.token == "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo":
+            return {"email": DEPLOYER, "id": DEPLOYER}, []
         if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
             project = args.args.get("project", "mock")
             email = f"bq-{project_number(project)}@bigquery-encryption.iam.gserviceaccount.com"
@@ -97,7 +104,9 @@ class _KeepInputs(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         self.seen.inputs = args.inputs
-        return self.wrapped.new_resource(args)
+        resource_id, outputs = self.wrapped.new_resource(args)
+        self.seen.outputs = outputs
+        return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         return self.wrapped.call(args)
@@ -125,8 +134,16 @@ class InventoryMonitor(pulumi_mocks.MockMonitor):
                 type_ = f"{qualified}${type_}"
         return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
 
+    def _alias_urn(self, request, alias) -> str:
+        """The URN an alias names: as given, or formed from its spec as the engine forms it."""
+        if alias.HasField("urn"):
+            return alias.urn
+        spec = alias.spec
+        parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+        return self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
-        self._inputs.seen.inputs = None
+        self._inputs.seen.inputs = self._inputs.seen.outputs = None
         response = super().RegisterResource(request)
         if request.type == STACK_TYPE:
             return response
@@ -142,10 +159,17 @@ class InventoryMonitor(pulumi_mocks.MockMonitor):
             parent=parent, inputs=inputs,
             protect=bool(request.protect), retain_on_delete=bool(request.retainOnDelete),
             dependencies=tuple(d for d in request.dependencies if d.split("::")[2:3] != [STACK_TYPE]),
-            aliases=tuple(str(a) for a in request.aliases) + tuple(request.aliasURNs),
+            aliases=tuple(self._alias_urn(request, a) for a in request.aliases) + tuple(request.aliasURNs),
             provider=request.provider, delete_before_replace=request.deleteBeforeReplace,
-            ignore_changes=tuple(request.ignoreChanges)))
+            ignore_changes=tuple(request.ignoreChanges), replace_on_changes=tuple(request.replaceOnChanges),
+            replacement_trigger=_value(request.replacement_trigger) if request.HasField("replacement_trigger") else None,
+            outputs=self._inputs.seen.outputs or {}))
         return response
+
+
+def _value(value: struct_pb2.Value) -> object:
+    """A protobuf ``Value`` (e.g. a replacement trigger) as the plain value it carries."""
+    return rpc.deserialize_properties(struct_pb2.Struct(fields={"value": value})).get("value")
 
 
 @dataclass

@@ -54,7 +54,17 @@ def _step(r: Registration, stack_urn: str, provider_urn: str) -> dict:
     }
     if provider:
         state["provider"] = provider
+    state.update(_options(r))
     return {"op": "create", "urn": r.urn, "provider": provider, "newState": state}
+
+
+def _options(r: Registration) -> dict:
+    """The resource options a review and the rules read, when set (as the engine's state names them)."""
+    options = {"ignoreChanges": list(r.ignore_changes), "replaceOnChanges": list(r.replace_on_changes),
+               "deleteBeforeReplace": r.delete_before_replace, "aliases": list(r.aliases)}
+    if r.replacement_trigger is not None:
+        options["replacementTrigger"] = _clean(r.replacement_trigger)
+    return {key: value for key, value in options.items() if value}
 
 
 def _stack_step(urn: str) -> dict:

@@ -1,0 +1,85 @@
+"""What the next ``pulumi up`` does to a deployed stack: each resource created, updated, replaced,
+deleted or left alone, comparing the program with the stack's state as the engine and provider do.
+
+* Resources are matched by URN, or through one of the program's aliases (a rename, not a delete).
+* Inputs are compared with what the provider read back (``readback.compared``): an inherited KMS
+  key the program omits is a change, an omitted Optional+Computed value is not.
+* A change replaces the resource when it touches a ForceNew input (``plan/replacements.py``), a
+  ``replace_on_changes`` path, or the ``replacement_trigger`` changed.
+* A resource in the state and not in the program is deleted: refused while protected, left in GCP
+  (and dropped from the stack) with ``retain_on_delete``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..plan.diff import changed_paths
+from ..plan.harness import Registration
+from ..plan.replacements import replace_keys
+from .readback import compared
+from .state import StateResource, plain
+
+CREATE, UPDATE, REPLACE, DELETE, SAME = "create", "update", "replace", "delete", "same"
+
+
+@dataclass
+class StateChange:
+    """One resource's step in the next ``up``."""
+
+    urn: str
+    type: str
+    op: str
+    old: StateResource | None = None
+    new: Registration | None = None
+    changed: list[str] = field(default_factory=list)  # dotted input paths
+    replace_reasons: list[str] = field(default_factory=list)
+    renamed_from: str = ""  # the state URN an alias matched
+
+    @property
+    def name(self) -> str:
+        return self.urn.rsplit("::", 1)[-1]
+
+
+def next_up(registrations: Iterable[Registration], state: Mapping[str, StateResource]) -> dict[str, StateChange]:
+    """Every resource of the program or the state, by URN (a deleted one by its state URN)."""
+    changes: dict[str, StateChange] = {}
+    matched: set[str] = set()
+    for reg in registrations:
+        old_urn = reg.urn if reg.urn in state else next((a for a in reg.aliases if a in state), None)
+        if old_urn is None:
+            changes[reg.urn] = StateChange(reg.urn, reg.type, CREATE, new=reg)
+            continue
+        matched.add(old_urn)
+        changes[reg.urn] = compare(state[old_urn], reg)
+        if old_urn != reg.urn:
+            changes[reg.urn].renamed_from = old_urn
+    for urn, old in state.items():
+        if urn not in matched:
+            changes[urn] = StateChange(urn, old.type, DELETE, old=old)
+    return dict(sorted(changes.items()))
+
+
+def compare(old: StateResource, new: Registration) -> StateChange:
+    """The step of one resource present in both: same, update or replace."""
+    before, after = compared(new.type, old.inputs, old.outputs, plain(new.inputs), new.ignore_changes)
+    paths = changed_paths(before, after)
+    reasons = sorted(set(replace_keys(new.type, before, after) if paths else [])
+                     | {p for p in paths if _under(p, new.replace_on_changes)})
+    if new.replacement_trigger is not None and plain(new.replacement_trigger) != old.replacement_trigger:
+        reasons.append("replacementTrigger")
+    op = REPLACE if reasons else UPDATE if paths else SAME
+    return StateChange(new.urn, new.type, op, old=old, new=new, changed=sorted(paths), replace_reasons=reasons)
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    return any(root == "*" or path == root or path.startswith(root + ".") for root in roots)
+
+
+def summary(changes: Mapping[str, StateChange]) -> dict[str, int]:
+    """How many resources each operation touches."""
+    counts = {op: 0 for op in (CREATE, UPDATE, REPLACE, DELETE, SAME)}
+    for change in changes.values():
+        counts[change.op] += 1
+    return counts

@@ -1,0 +1,155 @@
+"""Read-back: what the provider stores in state after GCP answers, and what the next ``up`` sees.
+
+Mocks echo inputs. GCP fills values in server-side and the provider (terraform-provider-google-beta,
+bridged by pulumi-gcp 10.2.0) reads them back into state; the next ``pulumi up`` compares the
+program's inputs with that state (``gcp-behaviour.md`` §1):
+
+* A dataset created without ``accesses`` gets BigQuery's default ACL: ``projectOwners`` OWNER,
+  ``projectReaders`` READER, ``projectWriters`` WRITER and its creator as OWNER (REST
+  ``Dataset.access``). ``access`` is Optional+Computed, so omitting it never shows a diff.
+* Dataset ACL roles come back in their legacy names (READER, WRITER, OWNER).
+* A table (not a view) created in a dataset with a default key, without a key of its own, comes
+  back with the inherited key in ``encryptionConfiguration``, which is Optional, ForceNew and not
+  Computed (``resource_bigquery_table.go``): the next ``up`` replaces it (TPG #10518). The
+  provider strips ``/cryptoKeyVersions/…``. Views have no storage and no key.
+* ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry.
+  The provider sends nothing for 0 (``expandTimePartitioning``), so stating 0 is how an expiry is
+  removed: the update replaces the table resource without one.
+
+``READ_BACK`` names the inputs whose state value is GCP's answer; ``COMPUTED`` the inputs the
+provider keeps when the program omits them. ``compared`` builds the pair of values the provider
+diffs, so ``plan/diff.py``'s paths and ``plan/replacements.py``'s ForceNew table apply unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+
+from ..plan.harness import DEPLOYER, Registration
+from ..plan.replacements import DATASET, DATASET_ACCESS, MISSING, TABLE, value_at
+
+CREATOR = DEPLOYER  # whoever runs `pulumi up`: the creator BigQuery makes OWNER by default
+LEGACY_ROLES = {"roles/bigquery.dataViewer": "READER", "roles/bigquery.dataEditor": "WRITER",
+                "roles/bigquery.dataOwner": "OWNER"}
+DEFAULT_ACL = ({"role": "OWNER", "specialGroup": "projectOwners"},
+               {"role": "READER", "specialGroup": "projectReaders"},
+               {"role": "WRITER", "specialGroup": "projectWriters"})
+READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration",), DATASET_ACCESS: ("role",)}
+COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",), TABLE: ("timePartitioning.expirationMs",)}
+_KEY_VERSION = re.compile(r"^(projects/.+/locations/.+/keyRings/.+/cryptoKeys/[^/]+)/cryptoKeyVersions/.+$")
+
+
+def read_back(registrations: list[Registration], prior: Mapping[str, dict] | None = None) -> dict[str, dict]:
+    """The outputs the provider stores for each registration (by URN) after ``pulumi up``."""
+    prior = prior or {}
+    keys = {(r.inputs.get("project"), r.inputs.get("datasetId")): default_key(r.inputs)
+            for r in registrations if r.type == DATASET}
+    out = {}
+    for r in registrations:
+        outputs = copy.deepcopy(dict(r.outputs or r.inputs))
+        if r.type == DATASET:
+            outputs["accesses"] = dataset_acl(r.inputs.get("accesses"), prior.get(r.urn, {}).get("accesses"))
+        elif r.type == DATASET_ACCESS and outputs.get("role"):
+            outputs["role"] = legacy_role(outputs["role"])
+        elif r.type == TABLE:
+            inherited = keys.get((r.inputs.get("project"), r.inputs.get("datasetId")))
+            _table(outputs, inherited, prior.get(r.urn, {}))
+        out[r.urn] = outputs
+    return out
+
+
+def default_key(inputs: dict) -> str | None:
+    """A dataset's default KMS key, if any."""
+    return (inputs.get("defaultEncryptionConfiguration") or {}).get("kmsKeyName") or None
+
+
+def is_view(inputs: dict) -> bool:
+    return bool(inputs.get("view") or inputs.get("materializedView"))
+
+
+def dataset_acl(given: list | None, prior: list | None) -> list[dict]:
+    """A dataset's ACL as read back: as given (legacy roles), else kept, else BigQuery's defaults."""
+    if given:
+        return [{**e, "role": legacy_role(e["role"])} if e.get("role") else dict(e) for e in given]
+    if prior is not None:
+        return copy.deepcopy(prior)
+    return [dict(e) for e in DEFAULT_ACL] + [{"role": "OWNER", "userByEmail": CREATOR}]
+
+
+def legacy_role(role: str) -> str:
+    return LEGACY_ROLES.get(role, role)
+
+
+def _table(outputs: dict, inherited: str | None, prior: dict) -> None:
+    if is_view(outputs):
+        outputs.pop("encryptionConfiguration", None)  # BigQuery refuses a key on a view (existence)
+    elif key := (outputs.get("encryptionConfiguration") or {}).get("kmsKeyName") or inherited:
+        outputs["encryptionConfiguration"] = {"kmsKeyName": strip_key_version(key)}
+    partitioning = outputs.get("timePartitioning")
+    if isinstance(partitioning, dict):
+        if "expirationMs" not in partitioning:
+            kept = value_at(prior, "timePartitioning.expirationMs")
+            if kept is not MISSING and kept:
+                partitioning["expirationMs"] = kept
+        elif not partitioning["expirationMs"]:
+            del partitioning["expirationMs"]  # 0 is sent as nothing: the table has no expiry
+
+
+def strip_key_version(key: str) -> str:
+    match = _KEY_VERSION.match(key)
+    return match.group(1) if match else key
+
+
+def compared(type_: str, state_inputs: dict, state_outputs: dict, inputs: dict,
+             ignore_changes: tuple[str, ...] = ()) -> tuple[dict, dict]:
+    """``(old, new)`` as the provider diffs them: state values GCP answered for ``READ_BACK`` inputs;
+    state values for omitted ``COMPUTED`` inputs, for provider defaults (a real export lists them in
+    ``__defaults``) and for ignored inputs; empty values as absent."""
+    old = {k: copy.deepcopy(v) for k, v in state_inputs.items() if not k.startswith("__")}
+    new = copy.deepcopy(inputs)
+    for key in READ_BACK.get(type_, ()):
+        if key in state_outputs:
+            old[key] = state_outputs[key]
+        else:
+            old.pop(key, None)
+    defaults = tuple(k for k in state_inputs.get("__defaults") or () if k not in new)
+    for path in COMPUTED.get(type_, ()) + defaults:
+        if value_at(new, path) is MISSING:
+            source = state_outputs if value_at(state_outputs, path) is not MISSING else state_inputs
+            _copy_path(source, new, path)
+            _copy_path(source, old, path)
+    for path in ignore_changes:
+        _copy_path(old, new, path)
+    if type_ == TABLE:  # 0 is sent as nothing: no expiry either way
+        for side in (old, new):
+            if value_at(side, "timePartitioning.expirationMs") in (0, "0"):
+                del side["timePartitioning"]["expirationMs"]
+    return _drop_empty(old), _drop_empty(new)
+
+
+def _copy_path(source: dict, target: dict, path: str) -> None:
+    value = value_at(source, path)
+    keys = path.split(".")
+    for key in keys[:-1]:
+        nested = target.get(key)
+        if not isinstance(nested, dict):
+            if value is MISSING:
+                return
+            target[key] = nested = {}
+        target = nested
+    if value is MISSING:
+        target.pop(keys[-1], None)
+    else:
+        target[keys[-1]] = copy.deepcopy(value)
+
+
+def _drop_empty(value: object) -> object:
+    """None, '' and empty lists or maps are absent to the provider (SDKv2 cannot tell them apart)."""
+    if isinstance(value, dict):
+        cleaned = {k: _drop_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_drop_empty(v) for v in value]
+    return value
