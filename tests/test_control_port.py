@@ -122,6 +122,20 @@ def test_routine_is_authorized_on_the_internal_dataset(inventories, preview):
 
 
 @MODES
+def test_the_authorization_is_made_again_when_the_procedure_changes(inventories, preview):
+    """BigQuery forgets a routine's authorization when the routine is updated: a new body re-creates it
+    (deleted first, so the re-created entry is never revoked by the old one's deletion)."""
+    from meshplane.gcp.control_port import STRING_TYPE
+    from meshplane.gcp.dataset import fingerprint
+
+    inv = inventories[preview]
+    [routine] = [r for r in of_type(inv, ROUTINE) if r.inputs["datasetId"] == CONTROL]
+    [authz] = [a for a in of_type(inv, ACCESS) if "routine" in a.inputs]
+    assert authz.replacement_trigger == fingerprint(f"{STRING_TYPE} {routine.inputs['definitionBody']}")
+    assert authz.delete_before_replace
+
+
+@MODES
 def test_governance_may_call_it_and_nothing_more(inventories, preview):
     inv = inventories[preview]
     grants = [a for a in of_type(inv, ACCESS) if principal_of(a) == GOVERNANCE]

@@ -25,7 +25,7 @@ ALERT = "gcp:monitoring/alertPolicy:AlertPolicy"
 MONITORED_PROJECT = "gcp:monitoring/monitoredProject:MonitoredProject"
 REGION = "europe-west1"
 TABLE = f"//bigquery.googleapis.com/projects/{PID}/datasets/top_forty_internal/tables/top_forty_v1"
-FRESHNESS_SQL = ("IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(processing_time), SECOND) <= 93600, "
+FRESHNESS_SQL = ("IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(`processing_time`), SECOND) <= 93600, "
                  "FALSE)")
 ROW_COUNT = {"name": "row-count", "dimension": "VOLUME", "description": "The port table is not empty.",
              "table_condition_expectation": {"sql_expression": "COUNT(*) > 0"}}

@@ -83,6 +83,24 @@ def test_retention_expires_partitions_of_port_tables():
     assert expiration == 90 * 24 * 3600 * 1000  # the port's P90D, shorter than the product's
 
 
+def test_without_retention_the_partition_expiry_is_stated_as_none():
+    """0, not omitted: the field is Computed, so an omitted expiry would keep one a declaration removed."""
+    import pulumi_gcp as gcp
+
+    from components_support import LABELS, PID, model, run
+    from meshplane.gcp.storage import PortTable, Storage, StorageArgs
+
+    port = model("podcast.podcast-catalog").output_ports[0]
+
+    def program():
+        runner = gcp.serviceaccount.Account("runner", project=PID, account_id="run-x")
+        Storage("s", StorageArgs(project=PID, dataset_id="x_internal", location="EU", labels=LABELS,
+                                 runner="serviceAccount:run-x@p.iam.gserviceaccount.com", runner_ready=runner,
+                                 owner="group:o@x.example", tables=[PortTable(port, "episodes_v1", LABELS, None)]))
+    [table] = of_type(run(program), "gcp:bigquery/table:Table")
+    assert table.inputs["timePartitioning"]["expirationMs"] == 0
+
+
 def test_time_travel_window_from_the_platform():
     inv = run_stack("podcast-prod", False)
     assert {d.inputs["maxTimeTravelHours"] for d in of_type(inv, "gcp:bigquery/dataset:Dataset")} == {"168"}

@@ -114,7 +114,9 @@ def test_own_identities_are_not_new(planned):
     review = review_of(planned, DEMOGRAPHICS)
     own = {g.who for g in review.grants if not g.new}
     assert own == {"runner", "owner", "authorized dataset", "authorized routine", "invoker", "service agent",
-                   "governance"}
+                   "governance", "deployer"}
+    deployer = {(g.principal, g.role) for g in review.grants if g.who == "deployer"}
+    assert deployer == {("serviceAccount:meshplane-deployer@daff-platform.iam.gserviceaccount.com", "OWNER")}
     assert all(g.principal != review.owner for g in review.grants if g.new)
     new_first = [g.new for g in review.grants]
     assert new_first == sorted(new_first, reverse=True)

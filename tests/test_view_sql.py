@@ -11,6 +11,7 @@ import hashlib
 import duckdb
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from meshplane.declaration.model import Column
 from meshplane.view_sql import interface_view_sql, masked_columns, view_columns
@@ -140,3 +141,44 @@ def test_duckdb_repeated_record_pii() -> None:
 # ORDINALITY from the inner UNNEST when transpiling, which DuckDB then rejects), and hashes of
 # TO_JSON_STRING / CAST of non-integers (JSON and number text differ between the two engines).
 # Those shapes are covered by parsing in the tests above.
+
+
+# --- identifiers are case-insensitive in BigQuery -------------------------------------------------
+# A column named like an alias the generator uses, in another case (`_Src` beside the table alias
+# `_src`), would name the alias: `_Src` would be the whole raw row, unmasked PII included.
+
+GENERATED = ("_src", "_e1", "_o1", "_e2", "_o2")
+CASES = sorted({v for g in GENERATED for v in (g, g.upper(), g.title(), g[:2].upper() + g[2:], "_" + g.upper())}
+               - set(GENERATED))
+
+
+def _aliases(sql: str) -> set[str]:
+    """Every table, UNNEST element and offset alias of a generated view."""
+    tree = sqlglot.parse_one(sql, read="bigquery")
+    found = {a.name for a in tree.find_all(exp.TableAlias) if a.name}
+    found |= {c.name for a in tree.find_all(exp.TableAlias) for c in a.columns}
+    found |= {u.args["offset"].name for u in tree.find_all(exp.Unnest) if isinstance(u.args.get("offset"), exp.Identifier)}
+    return found
+
+
+def _all_names(columns: list[Column]) -> set[str]:
+    return {n for c in columns for n in (c.name, *_all_names(c.fields or []))}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_generated_aliases_differ_from_every_column_in_any_case(name: str) -> None:
+    columns = [col(name), col("email", pii=True),
+               col("rec", "RECORD", repeated=True, fields=[
+                   col(name), col("ip", pii=True),
+                   col("hops", "RECORD", repeated=True, fields=[col(name), col("h", pii=True)])])]
+    sql = interface_view_sql("p", "d", "t", columns)
+    aliases = _aliases(sql)
+    assert len(aliases) == 5  # the table, and an element and offset alias per UNNEST level
+    assert not {a.lower() for a in aliases} & {n.lower() for n in _all_names(columns)}, sql
+    assert view_columns(sql) == [c.name for c in columns]
+
+
+def test_duckdb_column_named_like_the_alias_in_another_case() -> None:
+    columns = [col("_Src"), col("email", pii=True)]
+    got = run(columns, '"_Src" VARCHAR, "email" VARCHAR', "('kept', 'a@x.org')")
+    assert got == [("kept", h("a@x.org"))]

@@ -101,15 +101,18 @@ def lineage(paths: tuple[str, ...], fmt: str) -> None:
               show_default=True, help="Terminal review, preview JSON, or Markdown for a PR comment.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 @click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
-def plan(stack: str, fmt: str, output: str | None, stacks_dir: str) -> None:
+@click.option("--state", "state_file", type=click.Path(dir_okay=False),
+              help="Plan against the stack's state ('pulumi stack export', or 'meshplane simulate --write-state').")
+def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: str | None) -> None:
     """Show what `pulumi up` would do to a stack, offline (Pulumi's mock engine, no credentials)."""
+    from .gcpmodel.state import StateError, load_state
     from .plan.command import exit_code, make_plan, render, write_output
     from .program import ProgramError
 
     try:
-        result, violations = make_plan(stack, stacks_dir)
+        result, violations = make_plan(stack, stacks_dir, load_state(state_file) if state_file else None)
         write_output(render(result, violations, fmt), output)
-    except UsageError as exc:
+    except (UsageError, StateError) as exc:
         fail_usage(str(exc))
     except DeclarationError as exc:
         report(exc.problems, None)
@@ -144,9 +147,13 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
 
 
 def _register_interop() -> None:
-    """Contracts (ODCS/ODPS) and dbt checks live in ``interop``: their own command groups."""
+    """Contracts (ODCS/ODPS) and dbt checks live in ``interop``, the deploy order and the simulated up
+    in ``plan``: their own commands."""
     from .interop.commands import export_cmd, import_cmd
+    from .plan.deploy_commands import order_cmd, simulate_cmd
 
+    main.add_command(order_cmd)
+    main.add_command(simulate_cmd)
     main.add_command(export_cmd)
     main.add_command(import_cmd)
     try:

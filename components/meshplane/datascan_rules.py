@@ -5,8 +5,9 @@ Rules are plain dicts in the provider's Python argument form (snake_case keys of
 one to one by ``gcp/observability.py``:
 
 * ``freshness`` (dimension FRESHNESS), only with ``slos.freshness``: a table condition
-  ``IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(<processingTime>), SECOND) <= <seconds>, FALSE)``.
-  The ``IFNULL`` makes an empty table fail the rule instead of yielding NULL.
+  ``IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(`<processingTime>`), SECOND) <= <seconds>, FALSE)``.
+  The ``IFNULL`` makes an empty table fail the rule instead of yielding NULL; the column is
+  backquoted, as a column may be named like a keyword.
 * ``completeness-<column>`` (dimension COMPLETENESS), only with ``slos.completeness``: a
   ``non_null_expectation`` per *required top-level* column, ``threshold`` = the SLO ratio (the share of
   rows that must pass). Nested required fields are not checked (a rule takes a top-level column).
@@ -69,7 +70,7 @@ def freshness_rule(port: OutputPort) -> dict:
         "name": "freshness", "dimension": FRESHNESS,
         "description": f"Newest {column} is at most {port.slos.freshness} ({seconds} s) old.",
         "table_condition_expectation": {"sql_expression": (
-            f"IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX({column}), SECOND) <= {seconds}, FALSE)")},
+            f"IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(`{column}`), SECOND) <= {seconds}, FALSE)")},
     }
 
 

@@ -22,10 +22,10 @@ from pydantic import ValidationError
 from . import addresses
 from .data_product import DataProduct, DataProductArgs
 from .declaration.model import DataProduct as Declaration
-from .declaration.types import Status
 from .gcp.input_port import UpstreamPort
 from .mesh import Mesh
 from .stack_config import NAMESPACE, StackSettings
+from .stack_order import is_built
 from .validation import check_mesh, stack_paths
 
 
@@ -74,13 +74,6 @@ def consumers_first(products: list[Declaration]) -> list[Declaration]:
         done.update(ready)
         order += [by_id[pid] for pid in ready]
     return order
-
-
-def is_built(product: Declaration, settings: StackSettings) -> bool:
-    """Proposed products are ideas; drafts deploy to non-production stacks only."""
-    if product.status == Status.PROPOSED:
-        return False
-    return product.status != Status.DRAFT or not settings.is_production
 
 
 def product_args(product: Declaration, mesh: Mesh, settings: StackSettings,

@@ -1,7 +1,9 @@
 """The SQL of a port's interface view: the declared columns of the port table, PII masked.
 
 Pure functions over the declared columns; the SQL is built as sqlglot expressions and rendered
-for BigQuery, with every identifier backquoted. A PII value is replaced by the lowercase hex
+for BigQuery, with every identifier backquoted. BigQuery compares identifiers case-insensitively,
+so every alias the generator picks differs from every column and field name in any case: a column
+`_Src` beside a table alias `_src` would otherwise name the whole raw row. A PII value is replaced by the lowercase hex
 SHA-256 of its text (NULL stays NULL); a record that only contains PII is rebuilt field by field.
 """
 
@@ -44,7 +46,8 @@ def _hash(value: exp.Expression, column: Column) -> exp.Expression:
 
 
 def _names(columns: list[Column]) -> set[str]:
-    return {n for c in columns for n in (c.name, *_names(c.fields or []))}
+    """Every column and field name, lowercased (identifiers are case-insensitive)."""
+    return {n.lower() for c in columns for n in (c.name, *_names(c.fields or []))}
 
 
 def _value(column: Column, path: list[str], taken: set[str], depth: int) -> exp.Expression:
@@ -61,7 +64,7 @@ def _value(column: Column, path: list[str], taken: set[str], depth: int) -> exp.
         return exp.If(this=exp.Is(this=ref.copy(), expression=exp.null()),
                       true=exp.null(), false=struct)
     elem, offset = _free(f"_e{depth}", taken), _free(f"_o{depth}", taken)
-    inner = taken | {elem, offset}
+    inner = taken | {elem.lower(), offset.lower()}
     select = exp.Select(kind="STRUCT", expressions=[
         _field(f, [elem, f.name], inner, depth + 1) for f in fields])
     unnest = exp.Unnest(expressions=[ref], alias=exp.TableAlias(columns=[_ident(elem)]),
@@ -79,7 +82,8 @@ def _field(column: Column, path: list[str], taken: set[str], depth: int) -> exp.
 
 
 def _free(name: str, taken: set[str]) -> str:
-    while name in taken:
+    """``name``, prefixed with '_' until no name in ``taken`` (lowercased) equals it in any case."""
+    while name.lower() in taken:
         name = "_" + name
     return name
 

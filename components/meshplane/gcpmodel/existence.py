@@ -83,22 +83,27 @@ class World:
     """What exists before a stack deploys (created by earlier stacks), and what later stacks create."""
 
     existing: set[str] = field(default_factory=set)
-    pending: dict[str, str] = field(default_factory=dict)  # key -> the stack that creates it
+    pending: dict[str, str] = field(default_factory=dict)  # key -> the stack that creates it ('' for none)
 
 
 def principal_key(member: str) -> str:
     return f"principal:{member}"
 
 
-def first_up(registrations: Iterable[Registration], world: World | None = None) -> list[Failure]:
-    """Where a first ``pulumi up`` of these registrations fails; empty when it succeeds."""
+def first_up(registrations: Iterable[Registration], world: World | None = None,
+             existing: Iterable = ()) -> list[Failure]:
+    """Where a ``pulumi up`` creating these registrations fails; empty when it succeeds.
+
+    ``existing``: resources already deployed (a state's), which need nothing and provide what they make."""
     regs = list(registrations)
     world = world or World()
+    world = World(world.existing | {key for s in existing for key in provides(s)}, dict(world.pending))
     by_urn = {r.urn: r for r in regs}
     providers: dict[str, list[str]] = {}
     for r in regs:
         for key in provides(r):
-            providers.setdefault(key, []).append(r.urn)
+            if key not in world.existing:
+                providers.setdefault(key, []).append(r.urn)
     ancestors = _Ancestors(by_urn)
     failures = [Failure(r.urn, message) for r in regs for message in rejections(r, by_urn)]
     for r in regs:
@@ -125,6 +130,8 @@ def _unmet(r: Registration, need: Need, makers: list[str], ancestors: _Ancestors
     if need.key in world.existing:
         return None
     if need.key in world.pending:
+        if not world.pending[need.key]:
+            return f"needs {need.what}, which no stack of this environment creates"
         return f"needs {need.what}, which stack {world.pending[need.key]} creates: deploy that stack first"
     return None if need.external else f"needs {need.what}, which nothing creates"
 

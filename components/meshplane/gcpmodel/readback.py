@@ -13,6 +13,8 @@ program's inputs with that state (``gcp-behaviour.md`` §1):
   Computed (``resource_bigquery_table.go``): the next ``up`` replaces it (TPG #10518). The
   provider strips ``/cryptoKeyVersions/…``. Views have no storage and no key.
 * ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry.
+* An input in ``ignore_changes`` is sent at creation only: afterwards the state keeps what GCP has
+  (a dataset created open by an earlier version stays open under a new initial access list).
   The provider sends nothing for 0 (``expandTimePartitioning``), so stating 0 is how an expiry is
   removed: the update replaces the table resource without one.
 
@@ -56,6 +58,8 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
         elif r.type == TABLE:
             inherited = keys.get((r.inputs.get("project"), r.inputs.get("datasetId")))
             _table(outputs, inherited, prior.get(r.urn, {}))
+        for path in r.ignore_changes if r.urn in prior else ():  # never sent after the create: GCP keeps its own
+            _copy_path(prior[r.urn], outputs, path)
         out[r.urn] = outputs
     return out
 

@@ -51,8 +51,9 @@ def simulate_up(registrations: Iterable[Registration],
 
     ``prior`` is the state before (by URN); values the provider keeps when omitted are carried over.
     """
-    regs = [r for r in registrations]
-    outputs = read_back(regs, {urn: s.outputs for urn, s in (prior or {}).items()})
+    regs, prior = list(registrations), prior or {}
+    before = {r.urn: prior[u].outputs for r in regs for u in (r.urn, *r.aliases)[::-1] if u in prior}  # renamed too
+    outputs = read_back(regs, before)
     return {r.urn: StateResource(
         urn=r.urn, type=r.type, id=f"{r.name}-id" if r.custom else "", custom=r.custom, inputs=plain(r.inputs),
         outputs=outputs[r.urn], parent=r.parent, protect=r.protect, retain_on_delete=r.retain_on_delete,

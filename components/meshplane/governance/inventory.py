@@ -73,12 +73,12 @@ def check_inventory(resources: Iterable[Resource], settings: GovernanceSettings,
 
 
 def resources_from_document(document: dict) -> list[Resource]:
-    """The resources of a plan (preview JSON) document, without the stack and provider steps."""
+    """The resources of a plan (preview JSON) document, without the stack and provider steps and deletions."""
     out = []
     for step in document.get("steps", []):
         state = step.get("newState") or {}
-        if state.get("type", "").startswith(("pulumi:pulumi:", "pulumi:providers:")):
-            continue
+        if not state or state.get("type", "").startswith(("pulumi:pulumi:", "pulumi:providers:")):
+            continue  # a deletion (no new state), the stack and providers
         out.append(Resource(urn=state["urn"], type=state["type"], name=state["urn"].rsplit("::", 1)[-1],
                             inputs=state.get("inputs", {}), protect=bool(state.get("protect")),
                             retain_on_delete=bool(state.get("retainOnDelete")),

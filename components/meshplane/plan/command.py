@@ -11,10 +11,11 @@ from .run import Plan, plan_stack
 PROGRESS_MIN_PRODUCTS = 4
 
 
-def make_plan(stack: str, stacks_dir: str) -> tuple[Plan, list[Violation]]:
-    """Plan ``stack`` (with a progress bar on a terminal) and evaluate the inventory rules."""
+def make_plan(stack: str, stacks_dir: str, state: dict | None = None) -> tuple[Plan, list[Violation]]:
+    """Plan ``stack`` (against a deployed ``state``, if given; with a progress bar on a terminal) and
+    evaluate the inventory rules."""
     with _Progress() as progress:
-        plan = plan_stack(stack, stacks_dir, on_product=progress.advance)
+        plan = plan_stack(stack, stacks_dir, on_product=progress.advance, state=state)
     violations = check_inventory(resources_from_document(plan.document), plan.settings.platform.governance)
     return plan, violations
 

@@ -1,14 +1,18 @@
 """An inventory in the shape of ``pulumi preview --json``: steps, change summary, diagnostics.
 
-With no prior state every step is a ``create``. URNs are the engine's, unknown values are the
-engine's unknown sentinel, secrets are masked, and the document is sorted so that the same inputs
-always give the same bytes. The real preview also shows provider defaults after the provider's
-Check; this one shows the inputs meshplane sets.
+With no prior state every step is a ``create``; against a state (``changes``, from the GCP model)
+each step is a ``create``, ``update``, ``replace``, ``delete`` or ``same`` with its ``oldState`` and,
+as in the engine's JSON, ``diffReasons`` and ``replaceReasons``. URNs are the engine's, unknown
+values are the engine's unknown sentinel, secrets are masked, and the document is sorted so that
+the same inputs always give the same bytes. The real preview also shows provider defaults after
+the provider's Check; this one shows the inputs meshplane sets.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Mapping
 
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
@@ -20,18 +24,47 @@ SECRET = "[secret]"
 GCP_PROVIDER_VERSION = "10.2.0"
 
 
-def preview_document(inventory: Inventory, *, stack: str, project: str) -> dict:
-    """The preview JSON document of one stack run."""
+def preview_document(inventory: Inventory, *, stack: str, project: str, changes: Mapping | None = None) -> dict:
+    """The preview JSON document of one stack run; ``changes`` (by URN) against a deployed state."""
     stack_urn = f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
     provider_urn = provider_urn_of(stack, project)
     steps = [_stack_step(stack_urn), _provider_step(provider_urn)]
+    if changes is not None:
+        steps = [{**s, "op": "same"} for s in steps]
     steps += [_step(r, stack_urn, provider_urn) for r in sorted(inventory.registrations, key=lambda r: r.urn)]
+    if changes is not None:
+        steps = steps[:2] + [_against(s, changes[s["urn"]]) for s in steps[2:]]
+        steps += [_deleted(c, stack_urn, provider_urn) for urn, c in sorted(changes.items()) if c.op == "delete"]
     return {
         "steps": steps,
-        "changeSummary": {"create": len(steps)},
+        "changeSummary": dict(sorted(Counter(s["op"] for s in steps).items())),
         "diagnostics": [],
         "outputs": _clean(inventory.outputs),
     }
+
+
+def _against(step: dict, change) -> dict:
+    """A step with its operation against the deployed state, and why."""
+    step = {**step, "op": change.op}
+    if change.old is not None:
+        step["oldState"] = _old_state(change.old)
+    if change.op in ("update", "replace"):
+        step["diffReasons"] = list(change.changed)
+    if change.op == "replace":
+        step["replaceReasons"] = list(change.replace_reasons)
+    return step
+
+
+def _deleted(change, stack_urn: str, provider_urn: str) -> dict:
+    old = change.old
+    provider = f"{provider_urn}::{UNKNOWN}" if old.custom and old.type.startswith("gcp:") else ""
+    return {"op": "delete", "urn": change.urn, "provider": provider, "oldState": _old_state(old, stack_urn)}
+
+
+def _old_state(old, stack_urn: str = "") -> dict:
+    return {"urn": old.urn, "type": old.type, "custom": old.custom, "id": old.id, "inputs": _clean(old.inputs),
+            "outputs": _clean(old.outputs), "parent": old.parent or stack_urn, "protect": old.protect,
+            "retainOnDelete": old.retain_on_delete, "dependencies": list(old.dependencies)}
 
 
 def render_json(document: dict) -> str:

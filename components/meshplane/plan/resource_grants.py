@@ -1,8 +1,9 @@
 """What a resource of a preview grants, read from its state: principal, target (in words) and role.
 
-Every kind of grant meshplane writes: dataset ACL entries (a principal, an authorized dataset or an
-authorized routine), row access policies, and IAM members on projects, tables, buckets, Cloud Run
-jobs, KMS keys, policy tags and masking policies. Pure functions over the preview document.
+Every kind of grant meshplane writes: a dataset's initial access list (the deploying identity),
+dataset ACL entries (a principal, an authorized dataset or an authorized routine), row access
+policies, and IAM members on projects, tables, buckets, Cloud Run jobs, KMS keys, image
+repositories, policy tags and masking policies. Pure functions over the preview document.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
 JOB_IAM, KEY_IAM = "gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
 TAG_IAM = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
 MASKING_IAM = "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember"
+REPOSITORY_IAM = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
+DATASET = "gcp:bigquery/dataset:Dataset"
 AUTHORIZED = "authorized (views)"  # the role of an authorized dataset entry
 AUTHORIZED_ROUTINE = "authorized (routine)"  # the role of an authorized routine entry
 
@@ -23,7 +26,11 @@ def grants_of(s: dict, project: str, datasets: dict, tables: dict) -> Iterator[t
     """``(principal, target, role)`` of the preview state ``s``, if it grants anything; ``datasets`` and
     ``tables`` name the product's datasets and tables in words (``profiles v1``)."""
     i, kind = s["inputs"], s["type"]
-    if kind == ACCESS:
+    if kind == DATASET:
+        target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
+        for entry in i.get("accesses") or []:  # written at creation only: the deploying identity
+            yield _access_principal(entry), target, str(entry.get("role", "?"))
+    elif kind == ACCESS:
         target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
         authorized, routine = (i.get("authorizedDataset") or {}).get("dataset"), i.get("routine")
         if authorized:
@@ -48,6 +55,9 @@ def grants_of(s: dict, project: str, datasets: dict, tables: dict) -> Iterator[t
         yield str(i.get("member", "?")), f"policy tag {'/'.join(tag[-4:])}", str(i.get("role", "?"))
     elif kind == MASKING_IAM:
         yield str(i.get("member", "?")), f"masking policy {i.get('dataPolicyId')}", str(i.get("role", "?"))
+    elif kind == REPOSITORY_IAM:
+        repository = f"{i.get('location')}-docker.pkg.dev/{i.get('project')}/{i.get('repository')}"
+        yield str(i.get("member", "?")), f"image repository {repository}", str(i.get("role", "?"))
     elif kind == KEY_IAM:
         yield str(i.get("member", "?")), f"KMS key {str(i.get('cryptoKeyId', '?')).rsplit('/', 1)[-1]}", \
             str(i.get("role", "?"))

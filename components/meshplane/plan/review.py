@@ -7,18 +7,19 @@ Rows come from ``review_tables`` (shared by both renderers); the output is deter
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..governance.inventory import MANDATORY, Violation
+from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
+from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
 from .review_lineage import stack_mermaid
 from .review_tables import (
-    Grant, Safety, access_rows, audience, findings, product_resources, resource_kinds, resource_name,
-    runner_lookup, safety_rows,
+    TABLE, Grant, Safety, access_rows, audience, deployed_grants, deployer_principal, findings, product_resources,
+    resource_kinds, resource_name, runner_lookup, safety_rows,
 )
 from .run import Plan
 
 WIDTH = 120  # of the text output's prose lines (tables are as wide as their cells)
-FOLD_ROWS = 10  # Markdown tables longer than this fold into <details>
 LEGEND = ("access for a principal other than the product's own runner, owner, authorized datasets and "
           "routines, service agents and the platform's governance principal; with no deployed state to compare to, this version counts every consumer grant "
           "as new.")
@@ -41,6 +42,7 @@ class ProductReview:
     grants: list[Grant]
     safety: list[Safety]
     findings: list[Violation]
+    sights: list[tuple[str, ...]] = field(default_factory=list)  # who sees what of its tables (review_deploy)
 
     @property
     def resources(self) -> int:
@@ -53,10 +55,10 @@ class ProductReview:
         mandatory = sum(v.level == MANDATORY for v in self.findings)
         return [
             (f"{self.resources} cloud resources", False),
-            (f"new access for {_count(len(new), 'principal')}" if new else "no new access", bool(new)),
-            (f"{_count(len(self.safety), 'data-holding resource')}, "
+            (f"new access for {count(len(new), 'principal')}" if new else "no new access", bool(new)),
+            (f"{count(len(self.safety), 'data-holding resource')}, "
              + (f"{risky} AT RISK" if risky else "all protected"), bool(risky)),
-            (f"{_count(len(self.findings), 'policy finding')} ({mandatory} mandatory)" if self.findings
+            (f"{count(len(self.findings), 'policy finding')} ({mandatory} mandatory)" if self.findings
              else "no policy findings", bool(mandatory)),
         ]
 
@@ -66,15 +68,19 @@ def product_reviews(plan: Plan, violations: list[Violation]) -> list[ProductRevi
     grouped = product_resources(plan.document)
     env, platform = plan.settings.environment, plan.settings.platform
     runner_of = runner_lookup(plan.mesh, platform, env)
+    deployed = deployed_grants(plan.checks)
     reviews = []
     for pid, d in sorted(plan.document.get("outputs", {}).items()):
         decl = plan.mesh.sources[pid].product
         states = grouped.get(d["name"], [])
         who = audience(decl, runner_of, d["project"], f"serviceAccount:{d['runner']}",
-                       platform.governance_principal)
+                       platform.governance_principal, deployer_principal(platform.deployer))
+        tables = {f"{s['inputs'].get('project')}.{s['inputs'].get('datasetId')}.{s['inputs'].get('tableId')}"
+                  for s in states if s["type"] == TABLE}
         reviews.append(ProductReview(
             pid, decl.display_name, decl.type.value, decl.status.value, decl.team.owner, d["project"],
-            resource_kinds(states), access_rows(states, who), safety_rows(states), findings(states, violations)))
+            resource_kinds(states), access_rows(states, who, deployed), safety_rows(states),
+            findings(states, violations), sight_rows(plan.checks.sights, tables)))
     return reviews
 
 
@@ -91,12 +97,15 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
         out += textwrap.wrap(", ".join(f"{kind} ×{n}" for kind, n in r.kinds), WIDTH,
                              initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
         out += ["", "Access matrix"]
-        out += _text_table(ACCESS_HEAD, [("NEW" if g.new else "", g.principal, g.who, g.target, g.role,
+        out += text_table(ACCESS_HEAD, [("NEW" if g.new else "", g.principal, g.who, g.target, g.role,
                                           g.purpose) for g in r.grants])
-        out += ["", "Data safety"] + _text_table(SAFETY_HEAD, [_safety_cells(s) for s in r.safety])
-        out += ["", "Policy findings"] + (_text_table(FINDING_HEAD, [_finding_cells(v) for v in r.findings])
+        out += ["", "Who sees the data (rows and tagged columns, as BigQuery decides per caller)"]
+        out += text_table(SIGHT_HEAD, r.sights) if r.sights else ["  no data table"]
+        out += ["", "Data safety"] + text_table(SAFETY_HEAD, [_safety_cells(s) for s in r.safety])
+        out += ["", "Policy findings"] + (text_table(FINDING_HEAD, [_finding_cells(v) for v in r.findings])
                                           if r.findings else ["  none"])
     out += _text_others(reviews, violations)
+    out += deploy_text(plan.checks)
     out += ["", "Lineage (Mermaid)", stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews])]
     return "\n".join(line.rstrip() for line in out).rstrip("\n") + "\n"
 
@@ -113,29 +122,23 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     if others:
         out += ["", "### Other policy findings", ""]
         out += md_table(FINDING_HEAD, [_finding_cells(v, md=True) for v in others],
-                        _count(len(others), "other policy finding"))
+                        count(len(others), "other policy finding"))
+    out += deploy_markdown(plan.checks)
     out += ["", "### Lineage", "", "```mermaid",
             stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews]).rstrip("\n"), "```"]
     return "\n".join(out) + "\n"
 
 
-def md_table(head: tuple[str, ...], rows: list[tuple[str, ...]], summary: str) -> list[str]:
-    """A Markdown table; folded into ``<details>`` when longer than ``FOLD_ROWS`` rows."""
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    if len(rows) <= FOLD_ROWS:
-        return lines
-    return [f"<details><summary>{_escape(summary)}</summary>", ""] + lines + ["", "</details>"]
-
-
 def _md_product(r: ProductReview) -> list[str]:
     new = sum(g.new for g in r.grants)
-    out = [f"### {_code(r.id)} — {_escape(r.display_name)}", "",
-           f"**{r.archetype}** · **{r.status}** · owner {_code(r.owner)} · project {_code(r.project)}", "",
-           "; ".join(f"**{_escape(p)}**" if alarm else _escape(p) for p, alarm in r.summary()) + ".", "",
-           "**Resources by kind:** " + " · ".join(f"{_escape(kind)} ×{n}" for kind, n in r.kinds)]
+    out = [f"### {code(r.id)} — {escape(r.display_name)}", "",
+           f"**{r.archetype}** · **{r.status}** · owner {code(r.owner)} · project {code(r.project)}", "",
+           "; ".join(f"**{escape(p)}**" if alarm else escape(p) for p, alarm in r.summary()) + ".", "",
+           "**Resources by kind:** " + " · ".join(f"{escape(kind)} ×{n}" for kind, n in r.kinds)]
     out += _md_block("Access matrix", ACCESS_HEAD, [_grant_cells(g) for g in r.grants],
-                     f"{_count(len(r.grants), 'grant')}, {new} new")
+                     f"{count(len(r.grants), 'grant')}, {new} new")
+    out += _md_block("Who sees the data", SIGHT_HEAD, [tuple(escape(c) for c in row) for row in r.sights],
+                     count(len(r.sights), "reader"))
     out += _md_block("Data safety", SAFETY_HEAD, [_safety_cells(s, md=True) for s in r.safety], r.summary()[2][0])
     if not r.findings:
         return out + ["", "**Policy findings:** none"]
@@ -151,9 +154,9 @@ def _md_block(label: str, head: tuple[str, ...], rows: list[tuple[str, ...]], co
 
 
 def _grant_cells(g: Grant) -> tuple[str, ...]:
-    principal = _code(g.principal)
-    return ("**new**" if g.new else "", f"**{principal}**" if g.new else principal, _escape(g.who),
-            _escape(g.target), _code(g.role), _escape(g.purpose) or "—")
+    principal = code(g.principal)
+    return ("**new**" if g.new else "", f"**{principal}**" if g.new else principal, escape(g.who),
+            escape(g.target), code(g.role), escape(g.purpose) or "—")
 
 
 def _safety_cells(s: Safety, md: bool = False) -> tuple[str, ...]:
@@ -162,23 +165,23 @@ def _safety_cells(s: Safety, md: bool = False) -> tuple[str, ...]:
     verdict = f"**{s.verdict}**" if md and s.verdict != "protected" else s.verdict
     if not md:
         return (s.name, s.kind, flag(s.protect), flag(s.retain_on_delete), s.guard, verdict)
-    return (_code(s.name), s.kind, flag(s.protect), flag(s.retain_on_delete), _code(s.guard), verdict)
+    return (code(s.name), s.kind, flag(s.protect), flag(s.retain_on_delete), code(s.guard), verdict)
 
 
 def _finding_cells(v: Violation, md: bool = False) -> tuple[str, ...]:
     if not md:
         return (v.level.upper(), v.rule, resource_name(v.urn), v.message)
     level = f"**{v.level}**" if v.level == MANDATORY else v.level
-    return (level, _code(v.rule), _code(resource_name(v.urn)), _escape(v.message))
+    return (level, code(v.rule), code(resource_name(v.urn)), escape(v.message))
 
 
 def _title(plan: Plan, reviews: list[ProductReview], violations: list[Violation], code: bool = False) -> str:
     stack = f"`{plan.stack}`" if code else plan.stack
     new = sum(g.new for r in reviews for g in r.grants)
     mandatory = sum(v.level == MANDATORY for v in violations)
-    return (f"meshplane plan {stack}: {_count(len(reviews), 'product')}, "
-            f"{_count(sum(r.resources for r in reviews), 'cloud resource')}, {_count(new, 'new grant')}, "
-            f"{_count(mandatory, 'mandatory violation')}")
+    return (f"meshplane plan {stack}: {count(len(reviews), 'product')}, "
+            f"{count(sum(r.resources for r in reviews), 'cloud resource')}, {count(new, 'new grant')}, "
+            f"{count(mandatory, 'mandatory violation')}")
 
 
 def _others(reviews: list[ProductReview], violations: list[Violation]) -> list[Violation]:
@@ -191,29 +194,4 @@ def _text_others(reviews: list[ProductReview], violations: list[Violation]) -> l
     others = _others(reviews, violations)
     if not others:
         return []
-    return ["", "Other policy findings"] + _text_table(FINDING_HEAD, [_finding_cells(v) for v in others])
-
-
-def _text_table(head: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """Left-aligned columns two spaces apart, a dashed rule under the header, indented."""
-    table = [head] + [tuple(" ".join(str(c).split()) for c in row) for row in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-    lines = ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in table]
-    lines.insert(1, "  " + "  ".join("-" * w for w in widths))
-    return lines
-
-
-def _escape(text: str) -> str:
-    """Safe in a Markdown table cell: one line, pipes escaped, no raw HTML."""
-    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
-
-
-def _code(text: str) -> str:
-    """A code span safe in a table cell (pipes escaped; GitHub unescapes them inside code)."""
-    text = " ".join(str(text).split()).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return ["", "Other policy findings"] + text_table(FINDING_HEAD, [_finding_cells(v) for v in others])

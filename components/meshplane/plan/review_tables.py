@@ -7,16 +7,17 @@ formats. Every list is sorted, so the same plan always gives the same review.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import addresses
 from ..declaration.model import DataProduct as Declaration
 from ..governance.inventory import MANDATORY, Violation
 from ..platform import PlatformSettings
+from .harness import DEPLOYER
 from .preview import UNKNOWN
 from .resource_grants import (
-    ACCESS, AUTHORIZED, AUTHORIZED_ROUTINE, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, ROW_POLICY,
-    TABLE_IAM, TAG_IAM, grants_of,
+    ACCESS, AUTHORIZED, AUTHORIZED_ROUTINE, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, REPOSITORY_IAM,
+    ROW_POLICY, TABLE_IAM, TAG_IAM, grants_of,
 )
 
 COMPONENT = "meshplane:index:DataProduct"
@@ -35,9 +36,11 @@ KINDS = {
     TAG_IAM: "Policy tag IAM grant", MASKING_IAM: "Masking policy IAM grant",
     "gcp:bigquery/routine:Routine": "BigQuery routine",
     "gcp:orgpolicy/policy:Policy": "Org policy", "gcp:projects/iAMAuditConfig:IAMAuditConfig": "Audit config",
+    REPOSITORY_IAM: "Repository IAM grant", "gcp:dataplex/dataProduct:DataProduct": "Dataplex data product",
+    "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": "Dataplex data asset",
 }
 OWN = ("runner", "owner", "authorized dataset", "authorized routine", "service agent", "invoker",
-       "governance")  # the product's own identities, and the platform's governance principal
+       "governance", "deployer")  # the product's own identities, and the platform's governance and deployer
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
 
 
@@ -50,11 +53,12 @@ class Grant:
     target: str  # "demographics v1", "internal dataset", "project", "table p.d.t"
     role: str
     purpose: str = ""
+    deployed: bool = False  # the deployed state holds it already (only known with a state)
 
     @property
     def new(self) -> bool:
-        """Access for a principal other than the product's own identities."""
-        return self.who not in OWN
+        """Access for a principal other than the product's own identities, not deployed yet."""
+        return self.who not in OWN and not self.deployed
 
     def sort_key(self) -> tuple:
         return (not self.new, self.principal, self.target, self.role)
@@ -85,6 +89,7 @@ class Audience:
     # "port vN" -> principal -> (who, purpose)
     consumers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
     governance: str | None = None  # the platform's governance principal: calls the control port
+    deployer: str | None = None  # the deploying identity: OWNER of each dataset it creates
 
     def grant(self, principal: str, target: str, role: str) -> Grant:
         if role in (AUTHORIZED, AUTHORIZED_ROUTINE):
@@ -96,11 +101,13 @@ class Audience:
     def _who(self, principal: str, target: str) -> tuple[str, str]:
         if principal == self.governance:
             return "governance", "Calls the control port (erase a data subject)."
+        if principal == self.deployer:
+            return "deployer", "Creates the dataset (its one initial entry; BigQuery adds no project roles)."
         if principal == self.runner:
             return "runner", ""
         if principal == self.owner:
             return "owner", ""
-        if "@gcp-sa-" in principal or "@bigquery-encryption." in principal or principal == UNKNOWN:
+        if any(agent in principal for agent in AGENT_DOMAINS) or principal == UNKNOWN:
             return "service agent", ""
         if principal.startswith("serviceAccount:inv-") and target.startswith("dbt job"):
             return "invoker", ""
@@ -112,7 +119,11 @@ class Audience:
         return "not declared", ""
 
 
-def audience(decl: Declaration, runner_of, project: str, runner: str, governance: str | None = None) -> Audience:
+AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.")  # Google's service agents
+
+
+def audience(decl: Declaration, runner_of, project: str, runner: str, governance: str | None = None,
+             deployer: str | None = None) -> Audience:
     """The audience of ``decl``; ``runner_of(product_id)`` is a consuming product's runner principal."""
     ports: dict[str, dict[str, tuple[str, str]]] = {}
     for port in decl.output_ports:
@@ -125,7 +136,12 @@ def audience(decl: Declaration, runner_of, project: str, runner: str, governance
         for f in port.row_filters:
             for grantee in f.grantees:
                 named.setdefault(grantee, ("row filter grantee", ""))
-    return Audience(project, runner, decl.team.owner, ports, governance)
+    return Audience(project, runner, decl.team.owner, ports, governance, deployer)
+
+
+def deployer_principal(deployer: str | None) -> str:
+    """The deploying identity as the datasets' initial entry names it (unset: the credentials' e-mail)."""
+    return deployer or f"user:{DEPLOYER}"
 
 
 def runner_lookup(mesh, platform: PlatformSettings, environment: str):
@@ -160,15 +176,37 @@ def resource_kinds(states: list[dict]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def access_rows(states: list[dict], who: Audience) -> list[Grant]:
-    """One grant per (principal, target, role), new access first."""
+def access_rows(states: list[dict], who: Audience, deployed: set | None = None) -> list[Grant]:
+    """One grant per (principal, target, role), new access first; ``deployed``: the grants of the
+    deployed state, as ``(principal, project, grant key)`` (``deployed_grants``)."""
     datasets = {s["inputs"].get("datasetId"): _layer(s["inputs"], "internal dataset")
                 for s in states if s["type"] == DATASET}
     tables = {(s["inputs"].get("datasetId"), s["inputs"].get("tableId")): _layer(s["inputs"], "")
               for s in states if s["type"] == TABLE}
-    rows = {who.grant(principal, target or "?", role)
-            for s in states for principal, target, role in grants_of(s, who.project, datasets, tables)}
+    rows = {replace(g, deployed=deployed is not None and (g.principal, g.role, key) in deployed)
+            for s in states for key in [_grant_key(s)]
+            for principal, target, role in grants_of(s, who.project, datasets, tables)
+            for g in [who.grant(principal, target or "?", role)]}
     return sorted(rows, key=Grant.sort_key)
+
+
+def deployed_grants(checks) -> set | None:
+    """The grants a deployed state holds, to tell new access from access already there; None without a state."""
+    if checks.changes is None:
+        return None
+    found = set()
+    for change in checks.changes.values():
+        if change.old is not None:
+            state = {"type": change.old.type, "inputs": change.old.inputs}
+            found |= {(p, role, _grant_key(state)) for p, _, role in grants_of(state, "", {}, {})}
+    return found
+
+
+def _grant_key(state: dict) -> tuple:
+    """What a grant is on, independent of how the review words it."""
+    i = state["inputs"]
+    return (state["type"], i.get("project"), i.get("datasetId"), i.get("tableId"), i.get("policyTag"),
+            i.get("dataPolicyId"), i.get("cryptoKeyId"), i.get("bucket"), i.get("repository"), i.get("name"))
 
 
 def safety_rows(states: list[dict]) -> list[Safety]:

@@ -1,17 +1,21 @@
-"""Plan one stack offline: read its config as ``pulumi up`` would, run the program under mocks."""
+"""Plan one stack offline: read its config as ``pulumi up`` would, run the program under mocks, and
+let the GCP model judge the result (``deploy_checks``); or every stack of an environment in order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from ..declaration.problems import DeclarationError
+from ..gcpmodel.state import StateResource
 from ..mesh import Mesh
 from ..stack_config import StackSettings, load_stack, stack_file
+from ..stack_order import StackOrder
 from ..validation import check_mesh, stack_paths
+from .deploy_checks import DeployChecks, deploy_checks, environment_order
 from .harness import Inventory, run_program
 from .preview import preview_document
 
@@ -27,11 +31,15 @@ class Plan:
     mesh: Mesh
     inventory: Inventory
     document: dict
+    checks: DeployChecks
 
 
 def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool = True,
-               on_product: Callable[[str, int], None] | None = None) -> Plan:
-    """Plan ``stack``; ``DeclarationError`` for invalid config or declarations, ``UsageError`` for an unknown stack."""
+               on_product: Callable[[str, int], None] | None = None,
+               state: Mapping[str, StateResource] | None = None, order: StackOrder | None = None) -> Plan:
+    """Plan ``stack`` (against ``state``, a deployed stack's, if given); ``DeclarationError`` for invalid
+    config or declarations, ``UsageError`` for an unknown stack. ``order``: the environment's deploy
+    order, when already known."""
     from ..program import main  # imports pulumi_gcp: only when a plan is made
 
     settings = load_stack(stack, stacks_dir)
@@ -43,8 +51,17 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     config = _raw_config(stack_file(stack, stacks_dir))
     inventory = run_program(lambda: main(root, mesh=mesh, on_product=on_product), project=PROJECT, stack=stack,
                             preview=preview, config=config)
+    order = order or environment_order(settings.environment, stacks_dir, given={stack: (settings, mesh)})
+    checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
     return Plan(stack, settings, mesh, inventory,
-                preview_document(inventory, stack=stack, project=PROJECT))
+                preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes), checks)
+
+
+def plan_environment(environment: str, stacks_dir: str | Path = "stacks") -> tuple[StackOrder, dict[str, Plan]]:
+    """The first ``up`` of every stack of the environment, one after the other in deploy order
+    (update mode, as ``pulumi up`` runs); problems in any stack's config or declarations are raised."""
+    order = environment_order(environment, stacks_dir, strict=True)
+    return order, {stack: plan_stack(stack, stacks_dir, preview=False, order=order) for stack in order.order}
 
 
 def _raw_config(path: Path) -> dict:

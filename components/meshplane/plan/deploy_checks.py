@@ -1,0 +1,118 @@
+"""What the GCP model says about a plan: where the ``up`` would fail, what it changes in a deployed
+stack, and who would see what once it has run.
+
+* Order: the stacks of the environment this one deploys after (``stack_order``); a stack whose
+  config or declarations cannot be read is left out of the order and named, never fatal to this plan.
+* Existence: where a ``pulumi up`` of this plan fails (``gcpmodel.existence``), given that the stacks
+  before it have deployed: the first ``up``, or the next against a state.
+* Changes: against a state (``pulumi stack export`` or ``meshplane simulate``), each resource created,
+  updated, replaced, deleted or the same (``gcpmodel.next_up``).
+* Visibility: who reads which rows and tagged columns of each table once the ``up`` is done
+  (``gcpmodel.visibility`` over the simulated state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..declaration.files import UsageError
+from ..declaration.problems import DeclarationError
+from ..gcpmodel.existence import Failure, World, first_up, principal_key
+from ..gcpmodel.next_up import CREATE, REPLACE, StateChange, next_up
+from ..gcpmodel.state import StateResource, simulate_up
+from ..gcpmodel.visibility import Sight, visibility
+from ..mesh import Mesh
+from ..platform import PlatformSettings
+from ..stack_config import load_stack
+from ..stack_order import StackOrder, Unreachable, stack_order
+from ..validation import stack_paths
+from .replacements import DATASET
+from .runbooks import DEFAULT_GROUPS
+
+
+@dataclass
+class DeployChecks:
+    """The GCP model's findings about one stack's plan."""
+
+    after: list[str] = field(default_factory=list)  # stacks that deploy before this one
+    failures: list[Failure] = field(default_factory=list)
+    unreachable: list[Unreachable] = field(default_factory=list)
+    cycle: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # other stacks of the environment that could not be read
+    changes: dict[str, StateChange] | None = None  # against a given state; None: a first up
+    sights: list[Sight] = field(default_factory=list)
+    state: dict[str, StateResource] = field(default_factory=dict)  # after the up
+    open_datasets: list[tuple[str, list[str]]] = field(default_factory=list)  # still granting project roles
+
+
+def deploy_checks(stack: str, registrations: list, platform: PlatformSettings, order: StackOrder,
+                  state: Mapping[str, StateResource] | None = None) -> DeployChecks:
+    """Order, existence, changes against ``state`` and visibility of one stack's registrations."""
+    prior = dict(state or {})
+    changes = next_up(registrations, prior)
+    created = [r for r in registrations if changes[r.urn].op in (CREATE, REPLACE)]
+    kept = [prior[c.renamed_from or c.urn] for c in changes.values()
+            if c.new is not None and c.op not in (CREATE, REPLACE)]
+    after = simulate_up(registrations, prior)
+    return DeployChecks(
+        after=order.after.get(stack, []), failures=first_up(created, world_for(stack, order), existing=kept),
+        unreachable=[u for u in order.unreachable if u.stack == stack], cycle=order.cycle, unread=order.unread,
+        changes=changes if state is not None else None, sights=visibility(after.values(), masking(platform)),
+        state=after, open_datasets=open_datasets(after.values()))
+
+
+def open_datasets(state) -> list[tuple[str, list[str]]]:
+    """Datasets whose ACL (as read back) still holds BigQuery's project-role defaults: ``project:dataset``
+    and the special groups (created before meshplane created them closed, or by hand)."""
+    found = []
+    for s in state:
+        if s.type == DATASET:
+            groups = sorted({e.get("specialGroup") for e in s.outputs.get("accesses") or []} & set(DEFAULT_GROUPS))
+            if groups:
+                found.append((f"{s.inputs.get('project')}:{s.inputs.get('datasetId')}", groups))
+    return sorted(found)
+
+
+def world_for(stack: str, order: StackOrder) -> World:
+    """What exists when ``stack`` deploys in the documented order, and what other stacks create."""
+    before = order.created_before(stack)
+    pending = {principal_key(p): s for p, s in order.created_by_others(stack).items() if p not in before}
+    pending |= {principal_key(u.principal): "" for u in order.unreachable if u.stack == stack}
+    return World({principal_key(p) for p in before}, pending)
+
+
+def masking(platform: PlatformSettings) -> dict[str, str]:
+    """Each data masking policy of the platform -> the policy tag it masks."""
+    return {t.data_policy: t.policy_tag for tags in platform.policy_tags.values() for t in tags.values()}
+
+
+def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, strict: bool = False,
+                      given: Mapping[str, tuple] | None = None) -> StackOrder:
+    """The deploy order of the environment's stacks, each with the mesh its config sees.
+
+    ``given`` stacks (name -> settings and mesh) are used as they are. Another stack whose config or
+    declarations have problems is left out and listed in ``unread`` (``strict``: its problems are raised)."""
+    root, stacks, meshes, unread = Path(stacks_dir).resolve().parent, dict(given or {}), {}, []
+    for path in sorted(Path(stacks_dir).glob("Pulumi.*.yaml")):
+        name = path.name[len("Pulumi."):-len(".yaml")]
+        if name in stacks:
+            continue
+        try:
+            settings = load_stack(name, stacks_dir)
+            if settings.environment != environment:
+                continue
+            files = tuple(stack_paths(settings.products, root))
+            mesh = meshes.get(files) or meshes.setdefault(files, Mesh.load(files))
+            if mesh.problems:
+                raise DeclarationError(mesh.problems)
+        except (DeclarationError, UsageError):
+            if strict:
+                raise
+            unread.append(name)
+            continue
+        stacks[name] = (settings, mesh)
+    order = stack_order({k: v for k, v in stacks.items() if v[0].environment == environment}, environment)
+    order.unread = sorted(unread)
+    return order

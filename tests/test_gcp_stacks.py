@@ -1,0 +1,143 @@
+"""Every stack of the repository through the GCP model: the second ``up`` changes nothing, the first
+``up`` of the whole mesh succeeds in the documented order, and who sees what is what the declarations
+say. Also: a stack deployed by the previous version upgrades without losing an account or data.
+
+What this cannot prove: the behaviours the model does not encode (``gcp-behaviour.md`` lists what
+it does), real propagation times (the waits are guesses with margins), or that a live organization
+matches the platform settings (the live checks of a later issue).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from components_support import STACKS, STACKS_DIR, built_products, model, runner, settings
+from meshplane import addresses, standards
+from meshplane.column_security import column_tags
+from meshplane.datascan_rules import processing_time_column, quality_rules
+from meshplane.declaration.types import Status
+from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, next_up
+from meshplane.gcpmodel.state import load_state, simulate_up
+from meshplane.gcpmodel.visibility import ALL, MASKED_VALUE, RAW
+from meshplane.placement import policy_tags_for
+from meshplane.plan.harness import project_number
+from meshplane.plan.run import plan_environment, plan_stack
+
+# The previous version's podcast-prod, deployed: its plan document (tests/golden/podcast-prod.json at
+# commit 6026cde) as the provider would read it back (gcpmodel.state.simulate_up), as a stack export.
+PREVIOUS = Path(__file__).parent / "states" / "podcast-prod.previous.json"
+
+
+@functools.lru_cache(maxsize=None)
+def planned(stack: str):
+    return plan_stack(stack, STACKS_DIR, preview=False)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_second_up_changes_nothing(stack):
+    plan = planned(stack)
+    changes = next_up(plan.inventory.registrations, simulate_up(plan.inventory.registrations))
+    assert {c.op for c in changes.values()} == {SAME}, [(c.op, c.name, c.changed) for c in changes.values()
+                                                         if c.op != SAME]
+
+
+def test_the_first_up_of_the_whole_prod_mesh_succeeds_in_the_documented_order():
+    order, plans = plan_environment("prod", STACKS_DIR)
+    assert order.order == ["charts-prod", "playlist-prod", "player-prod", "podcast-prod", "listener-prod"]
+    assert order.after["listener-prod"] == ["playlist-prod", "podcast-prod"]  # its consumers' runners
+    assert order.ok and not order.cycle and not order.unreachable
+    assert {stack: [f.message for f in p.checks.failures] for stack, p in plans.items()} == {s: [] for s in order.order}
+
+
+@pytest.mark.parametrize("stack", [s for s in STACKS if s.endswith("-prod")])
+def test_deployed_out_of_order_a_stack_fails_on_its_consumers_runners(stack):
+    """Each producer stack, deployed first, fails exactly on the runners of stacks meant to come before."""
+    from meshplane.gcpmodel.existence import World, first_up, principal_key
+    from meshplane.plan.deploy_checks import environment_order
+
+    order = environment_order("prod", STACKS_DIR)
+    regs = planned(stack).inventory.registrations
+    pending = {principal_key(p): s for p, s in order.created_by_others(stack).items()}
+    failures = first_up(regs, World(pending=pending))
+    assert {f.message.split("which stack ")[1].split(" creates")[0] for f in failures} == set(order.after[stack])
+
+
+def test_dev_reports_the_consumers_no_dev_stack_creates():
+    plan = plan_stack("podcast-dev", STACKS_DIR, preview=False)
+    assert {u.consumer for u in plan.checks.unreachable} == {"playlist.monday-playlists", "playlist.year-in-review"}
+    assert plan.checks.failures and all("no stack of this environment creates" in f.message
+                                        for f in plan.checks.failures)
+
+
+def test_a_stack_of_the_previous_version_upgrades_without_losing_an_account_or_data():
+    """The previous version's podcast-prod (a simulated state): accounts and agents move by alias, every
+    CMEK table keeps its key, no data holder is replaced or deleted; its datasets stay open until fixed."""
+    plan = plan_stack("podcast-prod", STACKS_DIR, preview=False, state=load_state(str(PREVIOUS)))
+    changes = plan.checks.changes
+    assert not [c.name for c in changes.values() if c.op == DELETE]
+    assert not [c.name for c in changes.values() if c.op in (CREATE, REPLACE)
+                and c.type.split(":")[-1] in ("Account", "Dataset", "Table", "Project", "ServiceIdentity")]
+    moved = {c.name: c.renamed_from.rsplit("::", 1)[-1] for c in changes.values() if c.renamed_from}
+    assert moved["podcast-demographics-identity-invoker"] == "podcast-demographics-dbt-invoker"
+    assert moved["podcast-demographics-identity-dataplex-agent"] == "podcast-demographics-observability-dataplex-agent"
+    replaced = {c.name: c.replace_reasons for c in changes.values() if c.op == REPLACE}
+    assert replaced == {"podcast-demographics-demographics-v1-rows-meshplane_all_rows": ["grantees"],
+                        "podcast-demographics-storage-internal-routine-erase_subject": ["replacementTrigger"]}
+    assert len(plan.checks.open_datasets) == 5  # created before datasets started closed: the runbook says so
+
+
+# --- who sees what -------------------------------------------------------------------------------
+
+def _port_tables(stack: str):
+    s = settings(stack)
+    for product in built_products(stack):
+        project = addresses.project_id(product, s.platform, s.environment)
+        tags = policy_tags_for(product.policies.location, s.platform.policy_tags)
+        for port in product.output_ports:
+            table = f"{project}.{standards.internal_dataset_id(product.name)}.{standards.port_table_id(port.name, port.major)}"
+            yield product, port, table, column_tags(port.columns, product.policies.confidentiality, tags)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_who_sees_each_port_table_is_what_the_declarations_say(stack):
+    s, sights = settings(stack), planned(stack).checks.sights
+    deployer = s.platform.deployer
+    for product, port, table, tagged in _port_tables(stack):
+        seen = {(x.principal, x.via.split(" ")[0]): x for x in sights if x.table == table}
+        for who in (runner(product.id, stack), product.team.owner):  # they write it, and read it whole
+            sight = seen.pop((who, "dataset"))
+            assert sight.rows == ALL and dict(sight.columns) == {c: RAW for c in tagged}, (table, who)
+        for via in ("dataset", "view", "procedure"):
+            seen.pop((deployer, via), None)  # the deploying identity: OWNER of what it creates
+        agent = f"serviceAccount:service-{project_number(addresses.project_id(product, s.platform, s.environment))}" \
+                "@gcp-sa-dataplex.iam.gserviceaccount.com"
+        if product.status != Status.RETIRED:
+            scan = seen.pop((agent, "table"))
+            read = {r["column"] for r in quality_rules(port) if "column" in r} | {processing_time_column(port)}
+            assert scan.rows == ALL and all(scan.column(c) == RAW for c in tagged if c.split(".")[0] in read)
+        if port.subject_key and s.platform.governance_principal:
+            erase = seen.pop((s.platform.governance_principal, "procedure"))
+            assert erase.rows == ALL and erase.column(port.subject_key) in (None, RAW), table
+        for consumer in ([] if product.status == Status.RETIRED else port.consumers):
+            who = consumer.principal or runner(consumer.data_product, stack)
+            if consumer.data_product and model(consumer.data_product).status in (Status.PROPOSED,):
+                continue
+            sight = seen.pop((who, "view"))
+            named = sorted(f.name for f in port.row_filters if who in f.grantees)
+            assert sight.rows == (", ".join(named) or ALL), (table, who)
+            expected = RAW if consumer.raw_access else MASKED_VALUE
+            assert _all(dict(sight.columns), expected), (table, who, sight.columns)
+        assert not seen, f"{table}: nobody else reads it, yet {sorted(seen)}"
+
+
+def _all(columns: dict, level: str) -> bool:
+    return all(value == level for value in columns.values())
+
+
+def test_no_one_reads_through_project_roles():
+    for stack in STACKS:
+        assert not [x for x in planned(stack).checks.sights if x.principal.startswith("project")], stack
+        assert planned(stack).checks.open_datasets == []
