@@ -26,7 +26,7 @@ from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs, principa
 from meshplane.gcp.identity import Identity, IdentityArgs
 from meshplane.gcp.input_port import InputPortError, UpstreamPort
 from meshplane.gcp.project import Project, display_name
-from meshplane.plan.harness import DEPLOYER, project_number
+from meshplane.plan.mocks import DEPLOYER, project_number
 from meshplane.program import is_built
 from meshplane.column_security import column_tags, view_masking
 from meshplane.declaration.types import Confidentiality
@@ -214,8 +214,9 @@ def test_row_filters_become_row_access_policies(preview):
     for p in policies.values():
         assert (p.inputs["datasetId"], p.inputs["tableId"]) == ("podcast_demographics_internal", "demographics_v1")
         assert named(inv, f"{DEMO}-storage-demographics_v1").urn in p.dependencies
-        assert named(inv, f"{DEMO}-identity-ready").urn in p.dependencies  # the runner and the agent exist
         assert (p.delete_before_replace, p.replace_on_changes) == (True, ("grantees",))
+    ready = named(inv, f"{DEMO}-identity-ready").urn  # the runner and the Dataplex agent exist, and have waited
+    assert ready in policies["meshplane_all_rows"].dependencies and ready not in policies["eu_only"].dependencies
     assert not [p for p in policies.values() if "catalog" in p.inputs["datasetId"]]  # no filters, no policy
 
 
@@ -261,7 +262,7 @@ def test_pubsub_input_subscribes_into_a_raw_table(preview):
     assert named(inv, "play-events-identity-pubsub-agent", SERVICE_IDENTITY).inputs["service"] == "pubsub.googleapis.com"
     assert raw.inputs["encryptionConfiguration"] == {"kmsKeyName": named(
         inv, "play-events-storage-internal", DATASET).inputs["defaultEncryptionConfiguration"]["kmsKeyName"]}
-    [grant] = [r for r in inv.registrations if agent in json.dumps(r.inputs)]
+    [grant] = [r for r in inv.registrations if agent in json.dumps(r.inputs) and r.type == TABLE_IAM]
     assert grant.type == TABLE_IAM and grant.inputs == {
         "project": project, "datasetId": "play_events_internal", "tableId": "raw_play_events_topic",
         "role": "roles/bigquery.dataEditor", "member": agent}
@@ -269,7 +270,8 @@ def test_pubsub_input_subscribes_into_a_raw_table(preview):
     assert sub.inputs["bigqueryConfig"] == {
         "table": f"{project}.play_events_internal.raw_play_events_topic", "writeMetadata": True}
     assert sub.inputs["topic"] == "projects/daff-player-ops/topics/play-events"
-    assert grant.urn in sub.dependencies
+    wait = named(inv, f"{name}-pubsub-agent-write-propagation")  # the subscription checks the agent's write
+    assert grant.urn in wait.dependencies and wait.urn in sub.dependencies
 
 
 @pytest.mark.parametrize("status", list(Status))

@@ -170,7 +170,7 @@ def test_markdown_folds_long_tables_and_text_leads_with_risk():
 
 def test_docs_list_every_replacement_and_flag():
     text = DOC.read_text(encoding="utf-8")
-    rows = {line.split("`")[1]: line for line in text.splitlines() if line.startswith("| `gcp:")}
+    rows = {line.split("`")[1]: line for line in text.splitlines() if line.startswith(("| `gcp:", "| `time:"))}
     assert sorted(rows) == sorted(REPLACE_ON)
     for type_, rule in REPLACE_ON.items():
         replaced = rows[type_].split(" | ")[1]
@@ -232,7 +232,9 @@ def test_retiring_a_product_removes_grants_and_keeps_data(tmp_path):
     # year-in-review, the other reader of podcast-catalog, is dormant: it may read a retired product
     result = diff_documents(*scenario(tmp_path, edit_declaration(CATALOG, lambda d: d.update(status="retired"))))
     deleted = {c.type.split(":")[1] for c in result.changes.values() if c.op == "delete" and c.type.startswith("gcp:")}
-    assert {c.op for c in result.changes.values()} == {"delete", "same"}
+    assert {c.op for c in result.changes.values()} == {"delete", "same", "replace"}
+    # only the identities' wait is replaced: it has fewer identities to wait for (no invoker, no agents)
+    assert {c.name for c in result.changes.values() if c.op == "replace"} == {"podcast-catalog-identity-ready"}
     # the consumer grants go, and so do the dbt job, its schedule, invoker and alerts, the
     # data-quality scans (with the Dataplex agent's reads) and the Dataplex registration
     assert deleted == {"bigquery/datasetAccess", "cloudrunv2/job", "cloudrunv2/jobIamMember",

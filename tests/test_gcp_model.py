@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 
 from meshplane.gcpmodel.existence import World, first_up, principal_key
-from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, UPDATE, next_up
+from meshplane.gcpmodel.next_up import DELETE, REPLACE, SAME, UPDATE, next_up
 from meshplane.gcpmodel.readback import CREATOR, read_back
 from meshplane.gcpmodel.state import StateResource, simulate_up, state_from_document
 from meshplane.gcpmodel.visibility import ALL, DENIED, MASKED_VALUE, NONE, RAW, visibility
-from meshplane.plan.harness import Registration, project_number
+from meshplane.plan.harness import Registration
+from meshplane.plan.mocks import project_number
 from meshplane.plan.runbooks import runbook
 
 P, KEY = "daff-prod-x", "projects/sec/locations/europe/keyRings/r/cryptoKeys/bq"
@@ -148,6 +149,33 @@ def test_a_grant_waits_for_the_account_it_names_and_for_its_propagation():
     assert messages([account, wait, grant(wait)]) == []
 
 
+def test_on_a_next_up_only_waits_made_in_that_up_count_and_kept_resources_still_carry_order():
+    """A wait kept from an earlier up does not sleep again; a dependency through a kept resource holds."""
+    account = reg(ACCOUNT, "invoker", project=P, accountId="inv-x", outputs={"email": RUNNER})
+    wait = reg(SLEEP, "ready", deps=(account,), createDuration="60s")
+    grant = reg(ACCESS, "w", deps=(wait,), project=P, datasetId="d", role="WRITER", userByEmail=RUNNER)
+    assert "right after it is created" in messages_of(first_up([account, wait, grant], created={account.urn, grant.urn}))
+    assert first_up([account, wait, grant], created={account.urn, wait.urn, grant.urn}) == []
+    key_grant = reg(KEY_GRANT, "k", cryptoKeyId=KEY, role="roles/cloudkms.cryptoKeyEncrypterDecrypter", member=BQ_AGENT)
+    key_wait = reg(SLEEP, "kw", deps=(key_grant,))
+    ds = reg(DATASET, "d", deps=(key_wait,), project=P, datasetId="d", accesses=SEED,
+             defaultEncryptionConfiguration={"kmsKeyName": KEY})  # updated: kept
+    new_table = reg(TABLE, "t", deps=(ds,), project=P, datasetId="d", tableId="t", encryptionConfiguration={"kmsKeyName": KEY})
+    assert first_up([key_grant, key_wait, ds, new_table], created={key_grant.urn, key_wait.urn, new_table.urn}) == []
+
+
+def test_a_wait_sleeps_again_when_what_it_waits_for_changes():
+    before = reg(SLEEP, "ready", createDuration="60s", triggers={"runner": "a"})
+    after = reg(SLEEP, "ready", createDuration="60s", triggers={"runner": "a", "invoker": "b"})
+    assert second_up([before], [after])[after.urn].replace_reasons == ["triggers"]
+    longer = reg(SLEEP, "ready", createDuration="90s", triggers={"runner": "a"})
+    assert second_up([before], [longer])[longer.urn].op == UPDATE
+
+
+def messages_of(failures) -> str:
+    return " ".join(f.message for f in failures)
+
+
 def test_a_grant_to_another_stacks_runner_needs_that_stack_deployed_first():
     grant = reg(ACCESS, "c", project=P, datasetId="d", role="READER", userByEmail="run-y@other.iam.gserviceaccount.com")
     key = principal_key("serviceAccount:run-y@other.iam.gserviceaccount.com")
@@ -196,6 +224,18 @@ def test_a_created_project_has_only_the_apis_the_stack_enables():
     assert "the bigquery.googleapis.com API of daff-prod-x, which nothing creates" in messages([project, ds])[0]
     api = reg("gcp:projects/service:Service", "bq", deps=(project,), project=P, service="bigquery.googleapis.com")
     assert messages([project, api, reg(DATASET, "d", deps=(api,), project=P, datasetId="d", accesses=SEED)]) == []
+
+
+def test_a_bigquery_subscription_waits_for_the_pubsub_agents_write():
+    agent = f"serviceAccount:service-{project_number(P)}@gcp-sa-pubsub.iam.gserviceaccount.com"
+    write = reg("gcp:bigquery/iamMember:IamMember", "write", project=P, datasetId="d", tableId="raw",
+                role="roles/bigquery.dataEditor", member=agent)
+    sub = lambda *deps: reg("gcp:pubsub/subscription:Subscription", "sub", deps=deps, project=P,  # noqa: E731
+                            topic="projects/o/topics/t", bigqueryConfig={"table": f"{P}.d.raw"})
+    assert "which nothing creates" in messages_of(first_up([sub()]))
+    assert "right after it is created" in messages_of(first_up([write, sub(write)]))
+    wait = reg(SLEEP, "ww", deps=(write,))
+    assert first_up([write, wait, sub(wait)]) == []
 
 
 def test_creates_gcp_refuses_whatever_the_order():

@@ -23,7 +23,7 @@ from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, next_up
 from meshplane.gcpmodel.state import load_state, simulate_up
 from meshplane.gcpmodel.visibility import ALL, MASKED_VALUE, RAW
 from meshplane.placement import policy_tags_for
-from meshplane.plan.harness import project_number
+from meshplane.plan.mocks import project_number
 from meshplane.plan.run import plan_environment, plan_stack
 
 # The previous version's podcast-prod, deployed: its plan document (tests/golden/podcast-prod.json at
@@ -141,3 +141,20 @@ def test_no_one_reads_through_project_roles():
     for stack in STACKS:
         assert not [x for x in planned(stack).checks.sights if x.principal.startswith("project")], stack
         assert planned(stack).checks.open_datasets == []
+
+
+def test_a_real_states_project_numbers_are_used_not_the_mocks(tmp_path):
+    """A deployed project's number is its own: agents' e-mails in a real export hold it. Planned against
+    such a state, the program uses those numbers, so no grant to an agent looks replaced."""
+    from meshplane.gcpmodel.state import export_document, render_state, state_from_document
+    from meshplane.plan.mocks import project_number
+
+    plan = planned("podcast-prod")
+    text = render_state(export_document(plan.checks.state, stack="podcast-prod", project="data-mesh"))
+    for product in built_products("podcast-prod"):
+        project = addresses.project_id(product, settings("podcast-prod").platform, "prod")
+        text = text.replace(project_number(project), str(900_000_000_000 + len(project)))
+    real = state_from_document(__import__("json").loads(text))
+    again = plan_stack("podcast-prod", STACKS_DIR, preview=False, state=real)
+    assert {c.op for c in again.checks.changes.values()} == {SAME}
+    assert again.checks.failures == []

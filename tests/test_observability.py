@@ -43,7 +43,8 @@ def port(**slos) -> OutputPort:
 
 def build(**overrides) -> Observability:
     args = {"project": PID, "location": REGION, "product": "top-forty", "product_id": "charts.top-forty",
-            "ports": [(port(freshness="PT26H", completeness=0.99), TABLE)], "labels": LABELS}
+            "ports": [(port(freshness="PT26H", completeness=0.99), TABLE)], "labels": LABELS,
+            "agent": "serviceAccount:service-1@gcp-sa-dataplex.iam.gserviceaccount.com"}
     return Observability("obs", ObservabilityArgs(**{**args, **overrides}))
 
 

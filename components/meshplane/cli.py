@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli_output import EXIT_PROBLEMS, fail_usage, report
+from .cli_output import command_errors, fail_usage, report
 from .declaration.files import UsageError
 from .declaration.problems import DeclarationError
 from .declaration.types import Archetype
@@ -105,22 +105,13 @@ def lineage(paths: tuple[str, ...], fmt: str) -> None:
               help="Plan against the stack's state ('pulumi stack export', or 'meshplane simulate --write-state').")
 def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: str | None) -> None:
     """Show what `pulumi up` would do to a stack, offline (Pulumi's mock engine, no credentials)."""
-    from .gcpmodel.state import StateError, load_state
+    from .gcpmodel.state import load_state
     from .plan.command import exit_code, make_plan, render, write_output
     from .program import ProgramError
 
-    try:
+    with command_errors(output, failures=(ProgramError, ValueError)):
         result, violations = make_plan(stack, stacks_dir, load_state(state_file) if state_file else None)
         write_output(render(result, violations, fmt), output)
-    except (UsageError, StateError) as exc:
-        fail_usage(str(exc))
-    except DeclarationError as exc:
-        report(exc.problems, None)
-    except (ProgramError, ValueError) as exc:
-        click.echo(f"meshplane: error: {exc}", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    except OSError as exc:
-        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     sys.exit(exit_code(violations))
 
 

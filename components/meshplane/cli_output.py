@@ -6,11 +6,14 @@ Exit codes everywhere: 0 done, 1 problems (in declarations, contracts, dbt proje
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
 import click
 
-from .declaration.problems import Problem
+from .declaration.files import UsageError
+from .declaration.problems import DeclarationError, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -36,3 +39,20 @@ def report(problems: list[Problem], checked: int | None = None) -> NoReturn:
     click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
                f"file{'s' * (files != 1)}{of}", err=True)
     sys.exit(EXIT_PROBLEMS)
+
+
+@contextmanager
+def command_errors(output: str | None = None, failures: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """The exits of a command that reads files and writes ``output``: usage errors (2), located problems
+    (1), ``failures`` such as a stack program that cannot be built (1), an output it cannot write (2)."""
+    try:
+        yield
+    except UsageError as exc:
+        fail_usage(str(exc))
+    except DeclarationError as exc:
+        report(exc.problems, None)
+    except failures as exc:
+        fail(str(exc))
+    except OSError as exc:
+        where = f"cannot write {output}" if output else (exc.filename or "a file")
+        fail_usage(f"{where}: {exc.strerror or exc}")

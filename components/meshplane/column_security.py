@@ -12,13 +12,15 @@ Pure functions over the declaration and the platform's policy tags of the produc
 * Consumers declared with ``rawAccess`` (and the product's runner and owner, who read internal data)
   become fine-grained readers of the port's tags; every other consumer a masked reader through the
   tag's data masking policy.
-* The control port's caller reads the subject-key column raw: ``erase_subject`` compares it in a
-  DELETE's ``WHERE``, which BigQuery denies without fine-grained reading (and a masked key would
-  match nothing). It reads nothing else raw.
+* The control port's caller reads the subject-key column's tag raw: ``erase_subject`` compares it in
+  a DELETE's ``WHERE``, which BigQuery denies without fine-grained reading (and a masked key would
+  match nothing). A tag is the platform's, shared by every column of its level: the caller reads
+  raw whatever it can query with that tag, and it queries nothing but the control procedures.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .declaration.model import Column, OutputPort
@@ -87,7 +89,7 @@ def unenforced_pii(columns: list[Column], tagged: set[str] | dict[str, str]) -> 
 
 def tag_grants(ports: list[tuple[OutputPort, list[tuple[str, bool]]]], default: Confidentiality,
                tags: dict[Confidentiality, PolicyTagSettings], raw_readers: list[str],
-               erasers: list[str] = ()) -> list[TagGrant]:
+               erasers: Sequence[str] = ()) -> list[TagGrant]:
     """Who reads which tagged level how: per port, its consumers ``(member, raw)``; ``raw_readers`` everywhere;
     ``erasers`` (the control port's caller) the level of each port's subject key.
 

@@ -19,7 +19,7 @@ from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
 from .gcp.discovery import Discovery, DiscoveryArgs
 from .gcp.observability import Observability, ObservabilityArgs
 from .gcp.encryption import Encryption, EncryptionArgs
-from .gcp.identity import Identity, IdentityArgs
+from .gcp.identity import Identity, IdentityArgs, moved_identities
 from .gcp.input_port import InputPort, InputPortArgs, UpstreamPort
 from .gcp.options import PURGE_LABEL, child, component_token
 from .gcp.output_port import OutputPort, OutputPortArgs, port_labels
@@ -95,15 +95,7 @@ class DataProduct(pulumi.ComponentResource):
                      for port in p.output_ports}
         self.identity = self._identity(name, args)
         self.ready = {**args.consumer_ready, self.runner: self.identity.ready}  # principal -> wait before grants
-        self.storage = Storage(f"{name}-storage", StorageArgs(
-            project=self.project.project_id, dataset_id=standards.internal_dataset_id(p.name),
-            location=p.policies.location, labels=labels, runner=self.runner,
-            runner_ready=self.identity.ready, owner=p.team.owner,
-            tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port),
-                              retention_ms(port.retention or p.policies.retention), port_tags[(port.name, port.major)])
-                    for port in p.output_ports],
-            description=f"Internal data of {p.id}: dbt's workspace and the port tables.",
-            **self._dataset_policies(args)), opts=child(self))
+        self.storage = self._storage(name, args, labels, port_tags)
         self.output_ports = {(port.name, port.major): self._output_port(
             name, args, port, labels, port_tags[(port.name, port.major)]) for port in p.output_ports}
         self.column_security = self._column_security(name, args)
@@ -114,6 +106,19 @@ class DataProduct(pulumi.ComponentResource):
         self.control_port = self._control_port(name, args, labels)
         self.register_outputs({"descriptor": self.descriptor})
 
+    def _storage(self, name: str, args: DataProductArgs, labels: dict[str, str], port_tags: dict) -> Storage:
+        """The internal dataset and a port table per port major, with its tags and retention."""
+        p = args.product
+        return Storage(f"{name}-storage", StorageArgs(
+            project=self.project.project_id, dataset_id=standards.internal_dataset_id(p.name),
+            location=p.policies.location, labels=labels, runner=self.runner,
+            runner_ready=self.identity.ready, owner=p.team.owner,
+            tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port),
+                              retention_ms(port.retention or p.policies.retention), port_tags[(port.name, port.major)])
+                    for port in p.output_ports],
+            description=f"Internal data of {p.id}: dbt's workspace and the port tables.",
+            **self._dataset_policies(args)), opts=child(self))
+
     def _identity(self, name: str, args: DataProductArgs) -> Identity:
         """The runner, the invoker of a scheduled job and the service agents, with their wait."""
         p = args.product
@@ -122,7 +127,8 @@ class DataProduct(pulumi.ComponentResource):
             project_number=self.project.number,
             invoker_account_id=standards.service_account_id("inv", p.name) if scheduled(p) else None,
             agents=agents(p), apis=dict(self.project.services),
-            aliases=moved_identities(self, name, p)), opts=child(self))
+            aliases=moved_identities(self, name, [i.name for i in p.input_ports if i.pubsub_topic])),
+            opts=child(self))
 
     def _output_port(self, name: str, args: DataProductArgs, port, labels, policy_tags: dict[str, str]
                      ) -> OutputPort:
@@ -136,7 +142,7 @@ class DataProduct(pulumi.ComponentResource):
             labels=port_labels(labels, port), internal=self.storage.internal,
             table=self.storage.port_tables[(port.name, port.major)], table_id=table_id,
             internal_dataset_id=standards.internal_dataset_id(p.name), consumers=consumers,
-            policy_tags=policy_tags, ready=self.ready, waits=[self.identity.ready] if scanner else [],
+            policy_tags=policy_tags, ready=self.ready, unfiltered_ready=[self.identity.ready] if scanner else [],
             unfiltered_readers=[self.runner, p.team.owner, *erasers(args.platform, port), *scanner],
             **self._dataset_policies(args)), opts=child(self))
 
@@ -224,8 +230,8 @@ class DataProduct(pulumi.ComponentResource):
             return None
         key = kms_key_for(args.product.policies.location, args.platform.kms_keys)
         return Encryption(f"{name}-encryption", EncryptionArgs(
-            project=self.project.project_id, kms_key_name=key,
-            depends_on=[self.project.service(BIGQUERY)]), opts=child(self))
+            project=self.project.project_id, kms_key_name=key, depends_on=[self.project.service(BIGQUERY)],
+            purge=args.product.purge), opts=child(self))
 
     def _dataset_policies(self, args: DataProductArgs) -> dict:
         """Key, time travel, creator and dependencies every dataset of the product shares."""
@@ -243,20 +249,3 @@ class DataProduct(pulumi.ComponentResource):
             labels=labels, upstream=args.upstreams.get(port.name),
             pubsub_agent=self.identity.agent_member(PUBSUB) if port.pubsub_topic else None,
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
-
-
-def moved_identities(product: pulumi.Resource, name: str, declaration: Declaration) -> dict[str, list[pulumi.Alias]]:
-    """Where earlier versions created the invoker and the service agents, now the ``Identity``'s: aliases,
-    so a deployed stack keeps them (a deleted and re-created account would be a new principal)."""
-    def under(component: str, child_name: str) -> list[pulumi.Alias]:
-        parent = pulumi.create_urn(component.split("::")[1], component.split("::")[0], parent=product)
-        return [pulumi.Alias(name=child_name, parent=parent)]
-
-    aliases = {"invoker": under(f"{component_token('DbtJob')}::{name}-dbt", f"{name}-dbt-invoker"),
-               DATAPLEX: under(f"{component_token('Observability')}::{name}-observability",
-                               f"{name}-observability-dataplex-agent")}
-    pubsub = sorted(port.name for port in declaration.input_ports if port.pubsub_topic)
-    if pubsub:
-        aliases[PUBSUB] = under(f"{component_token('InputPort')}::{name}-in-{pubsub[0]}",
-                                f"{name}-in-{pubsub[0]}-pubsub-agent")
-    return aliases

@@ -51,7 +51,8 @@ def failure_alert(name: str, parent: pulumi.Resource, *, project: str, display_n
     """An alert on any count of ``metric_filter`` in five minutes, to ``channels``, closed after 30 minutes;
     created a while after ``wait_for`` (a new metric, a metrics-scope entry)."""
     if wait_for:
-        depends_on = [*depends_on, waits.wait(f"{name}-propagation", parent, wait_for, waits.METRICS)]
+        names = {f"{i}": r.urn for i, r in enumerate(wait_for)}  # a new metric or scope waits again
+        depends_on = [*depends_on, waits.wait(f"{name}-propagation", parent, wait_for, waits.METRICS, names)]
     threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
         filter=metric_filter, comparison="COMPARISON_GT", threshold_value=0, duration="0s",
         aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(

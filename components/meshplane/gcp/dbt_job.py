@@ -128,7 +128,8 @@ class DbtJob(pulumi.ComponentResource):
         grant = gcp.artifactregistry.RepositoryIamMember(
             f"{name}-image-read", project=project, location=location, repository=repo,
             role=roles.ARTIFACT_READER, member=args.run_agent, opts=grant_child(self, depends_on=[args.ready]))
-        return [grant, waits.wait(f"{name}-image-read-propagation", self, [grant], waits.IMAGE_GRANT)]
+        return [grant, waits.wait(f"{name}-image-read-propagation", self, [grant], waits.IMAGE_GRANT,
+                                  {"repository": "/".join(repository), "agent": args.run_agent})]
 
     def _schedule(self, name: str, args: DbtJobArgs) -> gcp.cloudscheduler.Job:
         return gcp.cloudscheduler.Job(

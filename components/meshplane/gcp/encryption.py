@@ -3,7 +3,8 @@
 BigQuery encrypts a CMEK dataset's tables as the project's encryption service agent
 (``bq-<number>@bigquery-encryption.iam.gserviceaccount.com``), which the provider's data source
 looks up (and creates, the first time). Datasets and tables must wait for this grant to propagate,
-or creating them fails: they depend on ``ready``, a wait after the grant.
+or creating them fails: they depend on ``ready``, a wait after the grant. Without the grant the
+data cannot be read: it is protected and retained like the data.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class EncryptionArgs:
     project: pulumi.Input[str]
     kms_key_name: str
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # the BigQuery API
+    purge: bool = False  # a purged product: the grant is neither protected nor retained
 
 
 class Encryption(pulumi.ComponentResource):
@@ -38,6 +40,7 @@ class Encryption(pulumi.ComponentResource):
         self.agent_member: pulumi.Output[str] = agent.member
         self.grant = gcp.kms.CryptoKeyIAMMember(
             f"{name}-bigquery-agent", crypto_key_id=args.kms_key_name,
-            role=roles.KMS_ENCRYPTER_DECRYPTER, member=agent.member, opts=grant_child(self))
-        self.ready = waits.wait(f"{name}-propagation", self, [self.grant], waits.KEY_GRANT)
+            role=roles.KMS_ENCRYPTER_DECRYPTER, member=agent.member, opts=grant_child(self, keep=not args.purge))
+        self.ready = waits.wait(f"{name}-propagation", self, [self.grant], waits.KEY_GRANT,
+                                {"key": args.kms_key_name, "agent": agent.member})
         self.register_outputs({"agent": self.agent_member})

@@ -32,7 +32,7 @@ class IdentityArgs:
     project: pulumi.Input[str]
     account_id: str
     product_id: str
-    project_number: pulumi.Input[str] = ""
+    project_number: pulumi.Input[str] | None = None  # needed for the Cloud Run agent
     invoker_account_id: str | None = None  # a scheduled transformation's invoker
     agents: list[str] = field(default_factory=list)  # APIs whose service agents act in the project
     apis: dict[str, pulumi.Resource] = field(default_factory=dict)  # API -> its enablement
@@ -45,6 +45,8 @@ class Identity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("Identity"), name, None, opts)
+        if RUN_API in args.agents and args.project_number is None:
+            raise ValueError(f"{name}: the Cloud Run agent's e-mail needs the project number")
         iam = [args.apis[a] for a in ("iam.googleapis.com",) if a in args.apis]
         self.runner = gcp.serviceaccount.Account(
             f"{name}-runner", project=args.project, account_id=args.account_id,
@@ -62,18 +64,41 @@ class Identity(pulumi.ComponentResource):
             f"{name}-{api.split('.')[0]}-agent", project=args.project, service=api,
             opts=child(self, depends_on=[args.apis[api]] if api in args.apis else [], aliases=args.aliases.get(api)))
             for api in sorted(set(args.agents) - {RUN_API})}
-        created = [self.runner, *([self.invoker] if self.invoker else []), *self.agents.values()]
-        run = [args.apis[RUN_API]] if RUN_API in args.agents and RUN_API in args.apis else []
-        self.ready = waits.wait(f"{name}-ready", self, created + run, waits.ACCOUNTS)
         self.run_agent_member: pulumi.Output[str] | None = pulumi.Output.concat(
             "serviceAccount:service-", args.project_number, f"@{RUN_AGENT_DOMAIN}") if RUN_API in args.agents else None
+        created = [self.runner, *([self.invoker] if self.invoker else []), *self.agents.values()]
+        run = [args.apis[RUN_API]] if RUN_API in args.agents and RUN_API in args.apis else []
+        self.ready = waits.wait(f"{name}-ready", self, created + run, waits.ACCOUNTS, self._members())
         self.job_user = gcp.projects.IAMMember(
             f"{name}-runner-job-user", project=args.project, role=roles.BIGQUERY_JOB_USER,
             member=self.member, opts=grant_child(self, depends_on=[self.ready]))
         self.register_outputs({"email": self.email})
+
+    def _members(self) -> dict[str, pulumi.Input[str]]:
+        """Who ``ready`` waits for, by role: a new identity makes it wait again."""
+        members = {"runner": self.member, **({"invoker": self.invoker.member} if self.invoker else {})}
+        members |= {api.split(".")[0]: agent.member for api, agent in self.agents.items()}
+        return members | ({"run": self.run_agent_member} if self.run_agent_member is not None else {})
 
     def agent_member(self, api: str) -> pulumi.Output[str]:
         """``serviceAccount:<agent>`` of the service agent of ``api`` (one of ``agents``)."""
         if api == RUN_API and self.run_agent_member is not None:
             return self.run_agent_member
         return self.agents[api].member
+
+
+def moved_identities(product: pulumi.Resource, name: str, pubsub_ports: list[str]) -> dict[str, list[pulumi.Alias]]:
+    """Where earlier versions created the invoker and the service agents of the ``DataProduct`` ``product``
+    (named ``name``): aliases, so a deployed stack keeps them (a deleted and re-created account would
+    be a new principal). ``pubsub_ports``: the input ports reading Pub/Sub (the first one held the agent)."""
+    def under(component: str, component_name: str, child_name: str) -> list[pulumi.Alias]:
+        parent = pulumi.create_urn(component_name, component_token(component), parent=product)
+        return [pulumi.Alias(name=child_name, parent=parent)]
+
+    aliases = {"invoker": under("DbtJob", f"{name}-dbt", f"{name}-dbt-invoker"),
+               "dataplex.googleapis.com": under("Observability", f"{name}-observability",
+                                                f"{name}-observability-dataplex-agent")}
+    if pubsub_ports:
+        first = sorted(pubsub_ports)[0]
+        aliases["pubsub.googleapis.com"] = under("InputPort", f"{name}-in-{first}", f"{name}-in-{first}-pubsub-agent")
+    return aliases

@@ -16,7 +16,7 @@ import pulumi_gcp as gcp
 
 from ..bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.model import InputPort as InputPortDeclaration
-from . import roles
+from . import roles, waits
 from .dataset import BigQueryDataset
 from .options import child, component_token, data_child, grant_child, purged
 from .storage import table_key
@@ -97,13 +97,16 @@ class InputPort(pulumi.ComponentResource):
             f"{name}-raw", project=args.project, dataset_id=args.internal.dataset_id, table_id=table_id,
             description=f"Messages of {args.port.pubsub_topic}, written by a BigQuery subscription.",
             labels=args.labels, schema=json.dumps(PUBSUB_RAW_COLUMNS, separators=(",", ":")),
-            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="publish_time"),
+            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="publish_time", expiration_ms=0),
             encryption_configuration=table_key(args.internal.kms_key_name),
             deletion_protection=not purged(args.labels), opts=data_child(self, purge=purged(args.labels)))
         self.agent_grant = gcp.bigquery.IamMember(  # the narrowest scope: this one table
             f"{name}-pubsub-agent-write", project=args.project, dataset_id=args.internal_dataset_id,
             table_id=self.raw_table.table_id, role=roles.BIGQUERY_DATA_EDITOR, member=args.pubsub_agent,
             opts=grant_child(self, depends_on=[args.ready]))
+        # Creating a BigQuery subscription checks that the agent may write the table: after propagation.
+        self.agent_grant_ready = waits.wait(f"{name}-pubsub-agent-write-propagation", self, [self.agent_grant],
+                                            waits.TABLE_GRANT, {"agent": args.pubsub_agent, "table": table_id})
         self.subscription = gcp.pubsub.Subscription(
             f"{name}-subscription", project=args.project, topic=args.port.pubsub_topic,
             name=f"{args.internal_dataset_id}-{args.port.name}".replace("_", "-"), labels=args.labels,
@@ -111,7 +114,7 @@ class InputPort(pulumi.ComponentResource):
                 table=pulumi.Output.concat(args.project, ".", args.internal_dataset_id, ".",
                                            self.raw_table.table_id),
                 write_metadata=True),
-            opts=child(self, depends_on=[self.agent_grant, *args.depends_on]))
+            opts=child(self, depends_on=[self.agent_grant_ready, *args.depends_on]))
 
 
 def _raw_table_id(port: InputPortDeclaration) -> str:

@@ -49,13 +49,13 @@ class ObservabilityArgs:
     product_id: str  # '<domain>.<name>', used in descriptions
     ports: list[tuple[OutputPortDeclaration, str]]  # (declaration, table resource name)
     labels: dict[str, str]
+    agent: pulumi.Input[str]  # serviceAccount:<the project's Dataplex service agent> (Identity's)
     notification_channels: list[str] = field(default_factory=list)
     metrics_scope: pulumi.Resource | None = None  # DbtJob.metrics_scope when one exists already
     runbook_url: str | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # dataplex, logging, monitoring APIs
     tables: list[pulumi.Resource] = field(default_factory=list)  # the scanned tables: only scans wait for them
     scanned_tags: list[str] = field(default_factory=list)  # policy tags of the columns the rules read
-    agent: pulumi.Input[str] = ""  # serviceAccount:<the project's Dataplex service agent>
     ready: list[pulumi.Resource] = field(default_factory=list)  # Identity.ready: the agent is usable
 
 
@@ -65,7 +65,6 @@ class Observability(pulumi.ComponentResource):
     def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("Observability"), name, None, opts)
         self.alerting_project = alert_project(args.notification_channels, args.project)
-        self.agent_member = args.agent
         self.agent_grants = [self._agent_reads(name, args, port, table) for port, table in args.ports]
         self.agent_tag_grants = [gcp.datacatalog.PolicyTagIamMember(
             f"{name}-dataplex-tag-{standards.resource_key(tag.rsplit('/', 3)[-3], tag.rsplit('/', 1)[-1])}",

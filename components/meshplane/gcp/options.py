@@ -31,12 +31,14 @@ def child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | No
 
 def grant_child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,
                 aliases: Sequence[pulumi.Alias] | None = None, replacement_trigger: object = None,
-                replace_on_changes: Sequence[str] | None = None) -> pulumi.ResourceOptions:
+                replace_on_changes: Sequence[str] | None = None, keep: bool = False) -> pulumi.ResourceOptions:
     """Options of a grant (a dataset ACL entry, an IAM member, a row policy): deleted before it is
-    replaced, so a replacement never ends by revoking the entry it has just re-created."""
+    replaced, so a replacement never ends by revoking the entry it has just re-created. ``keep``: a
+    grant the data depends on (the KMS key's), protected and retained like the data."""
     return pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on or []), aliases=list(aliases or []),
                                   delete_before_replace=True, replacement_trigger=replacement_trigger,
-                                  replace_on_changes=list(replace_on_changes or []) or None)
+                                  replace_on_changes=list(replace_on_changes or []) or None,
+                                  protect=keep, retain_on_delete=keep)
 
 
 def data_child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,

@@ -50,7 +50,7 @@ class OutputPortArgs:
     kms_key_name: str | None = None
     max_time_travel_hours: int | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)
-    waits: list[pulumi.Resource] = field(default_factory=list)  # readiness of outputs among unfiltered readers
+    unfiltered_ready: list[pulumi.Resource] = field(default_factory=list)  # what unfiltered agents wait for
     creator: pulumi.Input[str] | None = None
 
 
@@ -100,7 +100,8 @@ class OutputPort(pulumi.ComponentResource):
         return [gcp.bigquery.RowAccessPolicy(  # every row from the principals no policy names
             f"{name}-rows-{policy_id}", project=args.project, dataset_id=args.internal_dataset_id,
             table_id=args.table_id, policy_id=policy_id, filter_predicate=predicate, grantees=grantees,
-            opts=grant_child(self, depends_on=[args.table, *_waits(args.ready, grantees), *args.waits],
+            opts=grant_child(self, depends_on=[args.table, *_waits(args.ready, grantees),
+                                               *(args.unfiltered_ready if policy_id == ALL_ROWS_POLICY else [])],
                              replace_on_changes=["grantees"]))
             for policy_id, predicate, grantees in policies]
 

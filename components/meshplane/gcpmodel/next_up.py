@@ -63,7 +63,7 @@ def next_up(registrations: Iterable[Registration], state: Mapping[str, StateReso
 
 def compare(old: StateResource, new: Registration) -> StateChange:
     """The step of one resource present in both: same, update or replace."""
-    before, after = compared(new.type, old.inputs, old.outputs, plain(new.inputs), new.ignore_changes)
+    before, after = compared(new.type, plain(old.inputs), plain(old.outputs), plain(new.inputs), new.ignore_changes)
     paths = changed_paths(before, after)
     reasons = sorted(set(replace_keys(new.type, before, after) if paths else [])
                      | {p for p in paths if _under(p, new.replace_on_changes)})

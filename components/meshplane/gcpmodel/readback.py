@@ -29,7 +29,8 @@ import copy
 import re
 from collections.abc import Mapping
 
-from ..plan.harness import DEPLOYER, Registration
+from ..plan.harness import Registration
+from ..plan.mocks import DEPLOYER
 from ..plan.replacements import DATASET, DATASET_ACCESS, MISSING, TABLE, value_at
 
 CREATOR = DEPLOYER  # whoever runs `pulumi up`: the creator BigQuery makes OWNER by default
@@ -50,6 +51,9 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
             for r in registrations if r.type == DATASET}
     out = {}
     for r in registrations:
+        if r.type not in (DATASET, DATASET_ACCESS, TABLE) and not (r.ignore_changes and r.urn in prior):
+            out[r.urn] = r.outputs or r.inputs  # as the mocks answered: shared, never modified
+            continue
         outputs = copy.deepcopy(dict(r.outputs or r.inputs))
         if r.type == DATASET:
             outputs["accesses"] = dataset_acl(r.inputs.get("accesses"), prior.get(r.urn, {}).get("accesses"))

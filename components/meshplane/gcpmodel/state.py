@@ -10,9 +10,11 @@ providers are left out; encrypted secrets stay opaque.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..declaration.files import UsageError
 from ..plan.harness import Registration
 from .readback import read_back
 
@@ -41,8 +43,8 @@ class StateResource:
         return self.urn.rsplit("::", 1)[-1]
 
 
-class StateError(ValueError):
-    """A file that is not a stack export, with what was expected."""
+class StateError(UsageError):
+    """A file that is not a stack export, with what was expected (the command was called wrongly)."""
 
 
 def simulate_up(registrations: Iterable[Registration],
@@ -54,11 +56,28 @@ def simulate_up(registrations: Iterable[Registration],
     regs, prior = list(registrations), prior or {}
     before = {r.urn: prior[u].outputs for r in regs for u in (r.urn, *r.aliases)[::-1] if u in prior}  # renamed too
     outputs = read_back(regs, before)
-    return {r.urn: StateResource(
-        urn=r.urn, type=r.type, id=f"{r.name}-id" if r.custom else "", custom=r.custom, inputs=plain(r.inputs),
+    return {r.urn: StateResource(  # inputs as registered: ``export_document`` writes them as plain data
+        urn=r.urn, type=r.type, id=f"{r.name}-id" if r.custom else "", custom=r.custom, inputs=r.inputs,
         outputs=outputs[r.urn], parent=r.parent, protect=r.protect, retain_on_delete=r.retain_on_delete,
         dependencies=tuple(sorted(r.dependencies)), replacement_trigger=plain(r.replacement_trigger))
         for r in regs}
+
+
+_AGENT_NUMBER = re.compile(r"^(?:serviceAccount:)?(?:service-|bq-)([0-9]+)@")
+
+
+def project_numbers(state: Mapping[str, StateResource]) -> dict[str, str]:
+    """The numbers of the projects a state knows: created projects' ``number``, and the number in the
+    e-mail of a project's service agent (an adopted project's only trace of it)."""
+    numbers = {}
+    for s in state.values():
+        if s.type == "gcp:organizations/project:Project" and s.outputs.get("number"):
+            numbers[str(s.inputs.get("projectId"))] = str(s.outputs["number"])
+        elif s.type == "gcp:projects/serviceIdentity:ServiceIdentity" and s.inputs.get("project"):
+            match = _AGENT_NUMBER.match(str(s.outputs.get("email") or ""))
+            if match:
+                numbers.setdefault(str(s.inputs["project"]), match.group(1))
+    return numbers
 
 
 def export_document(state: Mapping[str, StateResource], *, stack: str, project: str) -> dict:
@@ -66,7 +85,7 @@ def export_document(state: Mapping[str, StateResource], *, stack: str, project: 
     resources = []
     for urn in sorted(state):
         s = state[urn]
-        entry = {"urn": s.urn, "custom": s.custom, "type": s.type, "inputs": s.inputs, "outputs": s.outputs,
+        entry = {"urn": s.urn, "custom": s.custom, "type": s.type, "inputs": plain(s.inputs), "outputs": plain(s.outputs),
                  "protect": s.protect, "retainOnDelete": s.retain_on_delete,
                  "dependencies": list(s.dependencies)}
         if s.id:

@@ -19,14 +19,12 @@ Principals are IAM members (``group:…``, ``serviceAccount:…``); a special gr
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..plan.replacements import DATASET, DATASET_ACCESS, ROW_ACCESS_POLICY, TABLE
+from .requirements import ROUTINE, TABLE_IAM, referenced_tables
 
-TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
-ROUTINE = "gcp:bigquery/routine:Routine"
 TAG_READER = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
 MASKED_READER = "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember"
 READ_ROLES = {"READER", "WRITER", "OWNER", "roles/bigquery.dataViewer", "roles/bigquery.dataEditor",
@@ -35,7 +33,6 @@ FINE_GRAINED = "roles/datacatalog.categoryFineGrainedReader"
 MASKED = "roles/bigquerydatapolicy.maskedReader"
 ALL, NONE = "all", "none"
 RAW, MASKED_VALUE, DENIED = "raw", "masked", "denied"
-_TABLE_REF = re.compile(r"`([^`]+)`\.`([^`]+)`\.`([^`]+)`")
 
 
 @dataclass(frozen=True, order=True)
@@ -92,7 +89,7 @@ def _build(resources: list, masking: Mapping[str, str]) -> _Model:
                 (str(i.get("policyId")), str(i.get("filterPredicate")), set(i.get("grantees") or [])))
         elif r.type == ROUTINE:
             routine = f"{i.get('project')}.{i.get('datasetId')}.{i.get('routineId')}"
-            m.routines[routine] = {".".join(t) for t in _TABLE_REF.findall(str(i.get("definitionBody") or ""))}
+            m.routines[routine] = referenced_tables(str(i.get("definitionBody") or ""))
         elif r.type == TAG_READER and i.get("role") == FINE_GRAINED:
             m.raw.setdefault(str(i.get("policyTag")), set()).add(str(i.get("member")))
         elif r.type == MASKED_READER and i.get("role") == MASKED:
@@ -129,7 +126,7 @@ def acl_principal(entry: dict, project: object) -> str | None:
 def _table(m: _Model, i: dict, out: dict) -> None:
     key = _table_key(i)
     if (i.get("view") or {}).get("query"):
-        m.views[key] = {".".join(t) for t in _TABLE_REF.findall(i["view"]["query"])}
+        m.views[key] = referenced_tables(i["view"]["query"])
         return
     try:
         columns = json.loads(out.get("schema") or i.get("schema") or "[]")

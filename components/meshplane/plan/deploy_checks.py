@@ -21,7 +21,7 @@ from ..declaration.files import UsageError
 from ..declaration.problems import DeclarationError
 from ..gcpmodel.existence import Failure, World, first_up, principal_key
 from ..gcpmodel.next_up import CREATE, REPLACE, StateChange, next_up
-from ..gcpmodel.state import StateResource, simulate_up
+from ..gcpmodel.state import StateResource, project_numbers, simulate_up
 from ..gcpmodel.visibility import Sight, visibility
 from ..mesh import Mesh
 from ..platform import PlatformSettings
@@ -51,15 +51,17 @@ def deploy_checks(stack: str, registrations: list, platform: PlatformSettings, o
                   state: Mapping[str, StateResource] | None = None) -> DeployChecks:
     """Order, existence, changes against ``state`` and visibility of one stack's registrations."""
     prior = dict(state or {})
-    changes = next_up(registrations, prior)
-    created = [r for r in registrations if changes[r.urn].op in (CREATE, REPLACE)]
-    kept = [prior[c.renamed_from or c.urn] for c in changes.values()
+    changes = next_up(registrations, prior) if state is not None else None
+    created = {r.urn for r in registrations if changes is None or changes[r.urn].op in (CREATE, REPLACE)}
+    kept = [prior[c.renamed_from or c.urn] for c in (changes or {}).values()
             if c.new is not None and c.op not in (CREATE, REPLACE)]
+    failures = first_up(registrations, world_for(stack, order), existing=kept, created=created,
+                        numbers=project_numbers(prior))
     after = simulate_up(registrations, prior)
     return DeployChecks(
-        after=order.after.get(stack, []), failures=first_up(created, world_for(stack, order), existing=kept),
+        after=order.after.get(stack, []), failures=failures,
         unreachable=[u for u in order.unreachable if u.stack == stack], cycle=order.cycle, unread=order.unread,
-        changes=changes if state is not None else None, sights=visibility(after.values(), masking(platform)),
+        changes=changes, sights=visibility(after.values(), masking(platform)),
         state=after, open_datasets=open_datasets(after.values()))
 
 

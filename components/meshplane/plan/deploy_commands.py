@@ -12,9 +12,7 @@ import sys
 import click
 
 from ..atomic import write_atomic
-from ..cli_output import EXIT_PROBLEMS, fail_usage, report
-from ..declaration.files import UsageError
-from ..declaration.problems import DeclarationError
+from ..cli_output import EXIT_PROBLEMS, command_errors, fail_usage
 
 _HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -30,15 +28,11 @@ def order_cmd(environment: str, check: bool, fmt: str, stacks_dir: str) -> None:
     from .deploy_render import order_json, order_text
     from .run import plan_environment
 
-    try:
+    with command_errors():
         if check:
             order, plans = plan_environment(environment, stacks_dir)
         else:
             order, plans = environment_order(environment, stacks_dir, strict=True), None
-    except UsageError as exc:
-        fail_usage(str(exc))
-    except DeclarationError as exc:
-        report(exc.problems, None)
     if not order.order and not order.cycle:
         fail_usage(f"no stack of environment {environment!r} in {stacks_dir}")
     click.echo((order_json if fmt == "json" else order_text)(order, plans), nl=False)
@@ -56,24 +50,14 @@ def order_cmd(environment: str, check: bool, fmt: str, stacks_dir: str) -> None:
 @click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
 def simulate_cmd(stack: str, state_file: str | None, write_state: str | None, fmt: str, stacks_dir: str) -> None:
     """Simulate `pulumi up` of a stack: where GCP would refuse a create, and the state it leaves."""
-    from ..gcpmodel.state import StateError, export_document, load_state, render_state
+    from ..gcpmodel.state import export_document, load_state, render_state
     from ..program import ProgramError
     from .deploy_render import simulation_json, simulation_text
     from .run import PROJECT, plan_stack
 
-    try:
-        state = load_state(state_file) if state_file else None
-        plan = plan_stack(stack, stacks_dir, preview=False, state=state)
+    with command_errors(write_state, failures=(ProgramError, ValueError)):
+        plan = plan_stack(stack, stacks_dir, preview=False, state=load_state(state_file) if state_file else None)
         if write_state:
             write_atomic(write_state, render_state(export_document(plan.checks.state, stack=stack, project=PROJECT)))
-    except (UsageError, StateError) as exc:
-        fail_usage(str(exc))
-    except DeclarationError as exc:
-        report(exc.problems, None)
-    except (ProgramError, ValueError) as exc:
-        click.echo(f"meshplane: error: {exc}", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    except OSError as exc:
-        fail_usage(f"cannot write {write_state}: {exc.strerror or exc}")
     click.echo(simulation_json(plan) if fmt == "json" else simulation_text(plan, write_state), nl=False)
     sys.exit(EXIT_PROBLEMS if plan.checks.failures else 0)

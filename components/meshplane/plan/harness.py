@@ -2,15 +2,14 @@
 
 This is the test harness and the engine of ``meshplane plan``. URNs are formed as the real engine
 forms them (the whole parent type chain, without the root stack), and a duplicate URN fails as it
-would in ``pulumi up``. Mocks are not GCP: they echo inputs and compute the few outputs GCP would
-(service account e-mails, project numbers, service agents), deterministically.
+would in ``pulumi up``. The mocks (``mocks.py``) echo inputs and compute the few outputs GCP would;
+what GCP does beyond that is the GCP model's (``gcpmodel``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -18,15 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as pulumi_settings
-from google.protobuf import struct_pb2
 from pulumi.runtime.proto import source_pb2
 
+from .mocks import DEPLOYER, GcpMocks, project_number  # noqa: F401 - the harness's default mocks
+
 STACK_TYPE = "pulumi:pulumi:Stack"
-DEPLOYER = "deployer@credentials.invalid"  # whoever runs `pulumi up`, when the platform does not name it
 
 
 @dataclass(frozen=True)
@@ -53,42 +53,6 @@ class Registration:
 
 class DuplicateUrnError(RuntimeError):
     """Two resources got the same URN: ``pulumi up`` would refuse the program."""
-
-
-def project_number(project_id: str) -> str:
-    """A stable, plausible project number for a project id (mocks only)."""
-    return str(100_000_000_000 + int(hashlib.sha256(project_id.encode()).hexdigest()[:10], 16) % 899_999_999_999)
-
-
-class GcpMocks(pulumi.runtime.Mocks):
-    """Echo inputs; compute the outputs GCP would, so that previews show real addresses."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        outputs = dict(args.inputs)
-        inputs = args.inputs
-        if args.typ == "gcp:serviceaccount/account:Account":
-            email = f"{inputs['accountId']}@{inputs.get('project', 'mock')}.iam.gserviceaccount.com"
-            outputs.update(email=email, member=f"serviceAccount:{email}")
-        elif args.typ == "gcp:organizations/project:Project":
-            outputs["number"] = project_number(inputs["projectId"])
-        elif args.typ == "gcp:projects/serviceIdentity:ServiceIdentity":
-            agent = inputs["service"].split(".")[0]
-            email = f"service-{project_number(inputs['project'])}@gcp-sa-{agent}.iam.gserviceaccount.com"
-            outputs.update(email=email, member=f"serviceAccount:{email}")
-        return f"{args.name}-id", outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        """Answer the provider's data sources meshplane uses (no failures: a list, never None)."""
-        if args.token == "gcp:organizations/getProject:getProject":
-            project = args.args.get("projectId", "mock")
-            return {"projectId": project, "number": project_number(project)}, []
-        if args.token == "gcp:organizations/getClientOpenIdUserInfo:getClientOpenIdUserInfo":
-            return {"email": DEPLOYER, "id": DEPLOYER}, []
-        if args.token == "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount":
-            project = args.args.get("project", "mock")
-            email = f"bq-{project_number(project)}@bigquery-encryption.iam.gserviceaccount.com"
-            return {"email": email, "member": f"serviceAccount:{email}", "project": project}, []
-        return {}, []
 
 
 class _KeepInputs(pulumi.runtime.Mocks):

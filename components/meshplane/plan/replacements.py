@@ -79,6 +79,7 @@ REPLACE_ON: dict[str, Replacement] = {
     "gcp:pubsub/subscription:Subscription": Replacement(
         ("name", "topic", "project", "filter", "enableMessageOrdering"),
         "bigqueryConfig, labels, retention: updates."),
+    "time:index/sleep:Sleep": Replacement(("triggers",), "createDuration: an update (no new sleep)."),
     "gcp:projects/iAMMember:IAMMember": IAM_MEMBER,
     "gcp:bigquery/iamMember:IamMember": IAM_MEMBER,
     "gcp:bigquery/datasetIamMember:DatasetIamMember": IAM_MEMBER,

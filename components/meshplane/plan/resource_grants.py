@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .replacements import DATASET
+
 ACCESS, ROW_POLICY = "gcp:bigquery/datasetAccess:DatasetAccess", "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
 PROJECT_IAM, TABLE_IAM = "gcp:projects/iAMMember:IAMMember", "gcp:bigquery/iamMember:IamMember"
 BUCKET_IAM = "gcp:storage/bucketIAMMember:BucketIAMMember"
@@ -17,7 +19,6 @@ JOB_IAM, KEY_IAM = "gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:kms/cryptoKe
 TAG_IAM = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
 MASKING_IAM = "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember"
 REPOSITORY_IAM = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
-DATASET = "gcp:bigquery/dataset:Dataset"
 AUTHORIZED = "authorized (views)"  # the role of an authorized dataset entry
 AUTHORIZED_ROUTINE = "authorized (routine)"  # the role of an authorized routine entry
 

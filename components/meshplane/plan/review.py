@@ -13,9 +13,10 @@ from ..governance.inventory import MANDATORY, Violation
 from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
 from .review_lineage import stack_mermaid
+from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
-    TABLE, Grant, Safety, access_rows, audience, deployed_grants, deployer_principal, findings, product_resources,
-    resource_kinds, resource_name, runner_lookup, safety_rows,
+    TABLE, Safety, access_rows, deployed_grants, findings, product_resources, resource_kinds, resource_name,
+    safety_rows,
 )
 from .run import Plan
 

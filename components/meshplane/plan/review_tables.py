@@ -7,18 +7,14 @@ formats. Every list is sorted, so the same plan always gives the same review.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from .. import addresses
-from ..declaration.model import DataProduct as Declaration
 from ..governance.inventory import MANDATORY, Violation
-from ..platform import PlatformSettings
-from .harness import DEPLOYER
-from .preview import UNKNOWN
 from .resource_grants import (
-    ACCESS, AUTHORIZED, AUTHORIZED_ROUTINE, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, REPOSITORY_IAM,
+    ACCESS, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, REPOSITORY_IAM,
     ROW_POLICY, TABLE_IAM, TAG_IAM, grants_of,
 )
+from .review_audience import Audience, Grant
 
 COMPONENT = "meshplane:index:DataProduct"
 PROJECT, DATASET, TABLE = ("gcp:organizations/project:Project", "gcp:bigquery/dataset:Dataset",
@@ -39,29 +35,7 @@ KINDS = {
     REPOSITORY_IAM: "Repository IAM grant", "gcp:dataplex/dataProduct:DataProduct": "Dataplex data product",
     "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": "Dataplex data asset",
 }
-OWN = ("runner", "owner", "authorized dataset", "authorized routine", "service agent", "invoker",
-       "governance", "deployer")  # the product's own identities, and the platform's governance and deployer
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
-
-
-@dataclass(frozen=True)
-class Grant:
-    """One row of the access matrix: who gets which role on what, and why."""
-
-    principal: str
-    who: str  # consumer, runner of <product>, runner, owner, authorized dataset...
-    target: str  # "demographics v1", "internal dataset", "project", "table p.d.t"
-    role: str
-    purpose: str = ""
-    deployed: bool = False  # the deployed state holds it already (only known with a state)
-
-    @property
-    def new(self) -> bool:
-        """Access for a principal other than the product's own identities, not deployed yet."""
-        return self.who not in OWN and not self.deployed
-
-    def sort_key(self) -> tuple:
-        return (not self.new, self.principal, self.target, self.role)
 
 
 @dataclass(frozen=True)
@@ -77,81 +51,6 @@ class Safety:
     @property
     def verdict(self) -> str:
         return "protected" if self.protect and self.retain_on_delete else "AT RISK"
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who the product's declaration names: its own identities and each port's consumers."""
-
-    project: str
-    runner: str
-    owner: str
-    # "port vN" -> principal -> (who, purpose)
-    consumers: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
-    governance: str | None = None  # the platform's governance principal: calls the control port
-    deployer: str | None = None  # the deploying identity: OWNER of each dataset it creates
-
-    def grant(self, principal: str, target: str, role: str) -> Grant:
-        if role in (AUTHORIZED, AUTHORIZED_ROUTINE):
-            return Grant(principal, "authorized dataset" if role == AUTHORIZED else "authorized routine",
-                         target, role)
-        who, purpose = self._who(principal, target)
-        return Grant(principal, who, target, role, purpose)
-
-    def _who(self, principal: str, target: str) -> tuple[str, str]:
-        if principal == self.governance:
-            return "governance", "Calls the control port (erase a data subject)."
-        if principal == self.deployer:
-            return "deployer", "Creates the dataset (its one initial entry; BigQuery adds no project roles)."
-        if principal == self.runner:
-            return "runner", ""
-        if principal == self.owner:
-            return "owner", ""
-        if any(agent in principal for agent in AGENT_DOMAINS) or principal == UNKNOWN:
-            return "service agent", ""
-        if principal.startswith("serviceAccount:inv-") and target.startswith("dbt job"):
-            return "invoker", ""
-        if target in self.consumers and principal in self.consumers[target]:
-            return self.consumers[target][principal]
-        for port in sorted(self.consumers):
-            if principal in self.consumers[port]:
-                return self.consumers[port][principal]
-        return "not declared", ""
-
-
-AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.")  # Google's service agents
-
-
-def audience(decl: Declaration, runner_of, project: str, runner: str, governance: str | None = None,
-             deployer: str | None = None) -> Audience:
-    """The audience of ``decl``; ``runner_of(product_id)`` is a consuming product's runner principal."""
-    ports: dict[str, dict[str, tuple[str, str]]] = {}
-    for port in decl.output_ports:
-        named = ports.setdefault(f"{port.name} v{port.major}", {})
-        for c in port.consumers:
-            if c.principal:
-                named[c.principal] = ("consumer", c.purpose or "")
-            else:
-                named[runner_of(c.data_product)] = (f"runner of {c.data_product}", c.purpose or "")
-        for f in port.row_filters:
-            for grantee in f.grantees:
-                named.setdefault(grantee, ("row filter grantee", ""))
-    return Audience(project, runner, decl.team.owner, ports, governance, deployer)
-
-
-def deployer_principal(deployer: str | None) -> str:
-    """The deploying identity as the datasets' initial entry names it (unset: the credentials' e-mail)."""
-    return deployer or f"user:{DEPLOYER}"
-
-
-def runner_lookup(mesh, platform: PlatformSettings, environment: str):
-    """``product_id -> runner principal`` over the mesh's declarations."""
-    def runner_of(product_id: str) -> str:
-        source = mesh.sources.get(product_id)
-        if source is None:
-            return f"dataProduct:{product_id}"
-        return addresses.runner_principal(source.product, platform, environment)
-    return runner_of
 
 
 def product_resources(document: dict) -> dict[str, list[dict]]:

@@ -10,13 +10,14 @@ from pathlib import Path
 import yaml
 
 from ..declaration.problems import DeclarationError
-from ..gcpmodel.state import StateResource
+from ..gcpmodel.state import StateResource, project_numbers
 from ..mesh import Mesh
 from ..stack_config import StackSettings, load_stack, stack_file
 from ..stack_order import StackOrder
 from ..validation import check_mesh, stack_paths
 from .deploy_checks import DeployChecks, deploy_checks, environment_order
 from .harness import Inventory, run_program
+from .mocks import GcpMocks
 from .preview import preview_document
 
 PROJECT = "data-mesh"  # Pulumi.yaml's name: part of every URN
@@ -49,8 +50,9 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     if problems:
         raise DeclarationError(problems)
     config = _raw_config(stack_file(stack, stacks_dir))
+    mocks = GcpMocks(project_numbers(state)) if state else None  # the deployed projects' real numbers
     inventory = run_program(lambda: main(root, mesh=mesh, on_product=on_product), project=PROJECT, stack=stack,
-                            preview=preview, config=config)
+                            preview=preview, config=config, mocks=mocks)
     order = order or environment_order(settings.environment, stacks_dir, given={stack: (settings, mesh)})
     checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
     return Plan(stack, settings, mesh, inventory,
