@@ -15,6 +15,7 @@ from .descriptor import descriptor
 from .gcp.column_security import ColumnSecurity, ColumnSecurityArgs
 from .control_sql import subject_tables
 from .gcp.control_port import ControlPort, ControlPortArgs
+from .gcp.dataset import deploying_identity
 from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
 from .gcp.discovery import Discovery, DiscoveryArgs
 from .gcp.observability import Observability, ObservabilityArgs
@@ -50,6 +51,7 @@ class DataProductArgs:
     upstreams: dict[str, UpstreamPort] = field(default_factory=dict)  # by input port name
     consumer_principals: dict[str, str] = field(default_factory=dict)  # product id -> runner principal
     consumer_ready: dict[str, pulumi.Resource] = field(default_factory=dict)  # runner principal -> Identity.ready
+    deployer: pulumi.Input[str] | None = None  # the deploying identity; default: the platform's, else asked once
     unbuilt: frozenset[str] = frozenset()  # consuming products not deployed in this environment: not granted
 
     def consumer_principal(self, product_id: str) -> str | None:
@@ -89,6 +91,7 @@ class DataProduct(pulumi.ComponentResource):
             folder=args.platform.folders.get(p.domain), billing_account=args.platform.billing_account,
             prevent_deletion=args.is_production, audit_adopted=args.platform.audit_adopted_projects,
             resource_locations=resource_locations_value(p.policies.location)), opts=child(self))
+        self.creator = args.deployer or args.platform.deployer or deploying_identity(self)
         self.encryption = self._encryption(name, args)
         self.policy_tags = policy_tags_for(p.policies.location, args.platform.policy_tags)
         port_tags = {(port.name, port.major): column_tags(port.columns, p.policies.confidentiality, self.policy_tags)
@@ -240,7 +243,7 @@ class DataProduct(pulumi.ComponentResource):
             depends_on.append(self.encryption.ready)  # BigQuery must be able to use the key first
         return {"kms_key_name": self.encryption.kms_key_name if self.encryption else None,
                 "max_time_travel_hours": args.platform.max_time_travel_hours, "depends_on": depends_on,
-                "creator": args.platform.deployer}
+                "creator": self.creator}
 
     def _input_port(self, name: str, args: DataProductArgs, port, labels) -> InputPort:
         return InputPort(f"{name}-in-{port.name}", InputPortArgs(

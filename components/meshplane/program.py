@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from . import addresses
 from .data_product import DataProduct, DataProductArgs
+from .gcp.dataset import deploying_identity
 from .declaration.model import DataProduct as Declaration
 from .gcp.input_port import UpstreamPort
 from .mesh import Mesh
@@ -50,11 +51,14 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
     products = consumers_first([p for p in mesh.products if p.domain == settings.domain and is_built(p, settings)])
     built: dict[str, DataProduct] = {}
+    deployer = settings.platform.deployer or (deploying_identity(None) if products else None)  # asked once
     for product in products:
         if on_product:
             on_product(product.id, len(products))
         ready = {b.runner: b.identity.ready for b in built.values()}
-        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings, ready))
+        args = product_args(product, mesh, settings, ready)
+        args.deployer = deployer
+        built[product.id] = DataProduct(product.name, args)
         pulumi.export(product.id, built[product.id].descriptor)
     return dict(sorted(built.items()))
 

@@ -47,12 +47,12 @@ def metrics_scope(name: str, parent: pulumi.Resource, alerting_project: str, pro
 def failure_alert(name: str, parent: pulumi.Resource, *, project: str, display_name: str, condition: str,
                   metric_filter: str, channels: list[str], documentation: str, runbook_url: str | None,
                   labels: dict[str, str], depends_on: list[pulumi.Resource],
-                  wait_for: list[pulumi.Resource] | None = None) -> gcp.monitoring.AlertPolicy:
+                  wait_for: dict[str, pulumi.Resource] | None = None) -> gcp.monitoring.AlertPolicy:
     """An alert on any count of ``metric_filter`` in five minutes, to ``channels``, closed after 30 minutes;
-    created a while after ``wait_for`` (a new metric, a metrics-scope entry)."""
+    created a while after ``wait_for`` (a new metric, a metrics-scope entry, by what names them)."""
     if wait_for:
-        names = {f"{i}": r.urn for i, r in enumerate(wait_for)}  # a new metric or scope waits again
-        depends_on = [*depends_on, waits.wait(f"{name}-propagation", parent, wait_for, waits.METRICS, names)]
+        depends_on = [*depends_on, waits.wait(f"{name}-propagation", parent, list(wait_for.values()), waits.METRICS,
+                                              {key: key for key in wait_for})]  # another one waits again
     threshold = gcp.monitoring.AlertPolicyConditionConditionThresholdArgs(
         filter=metric_filter, comparison="COMPARISON_GT", threshold_value=0, duration="0s",
         aggregations=[gcp.monitoring.AlertPolicyConditionConditionThresholdAggregationArgs(

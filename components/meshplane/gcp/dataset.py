@@ -120,11 +120,15 @@ class BigQueryDataset(pulumi.ComponentResource):
         return access
 
 
+def deploying_identity(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The e-mail of the credentials running ``pulumi up`` (the provider's OpenID userinfo): ask once, share it."""
+    return gcp.organizations.get_client_open_id_user_info_output(opts=pulumi.InvokeOutputOptions(parent=parent)).email
+
+
 def creator_email(creator: pulumi.Input[str] | None, parent: pulumi.Resource) -> pulumi.Input[str]:
-    """The e-mail of the deploying identity: from ``user:``/``serviceAccount:``, else from the credentials."""
+    """The e-mail of the deploying identity: from ``user:``/``serviceAccount:`` or an e-mail, else asked."""
     if creator is None:
-        return gcp.organizations.get_client_open_id_user_info_output(
-            opts=pulumi.InvokeOutputOptions(parent=parent)).email
+        return deploying_identity(parent)
     if isinstance(creator, str):
         return creator.split(":", 1)[-1]
     return pulumi.Output.from_input(creator).apply(lambda p: p.split(":", 1)[-1])

@@ -129,7 +129,7 @@ class DbtJob(pulumi.ComponentResource):
             f"{name}-image-read", project=project, location=location, repository=repo,
             role=roles.ARTIFACT_READER, member=args.run_agent, opts=grant_child(self, depends_on=[args.ready]))
         return [grant, waits.wait(f"{name}-image-read-propagation", self, [grant], waits.IMAGE_GRANT,
-                                  {"repository": "/".join(repository), "agent": args.run_agent})]
+                                  {"repository": "/".join(repository)})]
 
     def _schedule(self, name: str, args: DbtJobArgs) -> gcp.cloudscheduler.Job:
         return gcp.cloudscheduler.Job(
@@ -154,7 +154,7 @@ class DbtJob(pulumi.ComponentResource):
             metric_filter=failed_executions_filter(args.project, args.region, args.job_name),
             channels=args.notification_channels, documentation=alert_documentation(args),
             runbook_url=args.runbook_url, labels=args.labels, depends_on=[self.job, *args.depends_on],
-            wait_for=[self.metrics_scope] if self.metrics_scope else [])
+            wait_for={f"scope {self.alerting_project}": self.metrics_scope} if self.metrics_scope else None)
 
 
 def job_name(product: str) -> str:

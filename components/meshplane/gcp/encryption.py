@@ -42,5 +42,5 @@ class Encryption(pulumi.ComponentResource):
             f"{name}-bigquery-agent", crypto_key_id=args.kms_key_name,
             role=roles.KMS_ENCRYPTER_DECRYPTER, member=agent.member, opts=grant_child(self, keep=not args.purge))
         self.ready = waits.wait(f"{name}-propagation", self, [self.grant], waits.KEY_GRANT,
-                                {"key": args.kms_key_name, "agent": agent.member})
+                                {"key": args.kms_key_name})
         self.register_outputs({"agent": self.agent_member})

@@ -68,23 +68,23 @@ class Identity(pulumi.ComponentResource):
             "serviceAccount:service-", args.project_number, f"@{RUN_AGENT_DOMAIN}") if RUN_API in args.agents else None
         created = [self.runner, *([self.invoker] if self.invoker else []), *self.agents.values()]
         run = [args.apis[RUN_API]] if RUN_API in args.agents and RUN_API in args.apis else []
-        self.ready = waits.wait(f"{name}-ready", self, created + run, waits.ACCOUNTS, self._members())
+        self.ready = waits.wait(f"{name}-ready", self, created + run, waits.ACCOUNTS, identities(args))
         self.job_user = gcp.projects.IAMMember(
             f"{name}-runner-job-user", project=args.project, role=roles.BIGQUERY_JOB_USER,
             member=self.member, opts=grant_child(self, depends_on=[self.ready]))
         self.register_outputs({"email": self.email})
-
-    def _members(self) -> dict[str, pulumi.Input[str]]:
-        """Who ``ready`` waits for, by role: a new identity makes it wait again."""
-        members = {"runner": self.member, **({"invoker": self.invoker.member} if self.invoker else {})}
-        members |= {api.split(".")[0]: agent.member for api, agent in self.agents.items()}
-        return members | ({"run": self.run_agent_member} if self.run_agent_member is not None else {})
 
     def agent_member(self, api: str) -> pulumi.Output[str]:
         """``serviceAccount:<agent>`` of the service agent of ``api`` (one of ``agents``)."""
         if api == RUN_API and self.run_agent_member is not None:
             return self.run_agent_member
         return self.agents[api].member
+
+
+def identities(args: IdentityArgs) -> dict[str, str]:
+    """Who ``ready`` waits for, by role (plain values, known before ``up``): a new one makes it wait again."""
+    return {"runner": args.account_id, **({"invoker": args.invoker_account_id} if args.invoker_account_id else {}),
+            "agents": ",".join(sorted(args.agents))}
 
 
 def moved_identities(product: pulumi.Resource, name: str, pubsub_ports: list[str]) -> dict[str, list[pulumi.Alias]]:

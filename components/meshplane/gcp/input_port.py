@@ -106,7 +106,7 @@ class InputPort(pulumi.ComponentResource):
             opts=grant_child(self, depends_on=[args.ready]))
         # Creating a BigQuery subscription checks that the agent may write the table: after propagation.
         self.agent_grant_ready = waits.wait(f"{name}-pubsub-agent-write-propagation", self, [self.agent_grant],
-                                            waits.TABLE_GRANT, {"agent": args.pubsub_agent, "table": table_id})
+                                            waits.TABLE_GRANT, {"table": table_id})
         self.subscription = gcp.pubsub.Subscription(
             f"{name}-subscription", project=args.project, topic=args.port.pubsub_topic,
             name=f"{args.internal_dataset_id}-{args.port.name}".replace("_", "-"), labels=args.labels,

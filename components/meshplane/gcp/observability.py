@@ -125,7 +125,8 @@ class Observability(pulumi.ComponentResource):
             metric_filter=f'metric.type = "{METRIC_PREFIX}{metric_name(args.product)}" AND project = "{args.project}"',
             channels=args.notification_channels, documentation=alert_documentation(args),
             runbook_url=args.runbook_url, labels=args.labels, depends_on=args.depends_on,
-            wait_for=[self.metric, *scope])
+            wait_for={f"metric {metric_name(args.product)}": self.metric,
+                      **({f"scope {self.alerting_project}": self.metrics_scope} if scope else {})})
 
 
 def metric_name(product: str) -> str:

@@ -190,13 +190,23 @@ def _mock_engine_only() -> Iterator[None]:
       generations walks all of them again. It is paused during the run and resumed after it.
     """
     stack_trace = pulumi_resource._get_stack_trace
-    collecting = gc.isenabled()
     pulumi_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        with paused_gc():
+            yield
+    finally:
+        pulumi_resource._get_stack_trace = stack_trace
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: what is allocated here lives until the plan ends anyway,
+    and every collection of the older generations would walk the whole inventory again."""
+    collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        pulumi_resource._get_stack_trace = stack_trace
         if collecting:
             gc.enable()
 

@@ -16,7 +16,7 @@ from ..stack_config import StackSettings, load_stack, stack_file
 from ..stack_order import StackOrder
 from ..validation import check_mesh, stack_paths
 from .deploy_checks import DeployChecks, deploy_checks, environment_order
-from .harness import Inventory, run_program
+from .harness import Inventory, paused_gc, run_program
 from .mocks import GcpMocks
 from .preview import preview_document
 
@@ -54,9 +54,10 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     inventory = run_program(lambda: main(root, mesh=mesh, on_product=on_product), project=PROJECT, stack=stack,
                             preview=preview, config=config, mocks=mocks)
     order = order or environment_order(settings.environment, stacks_dir, given={stack: (settings, mesh)})
-    checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
-    return Plan(stack, settings, mesh, inventory,
-                preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes), checks)
+    with paused_gc():
+        checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
+        document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
+    return Plan(stack, settings, mesh, inventory, document, checks)
 
 
 def plan_environment(environment: str, stacks_dir: str | Path = "stacks") -> tuple[StackOrder, dict[str, Plan]]:
