@@ -36,7 +36,6 @@ from .product_needs import (
 from .stack_config import NON_PRODUCTION
 
 
-
 class PurgeRefused(ValueError):
     """A declaration asks to purge its data on a production stack."""
 
