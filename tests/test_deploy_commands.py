@@ -99,3 +99,16 @@ def test_a_state_file_that_is_not_one_is_a_usage_error(tmp_path):
     assert code == 2 and "not a stack state file" in err and "pulumi stack export" in err
     code, _, err = invoke("simulate", "--stack", "podcast-prod", "--state", str(tmp_path / "missing.json"))
     assert code == 2 and "missing.json" in err
+
+
+def test_against_a_state_new_access_means_not_deployed_yet(tmp_path):
+    root, state = copy_mesh(tmp_path / "repo"), tmp_path / "state.json"
+    assert invoke("simulate", "--stack", "podcast-prod", "--stacks-dir", str(root / "stacks"),
+                  "--write-state", str(state))[0] == 0
+    edit_declaration(DEMOGRAPHICS, lambda d: output_port(d, "demographics")["consumers"].append(
+        {"principal": "group:newsroom@daff.example", "purpose": "Daily listener figures."}))(root)
+    code, out, _ = invoke("plan", "--stack", "podcast-prod", "--stacks-dir", str(root / "stacks"), "--state", str(state))
+    assert code == 0
+    new = sorted({line.split()[1] for line in out.splitlines() if line.startswith("  NEW  ")})
+    assert new == ["group:newsroom@daff.example"]  # the one principal the change adds; the others are deployed
+    assert "not in the deployed state this plan is compared to" in " ".join(out.split())

@@ -22,8 +22,9 @@ from .run import Plan
 
 WIDTH = 120  # of the text output's prose lines (tables are as wide as their cells)
 LEGEND = ("access for a principal other than the product's own runner, owner, authorized datasets and "
-          "routines, service agents and the platform's governance principal; with no deployed state to compare to, this version counts every consumer grant "
-          "as new.")
+          "routines, service agents, the deploying identity and the platform's governance principal")
+FIRST_UP = "; with no deployed state to compare to (--state), every consumer grant counts as new."
+NEXT_UP = ", not in the deployed state this plan is compared to."
 ACCESS_HEAD = ("", "principal", "who", "access to", "role", "purpose")
 SAFETY_HEAD = ("resource", "kind", "protect", "retainOnDelete", "deletion guard", "verdict")
 FINDING_HEAD = ("level", "rule", "resource", "message")
@@ -89,7 +90,7 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
     """Plain text for a terminal: aligned columns, no colours."""
     reviews = product_reviews(plan, violations)
     out = [_title(plan, reviews, violations), f"environment {plan.settings.environment}, "
-           f"domain {plan.settings.domain}"] + textwrap.wrap(f"NEW = {LEGEND}", WIDTH)
+           f"domain {plan.settings.domain}"] + textwrap.wrap(f"NEW = {_legend(plan)}", WIDTH)
     for r in reviews:
         heading = f"{r.id}: {r.display_name}"
         out += ["", heading, "=" * len(heading),
@@ -116,7 +117,7 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     reviews = product_reviews(plan, violations)
     out = [f"## {_title(plan, reviews, violations, code=True)}", "",
            f"Environment `{plan.settings.environment}`, domain `{plan.settings.domain}`. "
-           f"**new** = {LEGEND}"]
+           f"**new** = {_legend(plan)}"]
     for r in reviews:
         out += [""] + _md_product(r)
     others = _others(reviews, violations)
@@ -128,6 +129,10 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     out += ["", "### Lineage", "", "```mermaid",
             stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews]).rstrip("\n"), "```"]
     return "\n".join(out) + "\n"
+
+
+def _legend(plan: Plan) -> str:
+    return LEGEND + (FIRST_UP if plan.checks.changes is None else NEXT_UP)
 
 
 def _md_product(r: ProductReview) -> list[str]:
