@@ -111,6 +111,21 @@ def test_replace_on_changes_and_a_replacement_trigger_replace():
     assert second_up([old], [new])[routine.urn].replace_reasons == ["replacementTrigger"]
 
 
+def test_a_grant_replaced_new_one_first_fails_or_revokes():
+    from meshplane.gcpmodel.next_up import unsafe_replacements
+
+    old = reg(ACCESS, "r", project=P, datasetId="x_internal", role="READER", groupByEmail="g@x.example")
+    moved = reg(ACCESS, "r", project=P, datasetId="x_port", role="READER", groupByEmail="g@x.example")
+    member = reg("gcp:projects/iAMMember:IAMMember", "m", project=P, role="roles/bigquery.jobUser", member="group:a")
+    other = reg("gcp:projects/iAMMember:IAMMember", "m", project=P, role="roles/bigquery.jobUser", member="group:b")
+    changes = second_up([old, member], [moved, other])
+    assert [why.split(":")[0] for _, why in unsafe_replacements(changes)] == [
+        "replaced new one first, the entry is still there", "replaced new one first, the old member's deletion then "
+        "revokes the binding the new one re-created; delete it before replacing"]
+    safe = [Registration(**{**vars(r), "delete_before_replace": True}) for r in (moved, other)]
+    assert unsafe_replacements(second_up([old, member], safe)) == []
+
+
 def test_an_alias_is_a_rename_and_a_vanished_protected_resource_has_a_runbook():
     renamed = Registration(**{**vars(reg(ACCOUNT, "identity-invoker", project=P, accountId="inv-x")),
                               "aliases": (reg(ACCOUNT, "dbt-invoker").urn,)})

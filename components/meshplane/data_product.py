@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pulumi
 
 from . import addresses, standards
-from .declaration.model import DataProduct as Declaration
 from .declaration.types import Encryption as EncryptionKind
 from .declaration.types import Status
 from .column_security import column_tags, scanned_tags, tag_grants
@@ -21,52 +18,20 @@ from .gcp.discovery import Discovery, DiscoveryArgs
 from .gcp.observability import Observability, ObservabilityArgs
 from .gcp.encryption import Encryption, EncryptionArgs
 from .gcp.identity import Identity, IdentityArgs, moved_identities
-from .gcp.input_port import InputPort, InputPortArgs, UpstreamPort
+from .gcp.input_port import InputPort, InputPortArgs
 from .gcp.options import PURGE_LABEL, child, component_token
 from .gcp.output_port import OutputPort, OutputPortArgs, port_labels
 from .gcp.project import Project, ProjectArgs
 from .gcp.storage import PortTable, Storage, StorageArgs
 from .job_region import job_region
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
-from .platform import PlatformSettings
 from .product_needs import (
     BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, agents, apis, erasers, port_readers,
     retention_ms, scheduled,
 )
-from .stack_config import NON_PRODUCTION
+from .data_product_args import DataProductArgs, PurgeRefused
 
-
-class PurgeRefused(ValueError):
-    """A declaration asks to purge its data on a production stack."""
-
-
-@dataclass
-class DataProductArgs:
-    """A declaration, the stack's environment and platform, and the mesh's answers about it."""
-
-    product: Declaration
-    environment: str
-    platform: PlatformSettings
-    upstreams: dict[str, UpstreamPort] = field(default_factory=dict)  # by input port name
-    consumer_principals: dict[str, str] = field(default_factory=dict)  # product id -> runner principal
-    consumer_ready: dict[str, pulumi.Resource] = field(default_factory=dict)  # runner principal -> Identity.ready
-    deployer: pulumi.Input[str] | None = None  # the deploying identity; default: the platform's, else asked once
-    unbuilt: frozenset[str] = frozenset()  # consuming products not deployed in this environment: not granted
-
-    def consumer_principal(self, product_id: str) -> str | None:
-        """A consuming product's runner: from the mesh when known, else from the naming standards;
-        None for a product not deployed in this environment (its runner never exists)."""
-        if product_id in self.unbuilt:
-            return None
-        if product_id in self.consumer_principals:
-            return self.consumer_principals[product_id]
-        domain, name = product_id.split(".", 1)
-        email = standards.runner_email(self.platform.project_prefix, self.environment, domain, name)
-        return f"serviceAccount:{email}"
-
-    @property
-    def is_production(self) -> bool:
-        return self.environment not in NON_PRODUCTION
+__all__ = ["DataProduct", "DataProductArgs", "PurgeRefused"]
 
 
 class DataProduct(pulumi.ComponentResource):

@@ -26,7 +26,7 @@ from .declaration.model import DataProduct as Declaration
 from .gcp.input_port import UpstreamPort
 from .mesh import Mesh
 from .stack_config import NAMESPACE, StackSettings
-from .stack_order import is_built
+from .stack_order import dependency_order, is_built
 from .validation import check_mesh, stack_paths
 
 
@@ -51,14 +51,13 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
     products = consumers_first([p for p in mesh.products if p.domain == settings.domain and is_built(p, settings)])
     built: dict[str, DataProduct] = {}
+    ready: dict = {}  # the runners built so far -> their Identity.ready
     deployer = settings.platform.deployer or (deploying_identity(None) if products else None)  # asked once
     for product in products:
         if on_product:
             on_product(product.id, len(products))
-        ready = {b.runner: b.identity.ready for b in built.values()}
-        args = product_args(product, mesh, settings, ready)
-        args.deployer = deployer
-        built[product.id] = DataProduct(product.name, args)
+        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings, ready, deployer))
+        ready[built[product.id].runner] = built[product.id].identity.ready
         pulumi.export(product.id, built[product.id].descriptor)
     return dict(sorted(built.items()))
 
@@ -70,20 +69,18 @@ def consumers_first(products: list[Declaration]) -> list[Declaration]:
     ids = {p.id for p in products}
     consumers = {p.id: {c.data_product for port in p.output_ports for c in port.consumers
                         if c.data_product in ids and c.data_product != p.id} for p in products}
-    by_id, done, order = {p.id: p for p in products}, set(), []
-    while len(order) < len(products):
-        ready = sorted(pid for pid in by_id if pid not in done and consumers[pid] <= done)
-        if not ready:  # pragma: no cover - the mesh check refuses cycles first
-            raise ProgramError(f"products consume each other: {', '.join(sorted(set(by_id) - done))}")
-        done.update(ready)
-        order += [by_id[pid] for pid in ready]
-    return order
+    order, cycle = dependency_order(consumers)
+    if cycle:  # pragma: no cover - the mesh check refuses cycles first
+        raise ProgramError(f"products consume each other: {' -> '.join(cycle)}")
+    by_id = {p.id: p for p in products}
+    return [by_id[pid] for pid in order]
 
 
-def product_args(product: Declaration, mesh: Mesh, settings: StackSettings,
-                 ready: dict | None = None) -> DataProductArgs:
+def product_args(product: Declaration, mesh: Mesh, settings: StackSettings, ready: dict | None = None,
+                 deployer: object = None) -> DataProductArgs:
     """The component's arguments, with the mesh's answers: upstream addresses and consumers' runners;
-    ``ready`` maps the runners built earlier in this stack to their ``Identity.ready``."""
+    ``ready`` maps the runners built earlier in this stack to their ``Identity.ready``; ``deployer``
+    is the deploying identity (the platform's, or asked once for the stack)."""
     env, platform = settings.environment, settings.platform
     upstreams = {}
     for port in product.input_ports:
@@ -99,7 +96,7 @@ def product_args(product: Declaration, mesh: Mesh, settings: StackSettings,
                  for pid in consuming - unbuilt}
     ready = ready or {}
     return DataProductArgs(product=product, environment=env, platform=platform, upstreams=upstreams,
-                           consumer_principals=consumers, unbuilt=unbuilt,
+                           consumer_principals=consumers, unbuilt=unbuilt, deployer=deployer,
                            consumer_ready={m: ready[m] for m in consumers.values() if m in ready})
 
 

@@ -81,7 +81,7 @@ def stack_order(stacks: Mapping[str, tuple[StackSettings, Mesh]], environment: s
             elif other != name:
                 needs[name].add(other)
     result.after = {name: sorted(before) for name, before in needs.items()}
-    result.order, result.cycle = _topological(needs)
+    result.order, result.cycle = dependency_order(needs)
     result.unreachable.sort()
     return result
 
@@ -104,8 +104,9 @@ def grants_to_products(mesh: Mesh, settings: StackSettings) -> Iterable[tuple[Da
                         yield producer, product
 
 
-def _topological(needs: dict[str, set[str]]) -> tuple[list[str], list[str]]:
-    """Kahn's order (alphabetical among the ready ones) and, if it stops, one cycle it stops at."""
+def dependency_order(needs: Mapping[str, set[str]]) -> tuple[list[str], list[str]]:
+    """Each name after the names it needs: Kahn's order (alphabetical among the ready ones) and, if it
+    stops, one cycle it stops at. Stacks in deploy order; products in a stack in build order."""
     order: list[str] = []
     waiting = {name: set(before) for name, before in needs.items()}
     while waiting:
@@ -118,7 +119,7 @@ def _topological(needs: dict[str, set[str]]) -> tuple[list[str], list[str]]:
 
 
 def _cycle(waiting: dict[str, set[str]]) -> list[str]:
-    """A cycle among stacks that all wait for another: walk first dependencies until one repeats."""
+    """A cycle among names that all wait for another: walk first dependencies until one repeats."""
     path, at = [], min(waiting)
     while at not in path:
         path.append(at)

@@ -81,8 +81,8 @@ class DbtJobArgs:
     @classmethod
     def from_declaration(cls, dbt: Dbt, *, product: str, **rest) -> DbtJobArgs:
         """Args from the declaration's ``transformation.dbt``; ``rest`` holds the other fields."""
-        return cls(job_name=job_name(product), image=dbt.image, command=list(dbt.command), timeout=dbt.timeout, max_retries=dbt.max_retries,
-                   cron=dbt.schedule.cron, time_zone=dbt.schedule.time_zone, **rest)
+        return cls(job_name=job_name(product), image=dbt.image, command=list(dbt.command), timeout=dbt.timeout,
+                   max_retries=dbt.max_retries, cron=dbt.schedule.cron, time_zone=dbt.schedule.time_zone, **rest)
 
 
 class DbtJob(pulumi.ComponentResource):

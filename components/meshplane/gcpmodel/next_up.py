@@ -8,6 +8,10 @@ deleted or left alone, comparing the program with the stack's state as the engin
   ``replace_on_changes`` path, or the ``replacement_trigger`` changed.
 * A resource in the state and not in the program is deleted: refused while protected, left in GCP
   (and dropped from the stack) with ``retain_on_delete``.
+* A grant (a dataset ACL entry, an IAM member, a row access policy) replaced the default way, new
+  one first, fails or revokes: the provider refuses to create an ACL entry or policy that is still
+  there, and deleting the old IAM member afterwards removes the binding the new one re-created.
+  It must be deleted before it is replaced (``unsafe_replacements``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..plan.diff import changed_paths
 from ..plan.harness import Registration
-from ..plan.replacements import replace_keys
+from ..plan.replacements import DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys
 from .readback import compared
 from .state import StateResource, plain
 
@@ -75,6 +79,21 @@ def compare(old: StateResource, new: Registration) -> StateChange:
 
 def _under(path: str, roots: tuple[str, ...]) -> bool:
     return any(root == "*" or path == root or path.startswith(root + ".") for root in roots)
+
+
+def unsafe_replacements(changes: Mapping[str, StateChange]) -> list[tuple[str, str]]:
+    """``(urn, why)`` of every grant the next ``up`` replaces without deleting it first."""
+    found = []
+    for change in changes.values():
+        if change.op != REPLACE or change.new is None or change.new.delete_before_replace:
+            continue
+        if change.type in (DATASET_ACCESS, ROW_ACCESS_POLICY):
+            found.append((change.urn, "replaced new one first, the entry is still there: the provider refuses to "
+                                      "create it (\"existing object already found\"); delete it before replacing"))
+        elif is_iam_member(change.type):
+            found.append((change.urn, "replaced new one first, the old member's deletion then revokes the binding "
+                                      "the new one re-created; delete it before replacing"))
+    return found
 
 
 def summary(changes: Mapping[str, StateChange]) -> dict[str, int]:

@@ -41,6 +41,7 @@ DEFAULT_ACL = ({"role": "OWNER", "specialGroup": "projectOwners"},
                {"role": "WRITER", "specialGroup": "projectWriters"})
 READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration",), DATASET_ACCESS: ("role",)}
 COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",), TABLE: ("timePartitioning.expirationMs",)}
+SENT_AS_NOTHING: dict[str, tuple[str, ...]] = {TABLE: ("timePartitioning.expirationMs",)}  # 0: none sent, none kept
 _KEY_VERSION = re.compile(r"^(projects/.+/locations/.+/keyRings/.+/cryptoKeys/[^/]+)/cryptoKeyVersions/.+$")
 
 
@@ -60,10 +61,13 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
         elif r.type == DATASET_ACCESS and outputs.get("role"):
             outputs["role"] = legacy_role(outputs["role"])
         elif r.type == TABLE:
-            inherited = keys.get((r.inputs.get("project"), r.inputs.get("datasetId")))
-            _table(outputs, inherited, prior.get(r.urn, {}))
-        for path in r.ignore_changes if r.urn in prior else ():  # never sent after the create: GCP keeps its own
-            _copy_path(prior[r.urn], outputs, path)
+            _table_key(outputs, keys.get((r.inputs.get("project"), r.inputs.get("datasetId"))))
+        _drop_zeros(r.type, outputs)
+        before = prior.get(r.urn, {})
+        kept = [p for p in COMPUTED.get(r.type, ()) if value_at(r.inputs, p) is MISSING]  # omitted: GCP's stays
+        for path in [*kept, *r.ignore_changes] if r.urn in prior else ():  # ignored: sent at creation only
+            if value_at(before, path) is not MISSING:
+                _copy_path(before, outputs, path)
         out[r.urn] = outputs
     return out
 
@@ -90,19 +94,19 @@ def legacy_role(role: str) -> str:
     return LEGACY_ROLES.get(role, role)
 
 
-def _table(outputs: dict, inherited: str | None, prior: dict) -> None:
+def _table_key(outputs: dict, inherited: str | None) -> None:
+    """A table's key as read back: its own or its dataset's, without a version; none on a view."""
     if is_view(outputs):
         outputs.pop("encryptionConfiguration", None)  # BigQuery refuses a key on a view (existence)
     elif key := (outputs.get("encryptionConfiguration") or {}).get("kmsKeyName") or inherited:
         outputs["encryptionConfiguration"] = {"kmsKeyName": strip_key_version(key)}
-    partitioning = outputs.get("timePartitioning")
-    if isinstance(partitioning, dict):
-        if "expirationMs" not in partitioning:
-            kept = value_at(prior, "timePartitioning.expirationMs")
-            if kept is not MISSING and kept:
-                partitioning["expirationMs"] = kept
-        elif not partitioning["expirationMs"]:
-            del partitioning["expirationMs"]  # 0 is sent as nothing: the table has no expiry
+
+
+def _drop_zeros(type_: str, value: dict) -> None:
+    """The provider sends nothing for these when 0 (``expandTimePartitioning``): absent either way."""
+    for path in SENT_AS_NOTHING.get(type_, ()):
+        if value_at(value, path) in (0, "0"):
+            _copy_path({}, value, path)
 
 
 def strip_key_version(key: str) -> str:
@@ -130,10 +134,8 @@ def compared(type_: str, state_inputs: dict, state_outputs: dict, inputs: dict,
             _copy_path(source, old, path)
     for path in ignore_changes:
         _copy_path(old, new, path)
-    if type_ == TABLE:  # 0 is sent as nothing: no expiry either way
-        for side in (old, new):
-            if value_at(side, "timePartitioning.expirationMs") in (0, "0"):
-                del side["timePartitioning"]["expirationMs"]
+    _drop_zeros(type_, old)
+    _drop_zeros(type_, new)
     return _drop_empty(old), _drop_empty(new)
 
 

@@ -85,7 +85,8 @@ def export_document(state: Mapping[str, StateResource], *, stack: str, project: 
     resources = []
     for urn in sorted(state):
         s = state[urn]
-        entry = {"urn": s.urn, "custom": s.custom, "type": s.type, "inputs": plain(s.inputs), "outputs": plain(s.outputs),
+        entry = {"urn": s.urn, "custom": s.custom, "type": s.type, "inputs": plain(s.inputs),
+                 "outputs": plain(s.outputs),
                  "protect": s.protect, "retainOnDelete": s.retain_on_delete,
                  "dependencies": list(s.dependencies)}
         if s.id:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..plan.replacements import DATASET, DATASET_ACCESS, ROW_ACCESS_POLICY, TABLE
+from ..plan.resource_grants import acl_member
 from .requirements import ROUTINE, TABLE_IAM, referenced_tables
 
 TAG_READER = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
@@ -111,16 +112,12 @@ def _acl_entry(m: _Model, dataset: str, entry: dict, project: object) -> None:
 
 
 def acl_principal(entry: dict, project: object) -> str | None:
-    """A dataset ACL entry's principal as an IAM member (special groups qualified by the project)."""
-    if entry.get("specialGroup"):
-        return f"{entry['specialGroup']}:{project}"
-    if entry.get("userByEmail"):
-        email = str(entry["userByEmail"])
-        return f"{'serviceAccount' if email.endswith('.gserviceaccount.com') else 'user'}:{email}"
-    for key, kind in (("groupByEmail", "group"), ("domain", "domain")):
-        if entry.get(key):
-            return f"{kind}:{entry[key]}"
-    return str(entry["iamMember"]) if entry.get("iamMember") else None
+    """A dataset ACL entry's principal as an IAM member, a special group qualified by the project
+    (``projectReaders:<project>``); None when it names none."""
+    member = acl_member(entry)
+    if member.startswith("specialGroup:"):
+        return f"{member.split(':', 1)[1]}:{project}"
+    return None if member == "?" else member
 
 
 def _table(m: _Model, i: dict, out: dict) -> None:

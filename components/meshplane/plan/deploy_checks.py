@@ -20,7 +20,7 @@ from pathlib import Path
 from ..declaration.files import UsageError
 from ..declaration.problems import DeclarationError
 from ..gcpmodel.existence import Failure, World, first_up, principal_key
-from ..gcpmodel.next_up import CREATE, REPLACE, StateChange, next_up
+from ..gcpmodel.next_up import CREATE, REPLACE, StateChange, next_up, unsafe_replacements
 from ..gcpmodel.state import StateResource, project_numbers, simulate_up
 from ..gcpmodel.visibility import Sight, visibility
 from ..mesh import Mesh
@@ -57,6 +57,7 @@ def deploy_checks(stack: str, registrations: list, platform: PlatformSettings, o
             if c.new is not None and c.op not in (CREATE, REPLACE)]
     failures = first_up(registrations, world_for(stack, order), existing=kept, created=created,
                         numbers=project_numbers(prior))
+    failures += [Failure(urn, why) for urn, why in unsafe_replacements(changes or {})]
     after = simulate_up(registrations, prior)
     return DeployChecks(
         after=order.after.get(stack, []), failures=failures,
@@ -94,9 +95,11 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
                       given: Mapping[str, tuple] | None = None) -> StackOrder:
     """The deploy order of the environment's stacks, each with the mesh its config sees.
 
-    ``given`` stacks (name -> settings and mesh) are used as they are. Another stack whose config or
-    declarations have problems is left out and listed in ``unread`` (``strict``: its problems are raised)."""
-    root, stacks, meshes, unread = Path(stacks_dir).resolve().parent, dict(given or {}), {}, []
+    ``given`` stacks (name -> settings and mesh) are used as they are, and so are their meshes for the
+    stacks that see the same declarations. Another stack whose config or declarations have problems is
+    left out and listed in ``unread`` (``strict``: its problems are raised)."""
+    root, stacks, unread = Path(stacks_dir).resolve().parent, dict(given or {}), []
+    meshes = {tuple(stack_paths(settings.products, root)): mesh for settings, mesh in stacks.values()}
     for path in sorted(Path(stacks_dir).glob("Pulumi.*.yaml")):
         name = path.name[len("Pulumi."):-len(".yaml")]
         if name in stacks:
@@ -106,7 +109,9 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
             if settings.environment != environment:
                 continue
             files = tuple(stack_paths(settings.products, root))
-            mesh = meshes.get(files) or meshes.setdefault(files, Mesh.load(files))
+            if files not in meshes:
+                meshes[files] = Mesh.load(files)
+            mesh = meshes[files]
             if mesh.problems:
                 raise DeclarationError(mesh.problems)
         except (DeclarationError, UsageError):

@@ -126,7 +126,8 @@ class InventoryMonitor(pulumi_mocks.MockMonitor):
             aliases=tuple(self._alias_urn(request, a) for a in request.aliases) + tuple(request.aliasURNs),
             provider=request.provider, delete_before_replace=request.deleteBeforeReplace,
             ignore_changes=tuple(request.ignoreChanges), replace_on_changes=tuple(request.replaceOnChanges),
-            replacement_trigger=_value(request.replacement_trigger) if request.HasField("replacement_trigger") else None,
+            replacement_trigger=(_value(request.replacement_trigger)
+                                 if request.HasField("replacement_trigger") else None),
             outputs=self._inputs.seen.outputs or {}))
         return response
 

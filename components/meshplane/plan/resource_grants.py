@@ -30,7 +30,7 @@ def grants_of(s: dict, project: str, datasets: dict, tables: dict) -> Iterator[t
     if kind == DATASET:
         target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
         for entry in i.get("accesses") or []:  # written at creation only: the deploying identity
-            yield _access_principal(entry), target, str(entry.get("role", "?"))
+            yield acl_member(entry), target, str(entry.get("role", "?"))
     elif kind == ACCESS:
         target = datasets.get(i.get("datasetId")) or f"dataset {i.get('datasetId')}"
         authorized, routine = (i.get("authorizedDataset") or {}).get("dataset"), i.get("routine")
@@ -40,7 +40,7 @@ def grants_of(s: dict, project: str, datasets: dict, tables: dict) -> Iterator[t
             yield (f"{routine.get('projectId')}.{routine.get('datasetId')}.{routine.get('routineId')}", target,
                    AUTHORIZED_ROUTINE)
         else:
-            yield _access_principal(i), target, str(i.get("role", "?"))
+            yield acl_member(i), target, str(i.get("role", "?"))
     elif kind == ROW_POLICY:
         target = tables.get((i.get("datasetId"), i.get("tableId"))) or f"table {i.get('tableId')}"
         predicate = i.get("filterPredicate", "")
@@ -74,8 +74,9 @@ def _iam_target(kind: str, i: dict, project: str) -> str:
     return f"bucket {i.get('bucket')}" + (f" ({title})" if title else "")
 
 
-def _access_principal(inputs: dict) -> str:
-    """The principal a DatasetAccess names, in IAM form."""
+def acl_member(inputs: dict) -> str:
+    """The principal a dataset ACL entry (a DatasetAccess, or an entry of ``Dataset.accesses``) names, in
+    IAM form; a special group as ``specialGroup:<group>``; ``?`` when it names none."""
     if inputs.get("groupByEmail"):
         return f"group:{inputs['groupByEmail']}"
     if inputs.get("userByEmail"):

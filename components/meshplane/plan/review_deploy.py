@@ -82,7 +82,8 @@ def _after(checks: DeployChecks) -> str:
         first = (f"Deploys after {', '.join(checks.after)}: it grants runners those stacks create "
                  "(`meshplane order`).")
     ok = "The first up finds everything it needs, in order." if not (checks.failures or checks.unreachable) else ""
-    unread = f" Not read: {', '.join(checks.unread)} (their config or declarations have problems)." if checks.unread else ""
+    unread = (f" Not read: {', '.join(checks.unread)} (their config or declarations have problems)."
+              if checks.unread else "")
     return " ".join(part for part in (first, ok) if part) + unread
 
 
