@@ -54,3 +54,11 @@ def test_each_port_says_where_its_quality_scan_publishes():
         {"location": "europe-west1", "scanId": "dq-listener-profiles-profiles-v2"}]
     retired = described("charts.top-forty", "charts-prod")["outputPorts"]
     assert retired and not any("dataQuality" in p for p in retired)  # retired: the scans are removed
+
+
+def test_versions_and_partitioning_are_what_the_diff_compares():
+    d = described("charts.weekly-charts", "charts-prod")
+    assert d["version"] == "4.2.0"  # the product's semantic version, checked against its ports' changes
+    [charts] = d["outputPorts"]
+    assert charts["partitioning"] == {"column": "processing_time", "granularity": "DAY"}  # the default
+    assert charts["clustering"] == model("charts.weekly-charts").output_ports[0].clustering

@@ -12,7 +12,7 @@ import pytest
 from diff_support import (CATALOG, DEMOGRAPHICS, YEAR_IN_REVIEW, add_consumer, by_name, delete_declaration, diff,
                           document, drop_input_port, edit_declaration, one, ops, output_port, read_renamed_port,
                           rename_port, scenario, state, with_inputs)
-from meshplane.plan.diff import DATA_LOSS, NARROWED, POLICY, WIDENED, diff_documents
+from meshplane.plan.diff import BREAKING, DATA_LOSS, NARROWED, POLICY, WIDENED, diff_documents
 from meshplane.plan.diff_render import exit_code, render_json, render_markdown, render_text
 from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, PROJECT, REPLACE_ON, ROW_ACCESS_POLICY,
                                          TABLE, schema_forces_replacement)
@@ -102,6 +102,26 @@ def test_protect_change_is_an_update_and_losing_it_on_data_is_data_loss():
     assert one(TABLE, VIEW, {**VIEW, "view": {"query": "y"}}).flags == []
 
 
+@pytest.mark.parametrize(("old", "new", "lost"), [
+    (PORT_TABLE | {"schema": '[{"name":"a"},{"name":"b"}]'}, PORT_TABLE | {"schema": '[{"name":"a"}]'},
+     ["drops column b"]),
+    (PORT_TABLE | {"timePartitioning": {"field": "ts", "expirationMs": 0}},
+     PORT_TABLE | {"timePartitioning": {"field": "ts", "expirationMs": 86_400_000}},
+     ["partitions expire after 1 days (was never)"]),
+    (PORT_TABLE | {"timePartitioning": {"field": "ts", "expirationMs": "172800000"}},
+     PORT_TABLE | {"timePartitioning": {"field": "ts", "expirationMs": "86400000"}},
+     ["partitions expire after 1 days (was 2 days)"]),
+    (PORT_TABLE, PORT_TABLE | {"expirationTime": 1_900_000_000_000}, ["the table expires (expirationTime)"]),
+    (PORT_TABLE | {"timePartitioning": {"field": "ts", "expirationMs": 86_400_000}},
+     PORT_TABLE | {"timePartitioning": {"field": "ts", "expirationMs": 0}}, []),
+    (PORT_TABLE | {"schema": '[{"name":"a"}]'}, PORT_TABLE | {"schema": '[{"name":"a"},{"name":"b"}]'}, []),
+])
+def test_updates_in_place_that_delete_data_are_data_loss(old, new, lost):
+    change = one(TABLE, old, new)
+    assert (change.op, change.lost_data, change.data_loss) == ("update", lost, bool(lost))
+    assert not one(TABLE, VIEW | {"schema": '[{"name":"a"},{"name":"b"}]'}, VIEW | {"schema": '[{"name":"a"}]'}).flags
+
+
 def test_data_loss_needs_data():
     view_replaced = one(TABLE, VIEW, {**VIEW, "tableId": "v2"})
     assert (view_replaced.op, view_replaced.flags) == ("replace", [])
@@ -116,7 +136,7 @@ def test_access_is_compared_as_grants_not_as_resources():
     grant = {"datasetId": "d", "project": "p", "role": "READER", "groupByEmail": "a@x"}
     renamed = diff(document(state(DATASET_ACCESS, "old", grant)), document(state(DATASET_ACCESS, "new", grant)))
     assert ops(renamed) == {"create": 1, "delete": 1}
-    assert renamed.summary["flags"] == {DATA_LOSS: 0, WIDENED: 0, POLICY: 0, NARROWED: 0}
+    assert renamed.summary["flags"] == {DATA_LOSS: 0, WIDENED: 0, POLICY: 0, NARROWED: 0, BREAKING: 0}
     accesses = {"datasetId": "d", "project": "p", "accesses": [{"role": "READER", "userByEmail": "u@x"}]}
     moved = one(DATASET, {**accesses, "location": "EU"}, {**accesses, "location": "US"})
     assert (moved.op, moved.flags) == ("replace", [DATA_LOSS])
@@ -145,13 +165,15 @@ def test_json_shape_is_sorted_stable_and_omits_same():
     a2 = state(DATASET, "a", {"datasetId": "a", "location": "US"}, protect=True)
     result = diff(document(c, d, a), document(d, a2, b))
     out = json.loads(render_json(result))
-    assert list(out) == ["changes", "summary"]
+    assert list(out) == ["changes", "contracts", "summary"]
     assert [(x["urn"].rsplit("::")[-1], x["op"]) for x in out["changes"]] == [
         ("a", "replace"), ("b", "create"), ("c", "delete")]
     assert out["changes"][0] == {"urn": a["urn"], "type": DATASET, "op": "replace",
                                  "changedInputs": ["location"], "flags": [DATA_LOSS]}
     assert out["summary"] == {"ops": {"create": 1, "update": 0, "replace": 1, "delete": 1, "same": 1},
-                              "flags": {DATA_LOSS: 2, WIDENED: 0, POLICY: 0, NARROWED: 0}}
+                              "flags": {DATA_LOSS: 2, WIDENED: 0, POLICY: 0, NARROWED: 0, BREAKING: 0},
+                              "contracts": {"breaking": 0, "additive": 0, "patch": 0, "refused": 0, "warnings": 0}}
+    assert out["contracts"] == {"changes": [], "findings": []}
     assert render_json(result) == render_json(diff(document(a, d, c), document(b, a2, d)))
 
 
@@ -176,7 +198,7 @@ def test_docs_list_every_replacement_and_flag():
         replaced = rows[type_].split(" | ")[1]
         expected = ["every input"] if EVERY in rule.inputs else [f"`{p}`" for p in rule.inputs]
         assert [e for e in expected if e not in replaced] == [], type_
-    assert [f for f in (DATA_LOSS, WIDENED, POLICY, NARROWED) if f"| `{f}` |" not in text] == []
+    assert [f for f in (DATA_LOSS, BREAKING, WIDENED, POLICY, NARROWED) if f"| `{f}` |" not in text] == []
 
 
 # --- scenarios: plans of real blueprint edits (podcast-prod) ---
@@ -184,7 +206,7 @@ def test_docs_list_every_replacement_and_flag():
 def test_adding_a_consumer_widens_access_only(tmp_path):
     result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, add_consumer)))
     assert ops(result) == {"create": 2, "update": 1}
-    assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 3, POLICY: 0, NARROWED: 0}
+    assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 3, POLICY: 0, NARROWED: 0, BREAKING: 0}
     access = by_name(result, "podcast-demographics-demographics-v1-reader-group-ad-sales-at-daff.example")
     assert (access.op, [g.role for g in access.gained]) == ("create", ["READER"])
     masked = by_name(result, "podcast-demographics-column-security-masked-confidential-group-ad-sales-at-daff.example")
@@ -200,7 +222,9 @@ def test_renaming_a_port_deletes_its_datasets(tmp_path):
     lost = {(c.op, c.name) for c in result.flagged(DATA_LOSS)}
     assert lost == {("delete", "podcast-catalog-episodes-v1"), ("delete", "podcast-catalog-storage-episodes_v1")}
     assert by_name(result, "podcast-catalog-storage-internal").op == "same"
-    assert exit_code(result) == 3
+    # a rename removes a major its consumers read, without notice: refused until the old name is deprecated
+    assert [(f.port, f.level) for f in result.contracts.refused] == [("", "refused"), ("episodes v1", "refused")]
+    assert exit_code(result) == 4
     markdown = render_markdown(result)
     assert markdown.index("#### Data loss") < markdown.index("#### Access widened") < markdown.index(
         "#### Access narrowed") < markdown.index("#### Other changes")
@@ -209,7 +233,8 @@ def test_renaming_a_port_deletes_its_datasets(tmp_path):
 def test_moving_a_product_replaces_its_datasets(tmp_path):
     relocate = edit_declaration(CATALOG, lambda d: d["policies"].update(location="europe-west1"))
     result = diff_documents(*scenario(tmp_path, relocate))
-    assert ops(result) == {"replace": 2, "update": 2}
+    # and the registry object, as the descriptor names the new location
+    assert ops(result) == {"replace": 3, "update": 2}
     updated = {c.type for c in result.changes.values() if c.op == "update"}
     # the resource-locations policy and the dbt job's MESHPLANE_LOCATION follow the data
     assert updated == {"gcp:orgpolicy/policy:Policy", "gcp:cloudrunv2/job:Job"}
@@ -233,8 +258,10 @@ def test_retiring_a_product_removes_grants_and_keeps_data(tmp_path):
     result = diff_documents(*scenario(tmp_path, edit_declaration(CATALOG, lambda d: d.update(status="retired"))))
     deleted = {c.type.split(":")[1] for c in result.changes.values() if c.op == "delete" and c.type.startswith("gcp:")}
     assert {c.op for c in result.changes.values()} == {"delete", "same", "replace"}
-    # only the identities' wait is replaced: it has fewer identities to wait for (no invoker, no agents)
-    assert {c.name for c in result.changes.values() if c.op == "replace"} == {"podcast-catalog-identity-ready"}
+    # the identities' wait is replaced: it has fewer identities to wait for (no invoker, no agents);
+    # so is the registry object: the descriptor says retired
+    assert {c.name for c in result.changes.values() if c.op == "replace"} == {
+        "podcast-catalog-identity-ready", "podcast-catalog-discovery-descriptor"}
     # the consumer grants go, and so do the dbt job, its schedule, invoker and alerts, the
     # data-quality scans (with the Dataplex agent's reads) and the Dataplex registration
     assert deleted == {"bigquery/datasetAccess", "cloudrunv2/job", "cloudrunv2/jobIamMember",
@@ -281,3 +308,69 @@ def test_a_newly_broken_governance_rule_is_flagged(tmp_path):
     assert markdown.index("#### Access widened") < markdown.index("#### Policy") < markdown.index("#### Access narrowed")
     assert re.search(r"\| no-public-principals \| mandatory \|", markdown)
     assert exit_code(result) == 0  # a policy violation is for the review and CrossGuard, not data loss
+
+
+# --- port contracts and versions (scenarios; the classification table is test_contracts.py) ---
+
+def _drop_listeners(data: dict) -> None:
+    port = output_port(data, "demographics")
+    port["schema"] = [c for c in port["schema"] if c["name"] != "listeners"]
+
+
+def _serve_v2_without_listeners(data: dict) -> None:
+    v1 = output_port(data, "demographics")
+    v1["deprecation"] = {"reason": "listeners moves to its own port", "successor": "demographics v2",
+                         "sunset": "2027-06-30"}
+    v2 = json.loads(json.dumps(v1)) | {"version": "2.0.0"}
+    del v2["deprecation"]
+    v2["schema"] = [c for c in v2["schema"] if c["name"] != "listeners"]
+    v2["consumers"] = [c for c in v2["consumers"] if "principal" in c]  # products move when they are ready
+    data["outputPorts"].append(v2)
+    data["version"] = "2.0.0"
+
+
+def test_dropping_a_port_column_is_refused_as_breaking_and_data_loss(tmp_path):
+    result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, _drop_listeners)))
+    [change] = result.contracts.changes
+    assert (change.port, change.path, change.flags) == ("demographics v1", "listeners", [BREAKING, DATA_LOSS])
+    [refused] = result.contracts.refused
+    assert refused.port == "demographics v1" and "version 2.0.0" in refused.message
+    table = by_name(result, "podcast-demographics-storage-demographics_v1")
+    assert (table.op, table.lost_data, table.flags) == ("update", ["drops column listeners"], [DATA_LOSS])
+    descriptor = by_name(result, "podcast-demographics-discovery-descriptor")  # visible, no longer [secret]
+    assert descriptor.changed_inputs == ["descriptor.outputPorts[demographics v1].schema[listeners]", "source"]
+    assert exit_code(result) == 4  # refused: no label approves it, a new major does
+    assert "**Refused**: `podcast.podcast-demographics demographics v1`" in render_markdown(result)
+    assert render_text(result).splitlines()[2].startswith("REFUSED: podcast.podcast-demographics demographics v1:")
+
+
+def _readme_outputs() -> list[list[str]]:
+    section = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split(
+        "### Breaking changes need a new major", 1)[1].split("\n## ", 1)[0]
+    return [block.strip().splitlines() for block in re.findall(r"```text\n(.*?)```", section, re.S)]
+
+
+def test_the_readme_shows_the_refusal_and_its_fix(tmp_path):
+    refused, fixed = _readme_outputs()
+    lines = render_text(diff_documents(*scenario(tmp_path / "a", edit_declaration(DEMOGRAPHICS, _drop_listeners))))
+    assert [line for line in refused if line not in lines.splitlines()] == []
+    fix = diff_documents(*scenario(tmp_path / "b", edit_declaration(DEMOGRAPHICS, _serve_v2_without_listeners)))
+    assert [line for line in fixed if line not in render_text(fix).splitlines()] == []
+
+
+def test_the_same_change_as_a_new_major_side_by_side_passes(tmp_path):
+    result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, _serve_v2_without_listeners)))
+    assert result.contracts.findings == []
+    assert {(c.port, c.path, c.kind) for c in result.contracts.changes} == {
+        ("demographics v2", "port", "additive"), ("demographics v1", "deprecation", "patch")}
+    assert not result.flagged(DATA_LOSS) and exit_code(result) == 0
+
+
+def test_an_additive_column_without_a_minor_bump_is_a_warning(tmp_path):
+    def add_column(data: dict) -> None:
+        output_port(data, "demographics")["schema"].insert(1, {"name": "episodes", "type": "INT64"})
+    result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, add_column)))
+    assert [(c.path, c.kind) for c in result.contracts.changes] == [("episodes", "additive")]
+    assert [(f.port, f.level) for f in result.contracts.findings] == [("", "warning"),  # the product's version
+                                                                       ("demographics v1", "warning")]
+    assert exit_code(result) == 0 and not result.flagged(DATA_LOSS)

@@ -7,6 +7,7 @@ reads the object. The descriptor's own content is descriptor.py's (tested with t
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -32,9 +33,8 @@ DESCRIPTOR = {"descriptorVersion": "meshplane.dev/descriptor/v1", "urn": "urn:me
 
 
 def content(obj) -> str:
-    """The object's content: the provider marks ``content`` secret, so the engine gets it wrapped."""
-    value = obj.inputs["content"]
-    return value["value"] if isinstance(value, dict) else value
+    """The object's content: a string asset, as the engine's JSON shows it (text and hash)."""
+    return obj.inputs["source"]["text"]
 
 
 def build(**overrides) -> Discovery:
@@ -72,11 +72,14 @@ def test_one_asset_per_port_dataset_in_the_product(preview):
 @MODES
 def test_descriptor_object_in_the_registry_bucket_round_trips(preview):
     [obj] = of_type(run(build, preview), OBJECT)
-    assert {k: v for k, v in obj.inputs.items() if k != "content"} == {
+    assert {k: v for k, v in obj.inputs.items() if k != "source"} == {
         "bucket": BUCKET, "name": "products/charts/top-forty.json", "contentType": "application/json"}
     assert json.loads(content(obj)) == DESCRIPTOR
-    assert isinstance(obj.inputs["content"], dict)  # secret: the descriptor does not show in diffs
+    # not `content`, which the provider marks secret: a descriptor change shows in every preview and diff
+    assert obj.inputs["source"]["hash"] == hashlib.sha256(content(obj).encode()).hexdigest()
     assert content(obj) == json.dumps(DESCRIPTOR, sort_keys=True, indent=2) + "\n"
+    # a new descriptor replaces the object; new-one-first, deleting the old one would delete the new one
+    assert obj.delete_before_replace
 
 
 def test_no_registry_bucket_no_object():

@@ -19,7 +19,7 @@ from meshplane import addresses, standards
 from meshplane.column_security import column_tags
 from meshplane.datascan_rules import processing_time_column, quality_rules
 from meshplane.declaration.types import Status
-from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, next_up
+from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, next_up, unsafe_replacements
 from meshplane.gcpmodel.state import load_state, simulate_up
 from meshplane.gcpmodel.visibility import ALL, MASKED_VALUE, RAW
 from meshplane.placement import policy_tags_for
@@ -85,7 +85,11 @@ def test_a_stack_of_the_previous_version_upgrades_without_losing_an_account_or_d
     assert moved["podcast-demographics-identity-dataplex-agent"] == "podcast-demographics-observability-dataplex-agent"
     replaced = {c.name: c.replace_reasons for c in changes.values() if c.op == REPLACE}
     assert replaced == {"podcast-demographics-demographics-v1-rows-meshplane_all_rows": ["grantees"],
-                        "podcast-demographics-storage-internal-routine-erase_subject": ["replacementTrigger"]}
+                        "podcast-demographics-storage-internal-routine-erase_subject": ["replacementTrigger"],
+                        # uploaded from an asset now (the provider marks `content` secret), deleted first
+                        "podcast-catalog-discovery-descriptor": ["source"],
+                        "podcast-demographics-discovery-descriptor": ["source"]}
+    assert not unsafe_replacements(changes)
     assert len(plan.checks.open_datasets) == 5  # created before datasets started closed: the runbook says so
 
 

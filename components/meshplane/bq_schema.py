@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from .declaration.model import Column
-from .declaration.types import BigQueryType
+from .declaration.model import Column, OutputPort
+from .declaration.types import BigQueryType, ColumnRole
 
 # The API answers with the legacy type names; sending GoogleSQL names would show a permanent diff.
 _API_TYPES = {BigQueryType.INT64: "INTEGER", BigQueryType.FLOAT64: "FLOAT", BigQueryType.BOOL: "BOOLEAN"}
@@ -22,6 +22,13 @@ def schema_fields(columns: list[Column], policy_tags: dict[str, str] | None = No
 def schema_json(columns: list[Column], policy_tags: dict[str, str] | None = None) -> str:
     """The schema as compact, stable JSON."""
     return json.dumps(schema_fields(columns, policy_tags), separators=(",", ":"))
+
+
+def time_partitioning(port: OutputPort) -> tuple[str, str]:
+    """(column, granularity) of the port table's partitioning: as declared, else DAY on processing time."""
+    if port.partitioning:
+        return port.partitioning.column, port.partitioning.granularity
+    return next(c.name for c in port.columns if c.role == ColumnRole.PROCESSING_TIME), "DAY"
 
 
 def _field(column: Column, path: str, policy_tags: dict[str, str]) -> dict:

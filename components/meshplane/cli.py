@@ -122,7 +122,8 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: 
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
 def diff(base: str, head: str, fmt: str, output: str | None) -> None:
-    """Compare two plan JSON files (base branch, pull request); exit 3 on data loss."""
+    """Compare two plan JSON files (base branch, pull request); exit 3 on data loss, 4 when a port's
+    breaking change comes without a new major."""
     from .plan.command import write_output
     from .plan.diff import diff_documents, load_document
     from .plan import diff_render

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import addresses, standards
-from .bq_schema import schema_fields
+from .bq_schema import schema_fields, time_partitioning
 from .column_security import column_tags, view_masking
 from .control_sql import ERASE_SUBJECT
 from .datascan_rules import scan_id
@@ -26,6 +26,7 @@ def descriptor(product: DataProduct, project_id: str, runner: str, platform: Pla
         "domain": product.domain,
         "name": product.name,
         "displayName": product.display_name,
+        "version": product.version,
         "type": product.type.value,
         "status": product.status.value,
         "owner": product.team.owner,
@@ -48,6 +49,8 @@ def _port(product: DataProduct, port, platform: PlatformSettings, environment: s
         "urn": standards.port_urn(product.domain, product.name, port.name, port.major),
         "address": addresses.port_address(product, port, platform, environment),
         "schema": schema_fields(port.columns),
+        "partitioning": _partitioning(port),
+        **({"clustering": list(port.clustering)} if port.clustering else {}),
         "slos": port.slos.model_dump(by_alias=True, exclude_none=True),
         "deprecated": port.deprecation is not None,
         **({"deprecation": port.deprecation.model_dump(by_alias=True, exclude_none=True)} if port.deprecation else {}),
@@ -55,6 +58,12 @@ def _port(product: DataProduct, port, platform: PlatformSettings, environment: s
         "maskedColumns": _masked(product, port, platform),
         **_data_quality(product, port, platform),
     }
+
+
+def _partitioning(port) -> dict:
+    """How the port table is partitioned (changing it replaces the table: a new major)."""
+    column, granularity = time_partitioning(port)
+    return {"column": column, "granularity": granularity}
 
 
 def _data_quality(product: DataProduct, port, platform: PlatformSettings) -> dict:

@@ -10,7 +10,11 @@
 * The product descriptor (``descriptor.py``, shape in ``docs/descriptor.md``) as a JSON object
   ``products/<domain>/<name>.json`` in the platform's registry bucket (``content_type``
   application/json, ``json.dumps(sort_keys=True, indent=2)``), so the mesh plane indexes the mesh
-  without reading stacks. Without a registry bucket no object is written. The object is kept for
+  without reading stacks. It is uploaded from a string asset (``source``), not ``content``: the
+  provider marks ``content`` secret, so every preview would show ``[secret]``, and a descriptor change
+  (a port's schema, a version) must be visible in the review. A new asset replaces the object; it is
+  deleted before it is replaced, as the replacement has the same name (new-one-first, the old one's
+  deletion would delete the new object). Without a registry bucket no object is written. The object is kept for
   retired products (the descriptor then says ``status: retired``).
 
 Not granted here: the deployer needs ``storage.objects.create``/``delete`` on the registry bucket and
@@ -89,7 +93,8 @@ class Discovery(pulumi.ComponentResource):
             return None
         return gcp.storage.BucketObject(
             f"{name}-descriptor", bucket=args.registry_bucket, name=object_name(args.domain, args.name),
-            content=self.descriptor_json, content_type=JSON, opts=child(self))
+            source=pulumi.StringAsset(self.descriptor_json), content_type=JSON,
+            opts=child(self, delete_first=True))
 
 
 def descriptor_json(descriptor: dict) -> str:

@@ -23,10 +23,11 @@ PURGE_LABEL = "purge"  # value "true": the product's data may be deleted (see th
 
 
 def child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,
-          aliases: Sequence[pulumi.Alias] | None = None) -> pulumi.ResourceOptions:
-    """Options of an ordinary child: parented to ``parent``, with its explicit dependencies."""
+          aliases: Sequence[pulumi.Alias] | None = None, delete_first: bool = False) -> pulumi.ResourceOptions:
+    """Options of an ordinary child: parented to ``parent``, with its explicit dependencies;
+    ``delete_first``: deleted before it is replaced (its replacement has the same name)."""
     return pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on or []),
-                                  aliases=list(aliases or []))
+                                  aliases=list(aliases or []), delete_before_replace=delete_first or None)
 
 
 def grant_child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from ..bq_schema import schema_json
+from ..bq_schema import schema_json, time_partitioning
 from ..declaration.model import OutputPort
-from ..declaration.types import ColumnRole
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token, data_child, purged
 
@@ -74,15 +73,13 @@ class Storage(pulumi.ComponentResource):
 
     def _port_table(self, name: str, table: PortTable) -> gcp.bigquery.Table:
         port = table.port
-        processing = next(c.name for c in port.columns if c.role == ColumnRole.PROCESSING_TIME)
-        partitioning = port.partitioning
+        column, granularity = time_partitioning(port)
         return gcp.bigquery.Table(
             f"{name}-{table.table_id}", project=self.internal.project,
             dataset_id=self.internal.dataset_id, table_id=table.table_id,
             description=port.description, labels=table.labels, schema=schema_json(port.columns, table.policy_tags),
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(
-                type=partitioning.granularity if partitioning else "DAY",
-                field=partitioning.column if partitioning else processing,
+                type=granularity, field=column,
                 expiration_ms=table.retention_ms or 0),
             clusterings=list(port.clustering) or None, deletion_protection=not purged(table.labels),
             encryption_configuration=table_key(self.internal.kms_key_name),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..plan.diff import changed_paths
 from ..plan.harness import Registration
-from ..plan.replacements import DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys
+from ..plan.replacements import BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys
 from .readback import compared
 from .state import StateResource, plain
 
@@ -82,7 +82,7 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
 
 
 def unsafe_replacements(changes: Mapping[str, StateChange]) -> list[tuple[str, str]]:
-    """``(urn, why)`` of every grant the next ``up`` replaces without deleting it first."""
+    """``(urn, why)`` of every grant (or named object) the next ``up`` replaces without deleting it first."""
     found = []
     for change in changes.values():
         if change.op != REPLACE or change.new is None or change.new.delete_before_replace:
@@ -93,6 +93,9 @@ def unsafe_replacements(changes: Mapping[str, StateChange]) -> list[tuple[str, s
         elif is_iam_member(change.type):
             found.append((change.urn, "replaced new one first, the old member's deletion then revokes the binding "
                                       "the new one re-created; delete it before replacing"))
+        elif change.type == BUCKET_OBJECT:
+            found.append((change.urn, "replaced new one first, the old object's deletion deletes the new one: "
+                                      "both have the same name; delete it before replacing"))
     return found
 
 

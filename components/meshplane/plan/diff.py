@@ -5,7 +5,9 @@ changed are listed as dotted paths (lists are compared as whole values). Risk fl
 reviewer must look at: data that would be lost, principals gaining or losing access, and governance
 rules newly broken. Access is compared as sets of (principal, role, target) grants over the whole
 documents, not per resource, so a grant that is replaced or renamed but stays the same is neither
-widened nor narrowed. The stack and provider steps are not part of the comparison.
+widened nor narrowed. The stack and provider steps are not part of the comparison. The ports'
+contracts are compared too (``contracts``, ``versions``): what each change means to consumers, and
+whether the versions say so.
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from dataclasses import dataclass, field
 
 from ..governance.inventory import Rule, Violation, check_inventory, resources_from_document
 from ..platform import GovernanceSettings
+from .contracts import BUCKET_OBJECT, descriptor_paths
 from .replacements import (DATASET, DATASET_ACCESS, MISSING, ROW_ACCESS_POLICY, guards, holds_data,
-                           is_iam_member, replace_keys)
+                           in_place_losses, is_iam_member, replace_keys)
+from .versions import ContractDiff, compare_contracts
 
 CREATE, UPDATE, REPLACE, DELETE, SAME = OPS = ("create", "update", "replace", "delete", "same")
 DATA_LOSS, WIDENED, POLICY, NARROWED = FLAGS = ("data-loss", "access-widened", "policy", "access-narrowed")
+BREAKING = "breaking"  # a port contract change that needs a new major (``contracts``)
 OPTIONS = ("protect", "retainOnDelete")  # resource options reported among the changed inputs
 
 
@@ -48,6 +53,7 @@ class Change:
     protected: bool = False  # in the base: Pulumi refuses to delete or replace it until unprotected
     retained: bool = False  # in the base: a delete leaves it in GCP, out of the stack
     lost_guards: list[str] = field(default_factory=list)
+    lost_data: list[str] = field(default_factory=list)  # what an in-place update deletes (a column...)
     gained: list[Grant] = field(default_factory=list)
     lost: list[Grant] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
@@ -68,6 +74,7 @@ class DiffResult:
     """Every resource of either document by URN, with its change."""
 
     changes: dict[str, Change]
+    contracts: ContractDiff = field(default_factory=ContractDiff)
 
     def flagged(self, flag: str) -> list[Change]:
         return [c for c in self.changes.values() if flag in c.flags]
@@ -76,7 +83,12 @@ class DiffResult:
     def summary(self) -> dict:
         ops = Counter(c.op for c in self.changes.values())
         flags = Counter(f for c in self.changes.values() for f in c.flags)
-        return {"ops": {op: ops[op] for op in OPS}, "flags": {f: flags[f] for f in FLAGS}}
+        kinds = Counter(c.kind for c in self.contracts.changes)
+        return {"ops": {op: ops[op] for op in OPS},
+                "flags": {**{f: flags[f] for f in FLAGS}, BREAKING: kinds[BREAKING]},
+                "contracts": {**{k: kinds[k] for k in ("breaking", "additive", "patch")},
+                              "refused": len(self.contracts.refused),
+                              "warnings": len(self.contracts.findings) - len(self.contracts.refused)}}
 
 
 def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None = None,
@@ -90,7 +102,7 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     changes = {urn: _classify(old.get(urn), new.get(urn)) for urn in sorted(old.keys() | new.keys())}
     _compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
-    return DiffResult(changes)
+    return DiffResult(changes, compare_contracts(base, head))
 
 
 def _states(document: dict) -> dict[str, dict]:
@@ -113,10 +125,14 @@ def _classify(before: dict | None, after: dict | None) -> Change:
     paths = changed_paths(old, new) + [o for o in OPTIONS if bool(before.get(o)) != bool(after.get(o))]
     replacing = replace_keys(type_, old, new)
     op = REPLACE if replacing else UPDATE if paths else SAME
+    if type_ == BUCKET_OBJECT:  # the registry's descriptor: which of its fields changed
+        paths = [p for p in paths if not p.startswith("source.")] + descriptor_paths(old, new) + ["source"] * (
+            "source" in replacing)
     change = Change(urn, type_, op, sorted(paths), sorted(replacing), protected=protected, retained=retained)
     if _holds_data(before):
         change.lost_guards = sorted(guards(old, protected) - guards(new, bool(after.get("protect"))))
-        change.data_loss = op == REPLACE or bool(change.lost_guards)
+        change.lost_data = in_place_losses(type_, old, new) if op == UPDATE else []
+        change.data_loss = op == REPLACE or bool(change.lost_guards or change.lost_data)
     return change
 
 

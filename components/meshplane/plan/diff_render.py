@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 
-from .diff import DATA_LOSS, DELETE, UPDATE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change, DiffResult, Grant
+from .contract_render import contract_json, contract_markdown, contract_text
+from .diff import (BREAKING, DATA_LOSS, DELETE, UPDATE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change,
+                   DiffResult, Grant)
 
 DATA_LOSS_EXIT = 3
+REFUSED_EXIT = 4
 DETAILS_AT = 10  # tables longer than this are folded into <details>
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 TITLES = {DATA_LOSS: "Data loss", WIDENED: "Access widened", POLICY: "Policy violations",
@@ -18,7 +21,10 @@ TITLES = {DATA_LOSS: "Data loss", WIDENED: "Access widened", POLICY: "Policy vio
 
 
 def exit_code(result: DiffResult) -> int:
-    """3 when any change loses data, else 0."""
+    """4 when a port contract change is refused (a breaking change without a new major), else 3 when
+    any change loses data, else 0."""
+    if result.contracts.refused:
+        return REFUSED_EXIT
     return DATA_LOSS_EXIT if result.flagged(DATA_LOSS) else 0
 
 
@@ -26,7 +32,8 @@ def render_json(result: DiffResult) -> str:
     """``{"changes": [...], "summary": {...}}``: changed resources by URN, stable bytes."""
     changes = [{"urn": c.urn, "type": c.type, "op": c.op, "changedInputs": c.changed_inputs, "flags": c.flags}
                for c in _listed(result, by_risk=False)]
-    return json.dumps({"changes": changes, "summary": result.summary}, indent=2, sort_keys=True) + "\n"
+    return json.dumps({"changes": changes, "contracts": contract_json(result.contracts), "summary": result.summary},
+                      indent=2, sort_keys=True) + "\n"
 
 
 def render_text(result: DiffResult) -> str:
@@ -35,11 +42,13 @@ def render_text(result: DiffResult) -> str:
     risks = _risk_line(result)
     if risks:
         lines.append(f"risk: {risks}")
+    lines += contract_text(result.contracts)
     for c in _listed(result, by_risk=True):
         flags = f"  [{', '.join(c.flags)}]" if c.flags else ""
         lines.append(f"{SYMBOLS[c.op]:>2} {c.op:<8} {_short_type(c.type)}  {c.name}{flags}")
         if c.changed_inputs:
             lines.append("      " + ", ".join(_input(c, p) for p in c.changed_inputs))
+        lines += [f"      loses data: {why}" for why in c.lost_data]
         lines += [f"      gains: {_grant_text(g)}" for g in c.gained]
         lines += [f"      loses: {_grant_text(g)}" for g in c.lost]
         lines += [f"      {v.rule} ({v.level}): {v.message}" for v in c.violations]
@@ -51,6 +60,7 @@ def render_markdown(result: DiffResult) -> str:
     out = ["### meshplane diff", "", f"**{_headline(result)}**"]
     risks = _risk_line(result)
     out += ["", f"Risk: {risks}" if risks else "No risky changes."]
+    out += contract_markdown(result.contracts)
     sections = {DATA_LOSS: _data_loss_table, WIDENED: lambda cs: _grant_table(cs, "gained"),
                 POLICY: _policy_table, NARROWED: lambda cs: _grant_table(cs, "lost")}
     for flag in FLAGS:
@@ -83,7 +93,7 @@ def _headline(result: DiffResult) -> str:
 
 def _risk_line(result: DiffResult) -> str:
     flags = result.summary["flags"]
-    return ", ".join(f"{flags[f]} {f}" for f in FLAGS if flags[f])
+    return ", ".join(f"{flags[f]} {f}" for f in (DATA_LOSS, BREAKING, *FLAGS[1:]) if flags[f])
 
 
 def _data_loss_table(changes: list[Change]) -> list[str]:
@@ -93,16 +103,17 @@ def _data_loss_table(changes: list[Change]) -> list[str]:
 
 def _why_data_loss(c: Change) -> str:
     if c.op == DELETE:
-        why = "deleted with its data"
+        why = ["deleted with its data"]
     elif c.replace_keys:
-        why = "replaced: " + ", ".join(f"`{k}`" for k in c.replace_keys) + " forces a new resource"
+        why = ["replaced: " + ", ".join(f"`{k}`" for k in c.replace_keys) + " forces a new resource"]
     else:
-        why = "loses its protection: " + ", ".join(f"`{g}`" for g in c.lost_guards)
+        why = [f"updated in place: {lost}" for lost in c.lost_data]
+        why += ["loses its protection: " + ", ".join(f"`{g}`" for g in c.lost_guards)] if c.lost_guards else []
     if c.op == UPDATE:
-        return why
+        return "; ".join(why)
     notes = ["protected: Pulumi refuses until unprotected"] if c.protected else []
     notes += ["retainOnDelete: the old one stays in GCP, unmanaged"] if c.retained else []
-    return "; ".join([why, *notes])
+    return "; ".join([*why, *notes])
 
 
 def _grant_table(changes: list[Change], attr: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -114,6 +115,8 @@ class InventoryMonitor(pulumi_mocks.MockMonitor):
         inputs = self._inputs.seen.inputs
         if inputs is None:  # pragma: no cover - every resource but the stack goes through the mocks
             inputs = rpc.deserialize_properties(request.object)
+        if any(isinstance(v, pulumi.asset.StringAsset) for v in inputs.values()):
+            inputs = {k: asset_value(v) for k, v in inputs.items()}
         if response.urn in self._urns:
             raise DuplicateUrnError(f"duplicate resource URN {response.urn}")
         self._urns.add(response.urn)
@@ -130,6 +133,18 @@ class InventoryMonitor(pulumi_mocks.MockMonitor):
                                  if request.HasField("replacement_trigger") else None),
             outputs=self._inputs.seen.outputs or {}))
         return response
+
+
+ASSET_SIG = "4dabf18193072939515e22adb298388d"  # how the engine marks an asset in its JSON
+STRING_ASSET = "c44067f5952c0a294b673a41bacd8c17"
+
+
+def asset_value(value: object) -> object:
+    """A string asset as the engine's JSON shows it (its text and the text's hash); others as they are."""
+    if not isinstance(value, pulumi.asset.StringAsset):
+        return value
+    text = value.text
+    return {ASSET_SIG: STRING_ASSET, "hash": hashlib.sha256(text.encode()).hexdigest(), "text": text}
 
 
 def _value(value: struct_pb2.Value) -> object:

@@ -35,6 +35,7 @@ DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE = "gcp:bigquery/table:Table"
 DATASET_ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
 ROW_ACCESS_POLICY = "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
+BUCKET_OBJECT = "gcp:storage/bucketObject:BucketObject"
 EVERY = "*"  # every input forces replacement
 MISSING = object()
 
@@ -79,6 +80,8 @@ REPLACE_ON: dict[str, Replacement] = {
     "gcp:pubsub/subscription:Subscription": Replacement(
         ("name", "topic", "project", "filter", "enableMessageOrdering"),
         "bigqueryConfig, labels, retention: updates."),
+    BUCKET_OBJECT: Replacement(("bucket", "name", "source", "contentType"),
+                               "an object uploaded from an asset is re-created when the asset changes."),
     "time:index/sleep:Sleep": Replacement(("triggers",), "createDuration: an update (no new sleep)."),
     "gcp:projects/iAMMember:IAMMember": IAM_MEMBER,
     "gcp:bigquery/iamMember:IamMember": IAM_MEMBER,
@@ -164,6 +167,43 @@ def schema_forces_replacement(old: object, new: object) -> bool:
     return not _columns_changeable(before, after, top=True)
 
 
+def in_place_losses(type_: str, old: dict, new: dict) -> list[str]:
+    """What an in-place update of a data table deletes: dropped columns (BigQuery drops their data),
+    a shorter partition expiry (older partitions go), an expiration time that comes sooner."""
+    if type_ != TABLE:
+        return []
+    lost = [f"drops column {name}" for name in _dropped_columns(old.get("schema"), new.get("schema"))]
+    was, now = (_number((i.get("timePartitioning") or {}).get("expirationMs")) for i in (old, new))
+    if now and (not was or now < was):
+        lost.append(f"partitions expire after {_days(now)} (was {_days(was) if was else 'never'})")
+    was, now = _number(old.get("expirationTime")), _number(new.get("expirationTime"))
+    if now and (not was or now < was):
+        lost.append("the table expires (expirationTime)")
+    return lost
+
+
+def _dropped_columns(old: object, new: object) -> list[str]:
+    try:
+        before, after = json.loads(old or "[]"), json.loads(new or "[]")
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(before, list) or not isinstance(after, list):
+        return []
+    kept = {c.get("name") for c in after}
+    return [c.get("name") for c in before if c.get("name") not in kept]
+
+
+def _number(value: object) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):  # unknown during preview
+        return 0
+
+
+def _days(ms: int) -> str:
+    return f"{ms / 86_400_000:g} days"
+
+
 def _columns_changeable(old: object, new: object, *, top: bool) -> bool:
     if not isinstance(old, list) or not isinstance(new, list):
         return old == new
@@ -182,7 +222,7 @@ def _columns_changeable(old: object, new: object, *, top: bool) -> bool:
 
 def _column_changeable(old: dict, new: dict) -> bool:
     old_type, new_type = old.get("type"), new.get("type")
-    if old_type is not None and new_type is not None and not _same_type(old_type, new_type):
+    if old_type is not None and new_type is not None and not same_type(old_type, new_type):
         return False
     old_mode, new_mode = _mode(old), _mode(new)
     if old_mode != new_mode and (old_mode, new_mode) != ("REQUIRED", "NULLABLE"):
@@ -196,6 +236,6 @@ def _mode(column: dict) -> str:
     return str(column.get("mode") or "NULLABLE").upper()
 
 
-def _same_type(a: str, b: str) -> bool:
+def same_type(a: str, b: str) -> bool:
     a, b = a.upper(), b.upper()
     return a == b or any(a in s and b in s for s in _ALIASES)
