@@ -17,6 +17,7 @@ from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
 from .gcp.discovery import Discovery, DiscoveryArgs
 from .gcp.observability import Observability, ObservabilityArgs
 from .gcp.encryption import Encryption, EncryptionArgs
+from .gcp.folders import domain_folder
 from .gcp.identity import Identity, IdentityArgs, moved_identities
 from .gcp.input_port import InputPort, InputPortArgs
 from .gcp.options import PURGE_LABEL, child, component_token
@@ -52,7 +53,7 @@ class DataProduct(pulumi.ComponentResource):
         self.project = Project(f"{name}-project", ProjectArgs(
             project_id=self.project_id, display_name=p.display_name, labels=labels, apis=apis(p),
             adopt=addresses.adopts_project(p, args.platform), org_id=args.platform.organization_id,
-            folder=args.platform.folders.get(p.domain), billing_account=args.platform.billing_account,
+            folder=self._folder(args), billing_account=args.platform.billing_account,
             prevent_deletion=args.is_production, audit_adopted=args.platform.audit_adopted_projects,
             resource_locations=resource_locations_value(p.policies.location)), opts=child(self))
         self.creator = args.deployer or args.platform.deployer or deploying_identity(self)
@@ -72,6 +73,12 @@ class DataProduct(pulumi.ComponentResource):
         self.discovery = self._discovery(name, args, labels)
         self.control_port = self._control_port(name, args, labels)
         self.register_outputs({"descriptor": self.descriptor})
+
+    def _folder(self, args: DataProductArgs) -> str | None:
+        """The folder of a created project: the stack's, else the platform's for the domain (none when adopted)."""
+        if args.folder is not None or addresses.adopts_project(args.product, args.platform):
+            return args.folder
+        return domain_folder(args.platform, args.product.domain, pulumi.InvokeOptions(parent=self))
 
     def _storage(self, name: str, args: DataProductArgs, labels: dict[str, str], port_tags: dict) -> Storage:
         """The internal dataset and a port table per port major, with its tags and retention."""

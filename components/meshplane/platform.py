@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from .declaration.model import Strict
 from .declaration.types import Confidentiality, Duration, Location, Principal, Slug
+
+FOLDER_ID_RE = re.compile(r"^(folders/)?[0-9]+$")
+# A GCP folder display name: 1-30 letters, digits, spaces, hyphens and underscores, starting and
+# ending with a letter or digit (the Resource Manager's [\p{L}\p{N}]([\p{L}\p{N}_- ]{0,28}[\p{L}\p{N}])?).
+FOLDER_NAME = r"[^\W_](?:[\w -]{0,28}[^\W_])?"
+FOLDER_NAME_RE = re.compile(rf"^{FOLDER_NAME}$")
+MAX_FOLDER_DEPTH = 10  # folders nest at most 10 levels below the organization
+FOLDER_PATH_PATTERN = (rf"^(folders/)?[0-9]+$|^(?!(folders|organizations)/){FOLDER_NAME}"
+                       rf"(/{FOLDER_NAME}){{0,{MAX_FOLDER_DEPTH - 1}}}$")
+
+
+def is_folder_id(folder: str) -> bool:
+    """Whether ``folder`` is a folder id (``folders/123`` or ``123``) rather than a display path."""
+    return bool(FOLDER_ID_RE.match(folder))
+
+
+def check_folder(folder: str) -> str:
+    """A folder id, or a display path below the organization whose every segment is a folder name."""
+    if is_folder_id(folder):
+        return folder
+    expected = ("a folder id ('folders/123') or a display path below the organization "
+                "('data-products/brokerage'): folder names of 1-30 letters, digits, spaces, hyphens and "
+                "underscores, starting and ending with a letter or digit, separated by '/'")
+    segments = folder.split("/")
+    if segments[0] in ("folders", "organizations"):
+        what = f"not a folder id: digits expected after '{segments[0]}/'"
+    elif len(segments) > MAX_FOLDER_DEPTH:
+        what = f"folders nest at most {MAX_FOLDER_DEPTH} levels deep, this path has {len(segments)}"
+    else:
+        bad = next((s for s in segments if not FOLDER_NAME_RE.match(s)), None)
+        if bad is None:
+            return folder
+        what = ("an empty folder name" if bad == "" else f"folder name {bad!r} is longer than 30 characters"
+                if len(bad) > 30 else f"not a folder display name: {bad!r}")
+    raise ValueError(f"{what}; given {folder!r}; expected {expected}")
+
+
+FolderRef = Annotated[str, AfterValidator(check_folder),
+                      Field(json_schema_extra={"pattern": FOLDER_PATH_PATTERN,
+                                               "examples": ["folders/123456789012", "data-products/brokerage"]})]
 
 
 class GovernanceSettings(Strict):
@@ -41,12 +82,18 @@ class PolicyTagSettings(Strict):
 class PlatformSettings(Strict):
     """Where products are created and the rules they follow."""
 
-    organization_id: str = Field(pattern=r"^[0-9]{6,20}$", description="GCP organization number.")
+    organization_id: str = Field(
+        pattern=r"^[0-9]{6,20}$",
+        description="GCP organization number: folder display paths start there, and projects of a domain "
+                    "without a folder are created directly under it.")
     billing_account: str = Field(pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
                                  description="Billing account of new product projects.")
     project_prefix: Slug = Field(description="Prefix of every product project id, e.g. 'daff'.")
-    folders: dict[Slug, str] = Field(default_factory=dict,
-                                     description="Per domain, the folder ('folders/123') of its projects.")
+    folders: dict[Slug, FolderRef] = Field(
+        default_factory=dict,
+        description="Per domain, the folder its projects are created in: an id ('folders/123' or '123') or a "
+                    "display path below the organization ('data-products/brokerage'), looked up when the stack "
+                    "deploys; a domain without one gets its projects directly under the organization.")
     projects: dict[str, str] = Field(
         default_factory=dict,
         description="Existing projects to adopt, by product id ('<domain>.<name>': project id).")

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from . import addresses
 from .data_product import DataProduct, DataProductArgs
 from .gcp.dataset import deploying_identity
+from .gcp.folders import domain_folder
 from .declaration.model import DataProduct as Declaration
 from .gcp.input_port import UpstreamPort
 from .mesh import Mesh
@@ -53,10 +54,12 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
     built: dict[str, DataProduct] = {}
     ready: dict = {}  # the runners built so far -> their Identity.ready
     deployer = settings.platform.deployer or (deploying_identity(None) if products else None)  # asked once
+    creates = any(not addresses.adopts_project(p, settings.platform) for p in products)
+    folder = domain_folder(settings.platform, settings.domain) if creates else None  # looked up once
     for product in products:
         if on_product:
             on_product(product.id, len(products))
-        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings, ready, deployer))
+        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings, ready, deployer, folder))
         ready[built[product.id].runner] = built[product.id].identity.ready
         pulumi.export(product.id, built[product.id].descriptor)
     return dict(sorted(built.items()))
@@ -77,10 +80,11 @@ def consumers_first(products: list[Declaration]) -> list[Declaration]:
 
 
 def product_args(product: Declaration, mesh: Mesh, settings: StackSettings, ready: dict | None = None,
-                 deployer: object = None) -> DataProductArgs:
+                 deployer: object = None, folder: str | None = None) -> DataProductArgs:
     """The component's arguments, with the mesh's answers: upstream addresses and consumers' runners;
     ``ready`` maps the runners built earlier in this stack to their ``Identity.ready``; ``deployer``
-    is the deploying identity (the platform's, or asked once for the stack)."""
+    is the deploying identity (the platform's, or asked once for the stack); ``folder`` the domain's
+    folder (looked up once for the stack)."""
     env, platform = settings.environment, settings.platform
     upstreams = {}
     for port in product.input_ports:
@@ -96,7 +100,7 @@ def product_args(product: Declaration, mesh: Mesh, settings: StackSettings, read
                  for pid in consuming - unbuilt}
     ready = ready or {}
     return DataProductArgs(product=product, environment=env, platform=platform, upstreams=upstreams,
-                           consumer_principals=consumers, unbuilt=unbuilt, deployer=deployer,
+                           consumer_principals=consumers, unbuilt=unbuilt, deployer=deployer, folder=folder,
                            consumer_ready={m: ready[m] for m in consumers.values() if m in ready})
 
 

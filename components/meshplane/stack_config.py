@@ -22,14 +22,27 @@ NAMESPACE = "meshplane"
 NON_PRODUCTION = frozenset({"dev", "test", "sandbox"})
 
 
+def _listed(values: frozenset[str]) -> str:
+    """``'a', 'b' and 'c'``."""
+    quoted = [f"'{v}'" for v in sorted(values)]
+    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
+
+
 class StackSettings(Strict):
     """The ``meshplane:*`` keys of one stack."""
 
-    environment: Slug = Field(description="Environment of the stack, e.g. 'prod' or 'dev'.")
-    domain: Slug = Field(description="The domain whose products this stack deploys.")
-    products: list[str] = Field(min_length=1,
-                                description="Globs of the declarations the stack can see, relative to the repository.")
-    platform: PlatformSettings = Field(description="Platform settings and governance.")
+    environment: Slug = Field(
+        description="The stack's environment: part of every project id, runner e-mail and `environment` label. "
+                    f"{_listed(NON_PRODUCTION)} are non-production, any other value (e.g. 'prod') is production "
+                    "(see Environments).")
+    domain: Slug = Field(description="The domain whose products this stack builds.")
+    products: list[str] = Field(
+        min_length=1, description="Globs of the declaration files the stack sees, relative to the repository root "
+                                  "(e.g. 'blueprints/*/*.yaml'): the whole mesh, so that input ports and grants "
+                                  "across domains are checked; only the stack's domain is built.")
+    platform: PlatformSettings = Field(
+        description="Where products are created and the rules they follow; usually the same in every stack "
+                    "of the organization.")
 
     @property
     def is_production(self) -> bool:

@@ -16,16 +16,25 @@ def render_reference() -> str:
     out = ["# Declaration reference", "",
            "Generated from the model (`meshplane.declaration.model`); the JSON Schema is "
            "`schemas/data-product.schema.json`. Regenerate both with `python -m meshplane.declaration.regen`.", ""]
-    for model in _models(DataProduct):
-        out += [f"## `{model.__name__}`", "", (model.__doc__ or "").strip().split("\n")[0], "",
+    return "\n".join(out + model_tables(DataProduct))
+
+
+def model_tables(root: type[BaseModel], root_prefix: str = "", level: str = "##") -> list[str]:
+    """One Markdown table per model reachable from ``root``, in first-use order; the root's keys
+    shown with ``root_prefix`` (e.g. ``meshplane:`` for the keys of a stack config)."""
+    out: list[str] = []
+    for model in _models(root):
+        prefix = root_prefix if model is root else ""
+        doc = (model.__doc__ or "").strip().split("\n")[0].replace("``", "`")
+        out += [f"{level} `{model.__name__}`", "", doc, "",
                 "| key | type | required | default | meaning |", "|---|---|---|---|---|"]
         for name, info in model.model_fields.items():
             required = "yes" if info.is_required() else ""
             default = "" if info.is_required() else _default(info)
-            out.append(f"| `{info.alias or name}` | {_type_name(info.annotation)} | {required} | "
+            out.append(f"| `{prefix}{info.alias or name}` | {_type_name(info.annotation)} | {required} | "
                        f"{default} | {info.description or ''} |")
         out.append("")
-    return "\n".join(out)
+    return out
 
 
 def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
@@ -69,6 +78,8 @@ def _type_name(annotation: object) -> str:
 def _default(info) -> str:
     if info.default_factory is not None:
         value = info.default_factory()
+        if isinstance(value, list):
+            value = [getattr(v, "value", v) for v in value]
         return "" if value in ([], {}) else f"`{value}`" if not isinstance(value, BaseModel) else ""
     if info.default is None or info.default is PydanticUndefined:
         return ""

@@ -34,7 +34,7 @@ class ProjectArgs:
     apis: list[str]
     adopt: bool = False
     org_id: str | None = None
-    folder: str | None = None  # "folders/123"; wins over org_id
+    folder: str | None = None  # "folders/123" (a display path is looked up first: gcp/folders.py); wins over org_id
     billing_account: str | None = None
     prevent_deletion: bool = True  # deletion_policy PREVENT (outside dev)
     resource_locations: str | None = None  # e.g. "in:eu-locations": an org policy on a created project

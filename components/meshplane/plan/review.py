@@ -10,6 +10,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from ..governance.inventory import MANDATORY, Violation
+from ..platform import is_folder_id
 from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
 from .review_lineage import stack_mermaid
@@ -90,7 +91,7 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
     """Plain text for a terminal: aligned columns, no colours."""
     reviews = product_reviews(plan, violations)
     out = [_title(plan, reviews, violations), f"environment {plan.settings.environment}, "
-           f"domain {plan.settings.domain}"] + textwrap.wrap(f"NEW = {_legend(plan)}", WIDTH)
+           f"domain {plan.settings.domain}{_folder(plan)}"] + textwrap.wrap(f"NEW = {_legend(plan)}", WIDTH)
     for r in reviews:
         heading = f"{r.id}: {r.display_name}"
         out += ["", heading, "=" * len(heading),
@@ -116,7 +117,8 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     """A pull-request comment: title with counts, one section per product, the lineage diagram."""
     reviews = product_reviews(plan, violations)
     out = [f"## {_title(plan, reviews, violations, code=True)}", "",
-           f"Environment `{plan.settings.environment}`, domain `{plan.settings.domain}`. "
+           f"Environment `{plan.settings.environment}`, domain `{plan.settings.domain}`"
+           f"{_folder(plan, md=True)}. "
            f"**new** = {_legend(plan)}"]
     for r in reviews:
         out += [""] + _md_product(r)
@@ -129,6 +131,15 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     out += ["", "### Lineage", "", "```mermaid",
             stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews]).rstrip("\n"), "```"]
     return "\n".join(out) + "\n"
+
+
+def _folder(plan: Plan, md: bool = False) -> str:
+    """The domain's folder when given by display path: its id is looked up at deploy, unknown here."""
+    folder = plan.settings.platform.folders.get(plan.settings.domain)
+    if folder is None or is_folder_id(folder):
+        return ""
+    shown = code(folder) if md else folder
+    return f", folder {shown} (its id is looked up when the stack deploys: unknown in this plan)"
 
 
 def _legend(plan: Plan) -> str:

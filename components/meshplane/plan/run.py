@@ -12,12 +12,13 @@ import yaml
 from ..declaration.problems import DeclarationError
 from ..gcpmodel.state import StateResource, project_numbers
 from ..mesh import Mesh
+from ..platform import is_folder_id
 from ..stack_config import StackSettings, load_stack, stack_file
 from ..stack_order import StackOrder
 from ..validation import check_mesh, stack_paths
 from .deploy_checks import DeployChecks, deploy_checks, environment_order
 from .harness import Inventory, paused_gc, run_program
-from .mocks import GcpMocks
+from .mocks import GcpMocks, stand_in_folders, unknown_stand_ins
 from .preview import preview_document
 
 PROJECT = "data-mesh"  # Pulumi.yaml's name: part of every URN
@@ -50,14 +51,21 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     if problems:
         raise DeclarationError(problems)
     config = _raw_config(stack_file(stack, stacks_dir))
-    mocks = GcpMocks(project_numbers(state)) if state else None  # the deployed projects' real numbers
+    mocks = GcpMocks(project_numbers(state) if state else None,  # the deployed projects' real numbers
+                     stand_in_folders(settings.platform.organization_id, display_paths(settings)))
     inventory = run_program(lambda: main(root, mesh=mesh, on_product=on_product), project=PROJECT, stack=stack,
                             preview=preview, config=config, mocks=mocks)
+    inventory.registrations = unknown_stand_ins(inventory.registrations, mocks.stand_in_ids)
     order = order or environment_order(settings.environment, stacks_dir, given={stack: (settings, mesh)})
     with paused_gc():
         checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
     return Plan(stack, settings, mesh, inventory, document, checks)
+
+
+def display_paths(settings: StackSettings) -> list[str]:
+    """The folders the platform names by display path (looked up when a stack deploys)."""
+    return sorted({f for f in settings.platform.folders.values() if not is_folder_id(f)})
 
 
 def plan_environment(environment: str, stacks_dir: str | Path = "stacks") -> tuple[StackOrder, dict[str, Plan]]:
