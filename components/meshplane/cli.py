@@ -112,6 +112,12 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: 
     with command_errors(output, failures=(ProgramError, ValueError)):
         result, violations = make_plan(stack, stacks_dir, load_state(state_file) if state_file else None)
         write_output(render(result, violations, fmt), output)
+    if result.elsewhere:
+        from .plan.review_format import count
+
+        click.echo(f"warning: {count(len(result.elsewhere), 'problem')} elsewhere in the mesh (not in this stack's products "
+                   "or those they read from or grant to) do not stop it; the review lists them, "
+                   "'meshplane validate' fails on them", err=True)
     sys.exit(exit_code(violations))
 
 

@@ -1,7 +1,8 @@
 """The domain stack program that ``pulumi up`` runs (``stacks/__main__.py``) and the plan replays.
 
 It reads the ``meshplane:*`` stack config, validates the whole mesh it can see (declarations,
-mesh, governance), and builds one ``DataProduct`` per declaration of the stack's domain: proposed
+mesh, governance: problems in its own products and the ones they read from or grant to stop it,
+problems elsewhere are logged as warnings), and builds one ``DataProduct`` per declaration of the stack's domain: proposed
 products are not built, draft ones only outside production. Each product's descriptor is a stack
 output named by its id.
 
@@ -28,7 +29,7 @@ from .gcp.input_port import UpstreamPort
 from .mesh import Mesh
 from .stack_config import NAMESPACE, StackSettings
 from .stack_order import dependency_order, is_built
-from .validation import check_mesh, stack_paths
+from .validation import check_stack
 
 
 class ProgramError(Exception):
@@ -46,10 +47,11 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
     settings = settings_from_config(pulumi.Config(NAMESPACE))
     if mesh is None:
         repository = Path(root) if root else repository_root()
-        mesh, problems = check_mesh(stack_paths(settings.products, repository), settings.platform.governance,
-                                    settings.platform, settings)
+        mesh, problems, elsewhere = check_stack(settings, repository)
         if problems:
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
+        for problem in elsewhere:
+            pulumi.log.warn(f"elsewhere in the mesh (not this stack's products): {problem}")
     products = consumers_first([p for p in mesh.products if p.domain == settings.domain and is_built(p, settings)])
     built: dict[str, DataProduct] = {}
     ready: dict = {}  # the runners built so far -> their Identity.ready

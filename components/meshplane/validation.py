@@ -1,4 +1,10 @@
-"""``meshplane validate``: declarations, the mesh they form, and the governance that applies."""
+"""``meshplane validate``: declarations, the mesh they form, and the governance that applies.
+
+``validate`` reports every problem of the files it is given: it is the check of the whole mesh. A
+stack (``plan``, ``pulumi up``) stops only for the problems of its own products and of the products
+they read from or grant to (``check_stack``); problems elsewhere in the mesh are its warnings, so one
+domain's mistake never blocks another domain's deployment.
+"""
 
 from __future__ import annotations
 
@@ -49,6 +55,36 @@ def check_mesh(paths: list[str], rules: GovernanceSettings, platform: PlatformSe
         if stack is not None and source.product.domain == stack.domain:
             problems += check_purge(source, stack.environment)
     return mesh, sorted(problems)
+
+
+def check_stack(settings: StackSettings, root: Path) -> tuple[Mesh, list[Problem], list[Problem]]:
+    """The mesh a stack sees, the problems that stop it, and the problems elsewhere it only warns about."""
+    mesh, problems = check_mesh(stack_paths(settings.products, root), settings.platform.governance,
+                                settings.platform, settings)
+    return (mesh, *split_problems(problems, mesh, stack_scope(mesh, settings.domain)))
+
+
+def stack_scope(mesh: Mesh, domain: str) -> frozenset[str]:
+    """The products whose problems stop a domain's stack: the domain's own (valid or not), and the
+    products they read from (input ports) or grant to (consumers)."""
+    own = {pid for pid in (*mesh.sources, *mesh.invalid) if pid.split(".", 1)[0] == domain}
+    near = set()
+    for pid in own & mesh.sources.keys():
+        product = mesh.sources[pid].product
+        near |= {p.data_product for p in product.input_ports if p.data_product}
+        near |= {c.data_product for port in product.output_ports for c in port.consumers if c.data_product}
+    return frozenset(own | near)
+
+
+def split_problems(problems: list[Problem], mesh: Mesh, scope: frozenset[str]) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings): a problem is a warning only when its file declares a product outside
+    ``scope``; a file whose product cannot be told (it does not parse, or repeats an id) stays an error."""
+    owner = {s.file: pid for pid, s in mesh.sources.items()} | {file: pid for pid, file in mesh.invalid.items()}
+    errors, warnings = [], []
+    for problem in problems:
+        pid = owner.get(problem.file)
+        (warnings if pid is not None and pid not in scope else errors).append(problem)
+    return errors, warnings
 
 
 def stack_paths(globs: list[str], root: Path) -> list[str]:

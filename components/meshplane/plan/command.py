@@ -25,7 +25,10 @@ def render(plan: Plan, violations: list[Violation], fmt: str) -> str:
     if fmt == "json":
         from .preview import render_json
 
-        return render_json({**plan.document, "diagnostics": _diagnostics(violations)})
+        from .review_elsewhere import elsewhere_diagnostics
+
+        return render_json({**plan.document,
+                            "diagnostics": _diagnostics(violations) + elsewhere_diagnostics(plan.elsewhere)})
     from .review import render_markdown, render_text
 
     return (render_markdown if fmt == "markdown" else render_text)(plan, violations)

@@ -27,7 +27,7 @@ from ..mesh import Mesh
 from ..platform import PlatformSettings
 from ..stack_config import load_stack
 from ..stack_order import StackOrder, Unreachable, stack_order
-from ..validation import stack_paths
+from ..validation import split_problems, stack_paths, stack_scope
 from .replacements import DATASET
 from .runbooks import DEFAULT_GROUPS
 
@@ -112,8 +112,9 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
             if files not in meshes:
                 meshes[files] = Mesh.load(files)
             mesh = meshes[files]
-            if mesh.problems:
-                raise DeclarationError(mesh.problems)
+            stopping = split_problems(mesh.problems, mesh, stack_scope(mesh, settings.domain))[0]
+            if stopping:
+                raise DeclarationError(stopping)
         except (DeclarationError, UsageError):
             if strict:
                 raise

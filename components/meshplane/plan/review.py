@@ -13,6 +13,7 @@ from ..governance.inventory import MANDATORY, Violation
 from ..platform import is_folder_id
 from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
+from .review_elsewhere import elsewhere_markdown, elsewhere_text
 from .review_lineage import stack_mermaid
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
@@ -108,6 +109,7 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
         out += ["", "Policy findings"] + (text_table(FINDING_HEAD, [_finding_cells(v) for v in r.findings])
                                           if r.findings else ["  none"])
     out += _text_others(reviews, violations)
+    out += elsewhere_text(plan.elsewhere)
     out += deploy_text(plan.checks)
     out += ["", "Lineage (Mermaid)", stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews])]
     return "\n".join(line.rstrip() for line in out).rstrip("\n") + "\n"
@@ -127,6 +129,7 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
         out += ["", "### Other policy findings", ""]
         out += md_table(FINDING_HEAD, [_finding_cells(v, md=True) for v in others],
                         count(len(others), "other policy finding"))
+    out += elsewhere_markdown(plan.elsewhere)
     out += deploy_markdown(plan.checks)
     out += ["", "### Lineage", "", "```mermaid",
             stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews]).rstrip("\n"), "```"]

@@ -4,18 +4,18 @@ let the GCP model judge the result (``deploy_checks``); or every stack of an env
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from ..declaration.problems import DeclarationError
+from ..declaration.problems import DeclarationError, Problem
 from ..gcpmodel.state import StateResource, project_numbers
 from ..mesh import Mesh
 from ..platform import is_folder_id
 from ..stack_config import StackSettings, load_stack, stack_file
 from ..stack_order import StackOrder
-from ..validation import check_mesh, stack_paths
+from ..validation import check_stack
 from .deploy_checks import DeployChecks, deploy_checks, environment_order
 from .harness import Inventory, paused_gc, run_program
 from .mocks import GcpMocks, stand_in_folders, unknown_stand_ins
@@ -34,20 +34,21 @@ class Plan:
     inventory: Inventory
     document: dict
     checks: DeployChecks
+    elsewhere: list[Problem] = field(default_factory=list)  # problems of products this stack does not touch
 
 
 def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool = True,
                on_product: Callable[[str, int], None] | None = None,
                state: Mapping[str, StateResource] | None = None, order: StackOrder | None = None) -> Plan:
     """Plan ``stack`` (against ``state``, a deployed stack's, if given); ``DeclarationError`` for invalid
-    config or declarations, ``UsageError`` for an unknown stack. ``order``: the environment's deploy
+    config or declarations of the stack's products and their neighbours (others are ``elsewhere``),
+    ``UsageError`` for an unknown stack. ``order``: the environment's deploy
     order, when already known."""
     from ..program import main  # imports pulumi_gcp: only when a plan is made
 
     settings = load_stack(stack, stacks_dir)
     root = Path(stacks_dir).resolve().parent
-    mesh, problems = check_mesh(stack_paths(settings.products, root), settings.platform.governance,
-                                settings.platform, settings)
+    mesh, problems, elsewhere = check_stack(settings, root)
     if problems:
         raise DeclarationError(problems)
     config = _raw_config(stack_file(stack, stacks_dir))
@@ -60,7 +61,7 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     with paused_gc():
         checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
-    return Plan(stack, settings, mesh, inventory, document, checks)
+    return Plan(stack, settings, mesh, inventory, document, checks, elsewhere)
 
 
 def display_paths(settings: StackSettings) -> list[str]:
