@@ -1,0 +1,205 @@
+"""The GitHub workflows are safe to run on pull requests, and the review's gate does what it says.
+
+zizmor (offline audits) and actionlint (with shellcheck on every ``run:`` script) must report
+nothing on ``.github/workflows/``; both are pinned in the ``dev`` extra, so CI runs them. Beside
+them, plain checks pin what the audits could stop asking for, and the gate and the stack discovery
+scripts are run with bash as the runner would. What this cannot prove: that GitHub accepts the
+pinned commits (they were read off the actions' own repositories) or that the comment is posted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+PREVIEW = ROOT / ".github" / "workflows" / "preview.yml"
+PINNED_USES = re.compile(r"^\s*-?\s*uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+\b")
+
+
+def tool(name: str) -> str:
+    """The executable ``name`` of the dev extra: beside this Python (a venv's bin/), else on PATH.
+
+    Missing in CI (``CI`` set) is a failure; elsewhere the test skips and says how to install it.
+    """
+    beside = Path(sys.executable).parent / name
+    found = str(beside) if os.access(beside, os.X_OK) else shutil.which(name)
+    if found is None:
+        message = f"{name} is not installed; pip install -e '.[dev]' installs the pinned version"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    return found
+
+
+def zizmor(*files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([tool("zizmor"), "--offline", "--no-progress", *map(str, files)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def actionlint(*files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck"), *map(str, files)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_there_are_workflows_to_check():
+    assert PREVIEW in WORKFLOWS
+
+
+@pytest.mark.parametrize("audit", [zizmor, actionlint])
+def test_workflows_have_no_findings(audit):
+    done = audit(*WORKFLOWS)
+    assert done.returncode == 0, f"{audit.__name__} found problems:\n{done.stdout}\n{done.stderr}"
+
+
+UNSAFE = """\
+on: pull_request
+permissions: {}
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: echo "${{ github.event.pull_request.title }}" $UNQUOTED
+"""
+
+
+@pytest.mark.parametrize("audit, finding", [
+    (zizmor, "template-injection"), (zizmor, "unpinned-uses"), (zizmor, "artipacked"),
+    (actionlint, 'runtime "node20" is deprecated'), (actionlint, "SC2086"),
+])
+def test_fails_on_an_unsafe_workflow(tmp_path, audit, finding):
+    """The same call that passes the real workflows reports each kind of problem it is there for."""
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text(UNSAFE, encoding="utf-8")
+    done = audit(bad)
+    assert done.returncode != 0 and finding in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+def documents() -> list[tuple[Path, dict]]:
+    return [(path, yaml.safe_load(path.read_text(encoding="utf-8"))) for path in WORKFLOWS]
+
+
+def steps():
+    for path, doc in documents():
+        for job_id, job in doc["jobs"].items():
+            for step in job.get("steps", []):
+                yield path.name, job_id, step
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version():
+    lines = [line for path in WORKFLOWS for line in path.read_text(encoding="utf-8").splitlines()
+             if re.match(r"^\s*-?\s*uses:", line) and "uses: ./" not in line]
+    assert lines and [line for line in lines if not PINNED_USES.match(line)] == []
+
+
+def test_no_expression_reaches_a_shell():
+    """``${{ }}`` is expanded before bash parses the script: values go through ``env:``."""
+    assert [(f, j, s["run"]) for f, j, s in steps() if "run" in s and "${{" in s["run"]] == []
+
+
+def test_checkout_keeps_no_credentials():
+    checkouts = [s for _, _, s in steps() if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s.get("with", {}).get("persist-credentials") is False for s in checkouts)
+
+
+def test_permissions_are_granted_per_job_and_narrow():
+    allowed = {"contents": "read", "pull-requests": "write"}
+    for path, doc in documents():
+        assert doc["permissions"] == {}, path.name
+        for job_id, job in doc["jobs"].items():
+            granted = job["permissions"]
+            assert all(allowed.get(scope) == level for scope, level in granted.items()), (path.name, job_id)
+            comments = any("sticky-pull-request-comment" in s.get("uses", "")
+                           or s.get("with", {}).get("comment-on-pr") for s in job.get("steps", []))
+            assert ("pull-requests" in granted) == comments, (path.name, job_id)
+
+
+def test_no_trigger_runs_untrusted_code_with_the_base_repository_token():
+    for path, doc in documents():
+        triggers = doc[True] if True in doc else doc["on"]  # PyYAML reads the key `on` as True
+        assert not {"pull_request_target", "workflow_run"} & set(triggers), path.name
+
+
+def test_setting_the_label_starts_a_new_run():
+    """A re-run reuses the event of its run, labels included: only a `labeled` event sees a new one."""
+    doc = yaml.safe_load(PREVIEW.read_text(encoding="utf-8"))
+    assert {"labeled", "unlabeled"} <= set(doc[True]["pull_request"]["types"])
+
+
+def script(job: str, name: str) -> str:
+    doc = yaml.safe_load(PREVIEW.read_text(encoding="utf-8"))
+    return next(s["run"] for s in doc["jobs"][job]["steps"] if s.get("name", "").startswith(name))
+
+
+def bash(code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
+    """The script as the runner runs a ``run:`` step (``bash --noprofile --norc -eo pipefail``)."""
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", code], cwd=cwd,
+                          env={"PATH": os.environ["PATH"], "HOME": str(cwd), **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("plan, diff, label, passes, says", [
+    ("0", "0", "false", True, "no change loses data"),
+    ("0", "3", "false", False, "approves it with the label approve-data-loss"),
+    ("0", "3", "true", True, "approved by the label approve-data-loss"),
+    ("0", "4", "false", False, "new major version of the port (no label approves this)"),
+    ("0", "4", "true", False, "no label approves this"),
+    ("1", "0", "false", False, "mandatory policy"),
+    ("1", "3", "true", False, "meshplane plan exited 1"),
+    ("0", "2", "false", False, "the diff was not made"),
+    ("0", "", "false", False, "the diff was not made"),
+])
+def test_gate(tmp_path, plan, diff, label, passes, says):
+    done = bash(script("review", "Gate"), tmp_path, PLAN_EXIT=plan, DIFF_EXIT=diff, DATA_LOSS_APPROVED=label)
+    assert (done.returncode == 0) == passes and says in done.stdout, done.stdout + done.stderr
+
+
+def git_repo(path: Path, files: dict[str, str]) -> str:
+    """Write ``files``, commit them in ``path``, return the commit."""
+    for name, text in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text, encoding="utf-8")
+    ident = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], cwd=path, check=True)
+    subprocess.run(["git", *ident, "add", "-A"], cwd=path, check=True)
+    subprocess.run(["git", *ident, "commit", "-q", "-m", "c"], cwd=path, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+STACK_FILES = {"stacks/Pulumi.a-prod.yaml": "config:\n  meshplane:domain: a\n",
+               "stacks/Pulumi.b-prod.yaml": "config:\n  meshplane:domain: b\n"}
+
+
+@pytest.mark.parametrize("change, affected", [
+    ({"blueprints/a/p.yaml": "x"}, '["a-prod"]'),
+    ({"stacks/Pulumi.b-prod.yaml": "config:\n  meshplane:domain: b\n# changed\n"}, '["b-prod"]'),
+    ({"components/meshplane/x.py": "x"}, '["a-prod","b-prod"]'),
+    ({"docs/x.md": "x"}, "[]"),
+])
+def test_affected_stacks(tmp_path, change, affected):
+    base = git_repo(tmp_path, STACK_FILES)
+    git_repo(tmp_path, change)
+    out = tmp_path / "out"
+    done = bash(script("stacks", "Stacks whose"), tmp_path, BASE_SHA=base, GITHUB_OUTPUT=str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8") == f"stacks={affected}\n"
+
+
+def test_fails_on_a_stack_file_name_that_is_not_a_stack_name(tmp_path):
+    """The name reaches the matrix and the comment header: only Pulumi's stack-name characters pass."""
+    evil = 'stacks/Pulumi.x"$(touch pwned)`touch pwned`.yaml'
+    base = git_repo(tmp_path, STACK_FILES)
+    git_repo(tmp_path, {evil: "config:\n  meshplane:domain: a\n"})
+    out = tmp_path / "out"
+    done = bash(script("stacks", "Stacks whose"), tmp_path, BASE_SHA=base, GITHUB_OUTPUT=str(out))
+    assert done.returncode == 1 and "::error::stack file name not allowed" in done.stdout, done.stdout
+    assert not (tmp_path / "pwned").exists() and not out.exists()
