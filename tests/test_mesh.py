@@ -99,6 +99,28 @@ def test_fails_consumer_data_product_unknown(tmp_path):
                  "outputPorts.p.consumers.c.gone.dataProduct", "unknown data product; given 'c.gone'")
 
 
+def test_one_file_alone_never_suggests_itself_for_an_unknown_consumer(tmp_path):
+    mesh, (a,) = load(tmp_path, up(consumers=["a.upp"]))
+    only_problem(mesh, at(a, "dataProduct: a.upp", "a.upp"), "outputPorts.p.consumers.a.upp.dataProduct",
+                 "unknown data product; given 'a.upp'; expected a product of the mesh, and no other "
+                 "declaration was read (validate the consuming declarations together with this one)")
+
+
+def test_one_file_alone_never_suggests_itself_for_an_unknown_upstream(tmp_path):
+    mesh, (b,) = load(tmp_path, down(reads("b.dow")))
+    only_problem(mesh, at(b, "dataProduct: b.dow", "b.dow"), "inputPorts.b_dow.dataProduct",
+                 "unknown data product; given 'b.dow'; expected a product of the mesh, and no other "
+                 "declaration was read (validate the upstream declarations together with this one)")
+
+
+def test_unknown_consumer_suggests_another_product_read_with_it(tmp_path):
+    mesh, (a, _) = load(tmp_path, up(consumers=["b.down", "b.dow"]), down())
+    where = at(a, "dataProduct: b.dow", "b.dow", nth=2)  # the first is b.down
+    only_problem(mesh, where, "outputPorts.p.consumers.b.dow.dataProduct",
+                 "unknown data product; given 'b.dow'; expected a product of the mesh (did you mean "
+                 "'b.down'?) (validate the consuming declarations together with this one)")
+
+
 def test_fails_duplicate_ids_across_two_files(tmp_path):
     first = write(tmp_path / "a" / "up.yaml", up(consumers=[]))
     second = write(tmp_path / "z" / "up-again.yaml", up(consumers=[]))

@@ -96,7 +96,8 @@ class Mesh:
             if port.data_product in self.invalid:
                 return  # declared, but invalid: its own problems say why
             yield source.problem(at + ("dataProduct",), f"unknown data product; given "
-                                 f"{port.data_product!r}; expected {_names(self.sources, port.data_product)} "
+                                 f"{port.data_product!r}; expected "
+                                 f"{_names(self.sources, port.data_product, source)} "
                                  "(validate the upstream declarations together with this one)")
             return
         served = [p for p in upstream.product.output_ports if p.name == port.output_port]
@@ -126,7 +127,8 @@ class Mesh:
                 if consumer.data_product and consumer.data_product not in (*self.sources, *self.invalid):
                     yield source.problem(("outputPorts", i, "consumers", j, "dataProduct"),
                                          f"unknown data product; given {consumer.data_product!r}; "
-                                         f"expected {_names(self.sources, consumer.data_product)}")
+                                         f"expected {_names(self.sources, consumer.data_product, source)} "
+                                         "(validate the consuming declarations together with this one)")
 
     def _cycles(self) -> Iterator[Problem]:
         for cycle in self.lineage().product_cycles():
@@ -153,10 +155,11 @@ def _declared_id(file: str) -> str | None:
     return declared if isinstance(declared, str) else None
 
 
-def _names(sources: dict[str, Source], given: str) -> str:
-    close = difflib.get_close_matches(given, sources, n=1)
+def _names(sources: dict[str, Source], given: str, referrer: Source) -> str:
+    """The products ``given`` may mean, never the ``referrer`` naming it (it names another one)."""
+    names = sorted(name for name in sources if name != referrer.product.id)
+    close = difflib.get_close_matches(given, names, n=1)
     if close:
         return f"a product of the mesh (did you mean {close[0]!r}?)"
-    names = sorted(sources)
     listed = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    return f"one of {listed}" if names else "a product of the mesh (none was read)"
+    return f"one of {listed}" if names else "a product of the mesh, and no other declaration was read"

@@ -11,6 +11,7 @@ from . import rules
 from .errors import describe_error
 from .model import API_VERSION, KIND, DataProduct
 from .naming import user_path
+from .partial import salvage
 from .problems import DeclarationError, Problem
 from .yamlpos import Parsed, YamlError, parse
 
@@ -68,12 +69,14 @@ def source_from_text(text: str, file: str) -> tuple[Source | None, list[Problem]
     problems = duplicate_key_problems(parsed, file)
     try:
         product = DataProduct.model_validate(parsed.data)
-    except ValidationError as exc:
+    except ValidationError as exc:  # the rules still check every part that parsed
         problems += validation_problems(exc, parsed, file, DataProduct)
-        return None, sorted(set(problems))
-    for finding in rules.check_product(product):
+        product, findings = None, rules.check_parsed(salvage(DataProduct, parsed.data))
+    else:
+        findings = rules.check_product(product)
+    for finding in findings:
         problems.append(_locate(parsed, file, finding.path, finding.message, key=False))
-    if problems:
+    if problems or product is None:
         return None, sorted(set(problems))
     return Source(product, file, parsed), []
 

@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from .model import Column, DataProduct, OutputPort
 from .problems import Finding, Path
+from .rulekit import Rule, each
 from .types import BigQueryType, Status
 
 SUBJECT_KEY_TYPES = (BigQueryType.STRING, BigQueryType.INT64, BigQueryType.NUMERIC,
@@ -22,17 +24,18 @@ SUBJECT_KEY_TYPES = (BigQueryType.STRING, BigQueryType.INT64, BigQueryType.NUMER
 ARGUMENT = "subject_key"  # the argument of the control port's erase_subject procedure
 
 
-def check_stewardship(product: DataProduct) -> list[Finding]:
-    """Subject keys of every output port, and the purge flag."""
-    findings: list[Finding] = []
-    for i, port in enumerate(product.output_ports):
-        findings += _subject_key(port, ("outputPorts", i))
-        findings += _raw_access(port, ("outputPorts", i))
+def stewardship_rules(product: DataProduct) -> Iterator[Rule]:
+    """Subject keys and raw access of every output port, and the purge flag."""
+    for i, port in each(product, "output_ports"):
+        yield partial(_subject_key, port, ("outputPorts", i))
+        yield partial(_raw_access, port, ("outputPorts", i))
+    yield partial(_purge, product)
+
+
+def _purge(product: DataProduct) -> Iterator[Finding]:
     if product.purge and product.status != Status.RETIRED:
-        findings.append(Finding(("purge",), "purge deletes the product's data and applies to a retired "
-                                f"product only; given status {product.status.value!r}; expected status "
-                                "'retired' or no purge"))
-    return findings
+        yield Finding(("purge",), "purge deletes the product's data and applies to a retired product "
+                      f"only; given status {product.status.value!r}; expected status 'retired' or no purge")
 
 
 def _subject_key(port: OutputPort, at: Path) -> Iterator[Finding]:
