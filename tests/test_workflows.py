@@ -180,7 +180,7 @@ STACK_FILES = {"stacks/Pulumi.a-prod.yaml": "config:\n  meshplane:domain: a\n",
 
 
 @pytest.mark.parametrize("change, affected", [
-    ({"blueprints/a/p.yaml": "x"}, '["a-prod"]'),
+    ({"blueprints/a/p.yaml": "x"}, '["a-prod","b-prod"]'),  # b's products may read from or grant to a's
     ({"stacks/Pulumi.b-prod.yaml": "config:\n  meshplane:domain: b\n# changed\n"}, '["b-prod"]'),
     ({"components/meshplane/x.py": "x"}, '["a-prod","b-prod"]'),
     ({"docs/x.md": "x"}, "[]"),
