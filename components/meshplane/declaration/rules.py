@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from .model import Column, DataProduct, Dbt, InputPort, OutputPort
 from .problems import Finding, Path
+from .serving import check_serving
 from .stewardship import check_stewardship
 from .types import (
     ACTUAL_TIME_TYPES, CLUSTERABLE_TYPES, PARTITIONABLE_TYPES, BigQueryType, ColumnRole,
@@ -35,7 +36,7 @@ def check_product(product: DataProduct) -> list[Finding]:
         findings += _output_port(port, ("outputPorts", i), product)
     if product.transformation is not None:
         findings += _dbt(product.transformation.dbt, ("transformation", "dbt"))
-    return findings + check_stewardship(product)
+    return findings + check_stewardship(product) + check_serving(product)
 
 
 def _identity(p: DataProduct) -> Iterator[Finding]:
