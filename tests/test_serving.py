@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from components_support import TABLE, model, run_stack, settings
 from helpers import ROOT, write
 from meshplane import addresses
+from meshplane.declaration.problems import DeclarationError
 from meshplane.declaration.yamlpos import parse
 from meshplane.descriptor import descriptor
+from meshplane.interop.commands import import_cmd
 from meshplane.interop.odcs import Defaults, contract, validate_contract
 from meshplane.interop.odcs_import import read_port
 from test_declaration_rules import PORT, accepted, column, port, refused
@@ -170,3 +173,24 @@ def test_the_blueprints_latest_port_deploys_a_view_of_each_podcasts_newest_row()
                           "`_src`.`processing_time` DESC, `_src`.`podcast_title`, `_src`.`language`, "
                           "`_src`.`episodes`, `_src`.`removed_at` ) = 1")
     assert (ROOT / "blueprints/podcast/podcast-catalog.yaml").read_text().count("mode: latestPerKey") == 1
+
+
+def test_odcs_import_locates_a_bad_mode_and_reports_a_primary_key_without_one(tmp_path):
+    product = catalog_with({"mode": "latestPerKey", "key": ["podcast_id"]})
+    text = yaml.safe_dump(contract(product, product.output_ports[1]), sort_keys=False)
+    bad = write(tmp_path / "bad.yaml", text.replace("value: latestPerKey", "value: latest"))
+    with pytest.raises(DeclarationError) as refused_:
+        read_port(parse(bad.read_text()), str(bad), Defaults.of(product))
+    [problem] = refused_.value.problems
+    assert problem.field == "schema[podcasts_v1].customProperties[serving].value"
+    assert problem.line == bad.read_text().splitlines().index("    value: latest") + 1
+    assert "given 'latest'; expected one of 'history', 'latestSnapshot' or 'latestPerKey'" in problem.message
+    history = catalog_with({"mode": "history"})
+    doc = contract(history, history.output_ports[1])
+    doc["schema"][0]["properties"][0] |= {"primaryKey": True, "primaryKeyPosition": 1}  # a foreign primary key
+    given = write(tmp_path / "pk.yaml", yaml.safe_dump(doc, sort_keys=False))
+    result = CliRunner().invoke(import_cmd, ["odcs", str(given)])
+    assert result.exit_code == 0, result.stderr
+    assert "properties[podcast_id].primaryKey: not imported: meshplane has primary keys only as the key of a " \
+           "port with customProperties[serving] latestPerKey" in result.stderr
+    assert "serving" not in yaml.safe_load(result.stdout)[0]
