@@ -234,11 +234,11 @@ def test_moving_a_product_replaces_its_datasets(tmp_path):
     relocate = edit_declaration(CATALOG, lambda d: d["policies"].update(location="europe-west1"))
     result = diff_documents(*scenario(tmp_path, relocate))
     # and the registry object, as the descriptor names the new location
-    assert ops(result) == {"replace": 3, "update": 2}
+    assert ops(result) == {"replace": 4, "update": 2}
     updated = {c.type for c in result.changes.values() if c.op == "update"}
     # the resource-locations policy and the dbt job's MESHPLANE_LOCATION follow the data
     assert updated == {"gcp:orgpolicy/policy:Policy", "gcp:cloudrunv2/job:Job"}
-    assert {c.name for c in result.flagged(DATA_LOSS)} == {"podcast-catalog-episodes-v1",
+    assert {c.name for c in result.flagged(DATA_LOSS)} == {"podcast-catalog-episodes-v1", "podcast-catalog-podcasts-v1",
                                                             "podcast-catalog-storage-internal"}
     assert all(c.replace_keys == ["location"] for c in result.flagged(DATA_LOSS))
     assert "`location` forces a new resource" in render_markdown(result)
@@ -284,7 +284,7 @@ def test_removing_a_product_deletes_protected_data(tmp_path):
     result = diff_documents(*scenario(tmp_path, *remove))
     assert set(ops(result)) == {"delete"}
     lost = result.flagged(DATA_LOSS)
-    assert {c.type for c in lost} == {PROJECT, DATASET, TABLE} and len(lost) == 4
+    assert {c.type for c in lost} == {PROJECT, DATASET, TABLE} and len(lost) == 6  # 2 ports: dataset and table each
     assert all(c.protected for c in lost)  # Pulumi would refuse: the reviewer still sees them
     assert "protected: Pulumi refuses until unprotected" in render_markdown(result)
     assert exit_code(result) == 3

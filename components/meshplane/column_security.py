@@ -16,6 +16,9 @@ Pure functions over the declaration and the platform's policy tags of the produc
   a DELETE's ``WHERE``, which BigQuery denies without fine-grained reading (and a masked key would
   match nothing). A tag is the platform's, shared by every column of its level: the caller reads
   raw whatever it can query with that tag, and it queries nothing but the control procedures.
+* A latest port's view chooses its rows on the tagged columns as the reader reads them: masked
+  readers partition a tagged key by its masked value, one group per key only under a SHA-256 rule
+  (docs/components.md, "Interface views").
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from .column_security import column_tags, view_masking
 from .control_sql import ERASE_SUBJECT
 from .datascan_rules import scan_id
 from .declaration.model import DataProduct
-from .declaration.types import Status
+from .declaration.types import ColumnRole, ServingMode, Status
 from .job_region import job_region
 from .platform import PlatformSettings
 from .view_sql import masked_columns
@@ -56,6 +56,7 @@ def _port(product: DataProduct, port, platform: PlatformSettings, environment: s
         **({"deprecation": port.deprecation.model_dump(by_alias=True, exclude_none=True)} if port.deprecation else {}),
         **({"retention": retention} if (retention := port.retention or product.policies.retention) else {}),
         "maskedColumns": _masked(product, port, platform),
+        "serving": _serving(port),
         **_data_quality(product, port, platform),
     }
 
@@ -64,6 +65,17 @@ def _partitioning(port) -> dict:
     """How the port table is partitioned (changing it replaces the table: a new major)."""
     column, granularity = time_partitioning(port)
     return {"column": column, "granularity": granularity}
+
+
+def _serving(port) -> dict:
+    """Which rows the port's view serves: ``mode``, and for a latest mode the processing-time column
+    that picks them and the key (latestPerKey)."""
+    mode = port.serving.mode
+    if mode is ServingMode.HISTORY:
+        return {"mode": mode.value}
+    processing = next(c.name for c in port.columns if c.role is ColumnRole.PROCESSING_TIME)
+    key = {"key": list(port.serving.key)} if mode is ServingMode.LATEST_PER_KEY else {}
+    return {"mode": mode.value, **key, "processingTime": processing}
 
 
 def _data_quality(product: DataProduct, port, platform: PlatformSettings) -> dict:

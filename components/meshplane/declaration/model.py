@@ -14,7 +14,7 @@ from pydantic.alias_generators import to_camel
 
 from .types import (
     Archetype, BigQueryType, ColumnName, ColumnRole, Confidentiality, Cron, Duration, Encryption,
-    Location, PortName, Principal, Ratio, SemVer, Slug, Status, TimeZone, major_of,
+    Location, PortName, Principal, Ratio, SemVer, ServingMode, Slug, Status, TimeZone, major_of,
 )
 
 API_VERSION = "meshplane/v1alpha1"
@@ -158,6 +158,21 @@ class Deprecation(Strict):
                                description="Date after which the port is retired (YYYY-MM-DD).")
 
 
+class Serving(Strict):
+    """Which rows the interface view serves: every row written, or only the latest state."""
+
+    mode: ServingMode = Field(
+        ServingMode.HISTORY,
+        description="history: every row ever written (the default); latestSnapshot: the rows of the newest "
+                    "processing time (the last run's snapshot); latestPerKey: per key, the row with the "
+                    "newest processing time.")
+    key: list[ColumnName] = Field(
+        default_factory=list,
+        description="latestPerKey only: the top-level, required columns identifying a row, e.g. [tenant_id]. "
+                    "Rows of one key and one processing time are told apart by the other orderable "
+                    "columns the view does not mask, in declared order.")
+
+
 class OutputPort(Strict):
     """An interface of the product: a BigQuery view per major version over a port table."""
 
@@ -180,6 +195,8 @@ class OutputPort(Strict):
         None, description="The top-level scalar column naming the data subject of a row (e.g. listener_id): "
                           "the control port's erase_subject deletes the rows whose key matches. Required "
                           "when the port has a PII column; no other column may be named subject_key.")
+    serving: Serving = Field(default_factory=Serving,
+                             description="Which rows the interface view serves; history unless declared.")
 
     @property
     def major(self) -> int:

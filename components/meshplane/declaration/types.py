@@ -77,6 +77,14 @@ class ColumnRole(str, Enum):
     PROCESSING_TIME = "processingTime"
 
 
+class ServingMode(str, Enum):
+    """Which rows of the port table the interface view serves."""
+
+    HISTORY = "history"
+    LATEST_SNAPSHOT = "latestSnapshot"
+    LATEST_PER_KEY = "latestPerKey"
+
+
 class BigQueryType(str, Enum):
     """BigQuery column types (GoogleSQL names, plus RECORD for nested fields)."""
 
@@ -104,6 +112,15 @@ CLUSTERABLE_TYPES = {  # BigQuery: top-level, non-repeated columns of these type
     BigQueryType.BOOL, BigQueryType.DATE, BigQueryType.DATETIME, BigQueryType.TIMESTAMP,
     BigQueryType.GEOGRAPHY,
 }
+
+# A window's PARTITION BY takes groupable types but no floating point (GoogleSQL data type
+# properties); records and arrays only group in GROUP BY and DISTINCT.
+KEY_TYPES = {
+    BigQueryType.STRING, BigQueryType.BYTES, BigQueryType.INT64, BigQueryType.NUMERIC,
+    BigQueryType.BIGNUMERIC, BigQueryType.BOOL, BigQueryType.DATE, BigQueryType.DATETIME,
+    BigQueryType.TIME, BigQueryType.TIMESTAMP, BigQueryType.INTERVAL,
+}
+ORDERABLE_TYPES = KEY_TYPES | {BigQueryType.FLOAT64}  # ORDER BY: all but ARRAY, STRUCT, GEOGRAPHY, JSON
 
 
 def _expect(ok: bool, what: str, given: object, expected: str) -> None:

@@ -67,7 +67,7 @@ class OutputPort(pulumi.ComponentResource):
             max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
             opts=child(self))
         self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id,
-                                        view_masking(port.columns, args.policy_tags))
+                                        view_masking(port.columns, args.policy_tags), serving=port.serving)
         self.view = gcp.bigquery.Table(
             f"{name}-view", project=args.project, dataset_id=self.dataset.dataset_id,
             table_id=args.view_id, description=port.description, labels=args.labels,

@@ -175,10 +175,11 @@ PATH_REASONS = {
     ("schema", 0, "physicalName"): "meshplane names the port's view <port>_v<major>",
     ("schema", 0, "physicalType"): "a meshplane output port is served as a view",
 }
+_KEY_ONLY = "meshplane has primary keys only as the key of a port with customProperties[serving] latestPerKey"
 ELEMENT_REASONS = {
     "quality": "meshplane has no data quality rules (write them as dbt tests)",
-    "relationships": "meshplane has no relationships", "primaryKey": "meshplane has no primary keys",
-    "primaryKeyPosition": "meshplane has no primary keys", "unique": "meshplane has no unique constraints",
+    "relationships": "meshplane has no relationships", "primaryKey": _KEY_ONLY, "primaryKeyPosition": _KEY_ONLY,
+    "unique": "meshplane has no unique constraints",
     "logicalTypeOptions": "meshplane keeps BigQuery types only (no lengths, formats or ranges)",
     "physicalType": "meshplane keeps BigQuery types",
     "element": "meshplane derives it from the port's time columns",

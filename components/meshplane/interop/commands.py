@@ -195,6 +195,8 @@ def render_port(port: OutputPort) -> str:
             data[key] = Flow(data[key])
     if "clustering" in data:
         data["clustering"] = FlowList(data["clustering"])
+    if "serving" in data:
+        data["serving"] = Flow(data["serving"])
     for row_filter in data.get("rowFilters", []):
         row_filter["grantees"] = FlowList(row_filter["grantees"])
     return dump_yaml([data])

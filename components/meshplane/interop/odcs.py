@@ -18,6 +18,7 @@ from ..declaration.model import Column, DataProduct, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, Confidentiality, check_duration
 from ..stack_config import StackSettings
 from . import ODCS_API_VERSION, PORT_SLA, contract_id, custom
+from .odcs_serving import granularity, primary_key, serving_hint
 from .odps import links, product_properties, support_channel, team
 
 T = BigQueryType
@@ -119,9 +120,11 @@ def schema_object(port: OutputPort, defaults: Defaults) -> dict:
                  "description": port.description, "logicalType": "object"}
     if port.deprecation:
         out["deprecated"] = True
+    out |= granularity(port)
     extra = [custom("partitionGranularity", port.partitioning.granularity if port.partitioning else "DAY")]
     extra += [custom("clustering", list(port.clustering))] if port.clustering else []
     extra += [custom("subjectKey", port.subject_key)] if port.subject_key else []
+    extra += serving_hint(port)
     for key, items in (("consumers", port.consumers), ("rowFilters", port.row_filters)):
         if items:
             extra.append(custom(key, [i.model_dump(by_alias=True, exclude_none=True) for i in items]))
@@ -129,7 +132,7 @@ def schema_object(port: OutputPort, defaults: Defaults) -> dict:
         extra.append(custom("deprecation", port.deprecation.model_dump(by_alias=True, exclude_none=True)))
     out["customProperties"] = extra
     out["properties"] = [column_property(c, defaults.confidentiality, c.name == partition)
-                         for c in port.columns]
+                         | primary_key(c.name, port) for c in port.columns]
     return out
 
 

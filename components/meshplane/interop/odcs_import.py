@@ -22,6 +22,7 @@ from ..declaration.types import PORT_NAME_RE, SEMVER_RE, BigQueryType, Confident
 from ..declaration.yamlpos import Parsed
 from . import contract_path
 from .odcs import Defaults
+from .odcs_serving import read_serving
 
 ALIASES = {**dict.fromkeys(("INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT"), "INT64"),
            **dict.fromkeys(("FLOAT", "DOUBLE", "REAL"), "FLOAT64"), "BOOLEAN": "BOOL",
@@ -224,6 +225,9 @@ def _object_extras(r: _Reader, obj: dict, columns: list[dict]) -> dict:
         if key in hints:
             out[key] = hints[key][1]
             r.origins[(key,)] = ("schema", 0, "customProperties", hints[key][0], "value")
+    serving, origins = read_serving(hints, props)
+    out |= serving
+    r.origins |= origins
     if "deprecation" not in out and obj.get("deprecated") is True:
         out["deprecation"] = {"reason": "Deprecated in the imported contract."}
     return out

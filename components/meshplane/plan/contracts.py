@@ -27,6 +27,7 @@ from .replacements import BUCKET_OBJECT, same_type
 
 BREAKING, ADDITIVE, PATCH = KINDS = ("breaking", "additive", "patch")  # by the bump they need
 DESCRIPTOR_VERSION = "meshplane.dev/descriptor/v1"
+HISTORY = {"mode": "history"}  # how a port is served unless it says otherwise
 
 
 @dataclass(frozen=True, order=True)
@@ -128,11 +129,12 @@ def _mode(column: dict) -> str:
 
 
 def _aspects(old: dict, new: dict) -> Iterator[tuple[str, str, str, bool]]:
-    if old.get("partitioning") != new.get("partitioning"):
+    if "partitioning" in old and old.get("partitioning") != new.get("partitioning"):  # older descriptors: none
         yield ("partitioning", f"{_show(old.get('partitioning'))} -> {_show(new.get('partitioning'))}: "
                "BigQuery replaces the table", BREAKING, True)
-    if old.get("serving") != new.get("serving"):
-        yield "serving", f"{_show(old.get('serving'))} -> {_show(new.get('serving'))}", BREAKING, False
+    was, now = (port.get("serving", HISTORY) for port in (old, new))  # older descriptors: history
+    if was != now:
+        yield "serving", f"{_show(was)} -> {_show(now)}", BREAKING, False
     if old.get("address") != new.get("address"):
         yield "address", f"{_show(old.get('address'))} -> {_show(new.get('address'))}", BREAKING, False
     if old.get("retention") != new.get("retention"):
