@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
+from .dbt_invocation import ENV_PREFIX, dangling
 from .model import Column, DataProduct, Dbt, InputPort, OutputPort
 from .problems import Finding, Path
 from .stewardship import check_stewardship
@@ -190,9 +191,12 @@ def _dbt(dbt: Dbt, at: Path) -> Iterator[Finding]:
         if not ENV_NAME_RE.match(key):
             yield Finding(at + ("env", key), f"not an environment variable name; given {key!r}; "
                           "expected letters, digits and underscores")
-        elif key.upper().startswith("MESHPLANE_"):
-            yield Finding(at + ("env", key), f"MESHPLANE_ variables are set by meshplane; given {key!r}; "
+        elif key.upper().startswith(ENV_PREFIX):
+            yield Finding(at + ("env", key), f"{ENV_PREFIX} variables are set by meshplane; given {key!r}; "
                           "expected another name")
+    for flag in dangling(dbt.command):
+        yield Finding(at + ("command",), f"dbt's {flag} needs a value, or dbt refuses to run; given "
+                      f"{' '.join(dbt.command)!r}; expected {flag} NAME")
     timeout = parse_duration(dbt.timeout)
     if timeout.total_seconds() > 168 * 3600:
         yield Finding(at + ("timeout",), f"Cloud Run jobs time out after at most 7 days; given "
