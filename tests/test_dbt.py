@@ -2,8 +2,11 @@
 
 tests/dbt_project holds two declarations (charts.hit-list reads player.play-sessions), a stack, and
 the dbt project of hit-list: its contract files as ``scaffold`` writes them, real model SQL. dbt runs
-from a venv of its own (see requirements.txt there; ``MESHPLANE_DBT`` names another dbt). Every
-variant of the project is parsed once, all in parallel, with the environment the stack's dbt job gets.
+from a venv of its own (see requirements.txt there; ``MESHPLANE_DBT_VENV`` names another). Every
+variant of the project is parsed once, all in parallel, with the environment the stack's dbt job gets
+and the arguments of the job's own command (``dbt parse`` in place of its subcommand), both read from
+the Cloud Run job the stack program registers: a scaffold whose profile lacks the job's ``--target``
+fails to parse here as the job would fail to run.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ import yaml
 from click.testing import CliRunner
 
 from helpers import at
+from meshplane.declaration.dbt_invocation import input_env, port_env
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Column
 from meshplane.interop.dbt_check import normal_type
 from meshplane.interop.dbt_commands import dbt_cmd
-from meshplane.interop.dbt_scaffold import (PORTS_FILE, SCHEMA_MACRO, SOURCES_FILE, Defaults, data_type, freshness,
-                                            input_env, port_env)
+from meshplane.interop.dbt_scaffold import PORTS_FILE, SCHEMA_MACRO, SOURCES_FILE, Defaults, data_type, freshness
 from meshplane.mesh import Mesh
 from meshplane.plan.harness import run_program
 from meshplane.program import main as program
@@ -41,7 +44,7 @@ CONTRACT = (SOURCES_FILE, PORTS_FILE, SCHEMA_MACRO, Path("dbt_project.yml"), Pat
 
 
 def cli(*args: str):
-    return CliRunner().invoke(dbt_cmd, [str(a) for a in args])
+    return CliRunner().invoke(dbt_cmd, [str(a) for a in args], env={"DBT_PROFILES_DIR": None})
 
 
 def dbt_python() -> str:
@@ -66,12 +69,26 @@ def dbt_python() -> str:
 
 
 @pytest.fixture(scope="session")
-def job_env() -> dict[str, str]:
-    """The environment of hit-list's Cloud Run job, as the stack program builds it (under mocks)."""
+def job_container() -> dict:
+    """The container of hit-list's Cloud Run job, as the stack program builds it (under mocks)."""
     config = yaml.safe_load((STACKS / f"Pulumi.{STACK}.yaml").read_text())["config"]
     inventory = run_program(lambda: program(FIXTURE), stack=STACK, config=config)
     [job] = [r for r in inventory.of_type("gcp:cloudrunv2/job:Job") if r.name == "hit-list-dbt"]
-    return {e["name"]: e["value"] for e in job.inputs["template"]["template"]["containers"][0]["envs"]}
+    return job.inputs["template"]["template"]["containers"][0]
+
+
+@pytest.fixture(scope="session")
+def job_env(job_container) -> dict[str, str]:
+    """The environment of hit-list's Cloud Run job."""
+    return {e["name"]: e["value"] for e in job_container["envs"]}
+
+
+@pytest.fixture(scope="session")
+def job_args(job_container) -> list[str]:
+    """The arguments of the job's dbt command after its subcommand, as the job passes them."""
+    command = [*job_container["commands"], *job_container.get("args", [])]
+    assert command[:2] == ["dbt", "build"] and "--target" in command, command
+    return command[2:]
 
 
 def _edit(project: Path, file: Path, change) -> None:
@@ -97,15 +114,18 @@ def _columns(project: Path) -> None:
     _edit(project, PORTS_FILE, change)
 
 
-def _scaffold_with_stack(project: Path) -> None:
-    shutil.rmtree(project)
-    result = cli("scaffold", DECLARATION, "-o", project, "--stack", STACK, "--stacks-dir", STACKS)
-    assert result.exit_code == 0, result.output
+def _scaffold(*options: str):
+    def change(project: Path) -> None:
+        shutil.rmtree(project)
+        result = cli("scaffold", DECLARATION, "-o", project, *options)
+        assert result.exit_code == 0, result.output
+    return change
 
 
 VARIANTS = {
     "clean": lambda project: None,
-    "stack": _scaffold_with_stack,  # parsed without the job's environment: the stack's defaults
+    "fresh": _scaffold("--mesh", UPSTREAMS),  # starter files and stubs as written, nothing kept
+    "stack": _scaffold("--stack", STACK, "--stacks-dir", STACKS),  # parsed without the job's environment
     "no_model": lambda project: (project / "models" / "meshplane" / "movers_v1.sql").unlink(),
     "dbt_schema": lambda project: (project / SCHEMA_MACRO).unlink(),
     "contract_off": _config("hits_v2", contract={"enforced": False}),
@@ -117,14 +137,14 @@ VARIANTS = {
 
 
 @pytest.fixture(scope="session")
-def manifests(tmp_path_factory, job_env) -> dict[str, Path]:
+def manifests(tmp_path_factory, job_env, job_args) -> dict[str, Path]:
     """Each variant's manifest.json: two processes (one per core) of ``parse_all.py`` parse them all."""
     python, root, batches = dbt_python(), tmp_path_factory.mktemp("dbt"), ([], [])
     for i, (name, change) in enumerate(VARIANTS.items()):
         project = root / name
         shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
         change(project)
-        batches[i % 2].append({"project": str(project), "env": {} if name == "stack" else job_env})
+        batches[i % 2].append({"project": str(project), "env": {} if name == "stack" else job_env, "args": job_args})
     env = {k: v for k, v in os.environ.items() if not k.startswith("MESHPLANE_")}
     env |= {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
     runs = []
@@ -153,7 +173,9 @@ def test_scaffold_replaces_contract_files_with_force_only_and_keeps_starter_file
     assert refused.exit_code == 2 and "meshplane: error: models/meshplane/sources.yml, " in refused.output
     assert "scaffold again with --force" in refused.output
     forced = cli("scaffold", DECLARATION, "-o", tmp_path / "p", "--mesh", UPSTREAMS, "--force")
-    assert forced.exit_code == 0 and "kept " in forced.output
+    assert forced.exit_code == 0, forced.output
+    assert f"kept {tmp_path / 'p' / 'profiles.yml'} (exists; the dbt job runs its target prod of profile hit_list)" \
+        in forced.output.splitlines()
     assert (tmp_path / "p/models/meshplane/hits_v2.sql").read_bytes() == (PROJECT / "models/meshplane/hits_v2.sql").read_bytes()
 
 
@@ -203,14 +225,16 @@ def test_normal_type(given, declared, same):
     assert (normal_type(given) == normal_type(declared)) is same
 
 
-def test_clean_project_passes(manifests):
-    for name in ("clean", "stack"):
-        result = cli("check", DECLARATION, "--manifest", manifests[name])
-        assert result.exit_code == 0, result.output
-        assert result.output.endswith(f"matches {DECLARATION}: 2 port models and 4 sources\n")
+@pytest.mark.parametrize("variant", ["clean", "fresh", "stack"])
+def test_clean_project_passes(manifests, job_args, variant):
+    result = cli("check", DECLARATION, "--manifest", manifests[variant])
+    assert result.exit_code == 0, result.output
+    profiles = manifests[variant].parent.parent / "profiles.yml"
+    assert result.output.endswith(f"matches {DECLARATION}: 2 port models and 4 sources; the job runs target "
+                                  f"{job_args[job_args.index('--target') + 1]} of profile hit_list in {profiles}\n")
 
 
-@pytest.mark.parametrize("variant", ["clean", "stack"])
+@pytest.mark.parametrize("variant", ["clean", "fresh", "stack"])
 def test_job_env_and_scaffolded_names_agree(manifests, job_env, variant):
     manifest = json.loads(manifests[variant].read_text())
     sources = {s["source_name"]: s for s in manifest["sources"].values()}
@@ -276,3 +300,24 @@ def test_check_usage_errors(tmp_path):
     other = cli("check", DECLARATION, "--manifest", tmp_path / "other.json")
     assert other.exit_code == 2 and other.output.startswith("meshplane: error: ") and "not a dbt manifest" in other.output
     assert cli("check", tmp_path / "none.yaml").exit_code == 2
+
+
+def test_check_reports_a_profile_without_the_jobs_target(manifests, tmp_path):
+    """The issue's case: a profile whose one target is not the job's parses locally, fails in the job."""
+    profile = yaml.safe_load((PROJECT / "profiles.yml").read_text())
+    profile["hit_list"] = {"target": "meshplane", "outputs": {"meshplane": profile["hit_list"]["outputs"]["prod"]}}
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profile))
+    result = cli("check", DECLARATION, "--manifest", manifests["clean"], "--profiles-dir", tmp_path)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{at(DECLARATION, 'image:', 'image')}: transformation.dbt.command: the dbt job runs target prod (--target "
+        f"prod in the default command dbt build --target prod), which profile hit_list in {tmp_path / 'profiles.yml'} "
+        "lacks; given outputs meshplane; expected an output prod reading the job's environment (meshplane dbt "
+        "scaffold writes one when profiles.yml is absent), or a --target the profile has", "1 problem in 1 file"]
+
+
+def test_check_needs_the_profile(manifests, tmp_path):
+    result = cli("check", DECLARATION, "--manifest", manifests["clean"], "--profiles-dir", tmp_path)
+    assert result.exit_code == 2
+    assert result.output == (f"meshplane: error: no profiles.yml in {tmp_path}; pass --profiles-dir, the directory "
+                             "of the profile the dbt job runs\n")

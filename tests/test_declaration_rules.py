@@ -378,6 +378,22 @@ def test_fails_bad_env_var_name(blueprint):
     refused(blueprint, f"{DBT}.env.DBT-THREADS", "not an environment variable name; given 'DBT-THREADS'")
 
 
+@pytest.mark.parametrize("command, flag", [(["dbt", "build", "--target"], "--target"),
+                                           (["dbt", "build", "-t", "--full-refresh"], "-t"),
+                                           (["dbt", "build", "--target", "prod", "--profile"], "--profile")])
+def test_fails_dbt_target_or_profile_without_value(blueprint, command, flag):
+    dbt(blueprint)["command"] = command
+    refused(blueprint, f"{DBT}.command", f"dbt's {flag} needs a value, or dbt refuses to run; given "
+            f"{' '.join(command)!r}; expected {flag} NAME")
+
+
+@pytest.mark.parametrize("command", [["dbt", "build", "--target=prod"], ["dbt", "build", "-tprod"],
+                                     ["/app/run.sh", "--target"], ["sh", "-c", "dbt build --target"]])
+def test_dbt_target_given_or_command_not_dbt_is_accepted(blueprint, command):
+    dbt(blueprint)["command"] = command  # a wrapper's arguments are its own: not read as dbt's
+    accepted(blueprint)
+
+
 def test_fails_timeout_over_seven_days(blueprint):
     dbt(blueprint)["schedule"]["cron"] = "0 2 1 * *"
     dbt(blueprint)["timeout"] = "P8D"

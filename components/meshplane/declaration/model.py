@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from .dbt_invocation import DEFAULT_COMMAND
 from .types import (
     Archetype, BigQueryType, ColumnName, ColumnRole, Confidentiality, Cron, Duration, Encryption,
     Location, PortName, Principal, Ratio, SemVer, ServingMode, Slug, Status, TimeZone, major_of,
@@ -214,8 +215,11 @@ class Dbt(Strict):
     """A dbt project in a container image, run as the product's runner service account."""
 
     image: str = Field(min_length=1, description="Container image with the dbt project; pin by digest.")
-    command: list[str] = Field(default_factory=lambda: ["dbt", "build"], min_length=1,
-                               description="Container command, e.g. [dbt, build, --target, prod].")
+    command: list[str] = Field(default_factory=lambda: list(DEFAULT_COMMAND), min_length=1,
+                               description="Container command: [ENTRYPOINT, *args]. A dbt command runs the "
+                               "profile output its --target names (else DBT_TARGET of env, else the "
+                               "profile's default); meshplane dbt scaffold writes that output and meshplane "
+                               "dbt check requires it.")
     schedule: Schedule = Field(description="When the job runs.")
     timeout: Duration = Field("PT1H", description="Per-attempt timeout of the job.")
     max_retries: int = Field(1, ge=0, le=10, description="Retries of a failed execution (0-10).")

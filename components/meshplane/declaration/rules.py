@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
 
+from .dbt_invocation import ENV_PREFIX, dangling
 from .model import DataProduct, Dbt, InputPort, OutputPort
 from .port_rules import port_rules
 from .problems import Finding, Path
@@ -61,7 +62,7 @@ def _rules(p: DataProduct) -> Iterator[Rule]:
     transformation = parsed(p, "transformation")
     if transformation is not None:
         at = ("transformation", "dbt")
-        for rule in (_image, _env, _timing):
+        for rule in (_image, _env, _command, _timing):
             yield lambda rule=rule: rule(transformation.dbt, at)
     yield from stewardship_rules(p)
     yield lambda: check_serving(p)
@@ -131,9 +132,16 @@ def _env(dbt: Dbt, at: Path) -> Iterator[Finding]:
         if not ENV_NAME_RE.match(key):
             yield Finding(at + ("env", key), f"not an environment variable name; given {key!r}; "
                           "expected letters, digits and underscores")
-        elif key.upper().startswith("MESHPLANE_"):
-            yield Finding(at + ("env", key), f"MESHPLANE_ variables are set by meshplane; given {key!r}; "
+        elif key.upper().startswith(ENV_PREFIX):
+            yield Finding(at + ("env", key), f"{ENV_PREFIX} variables are set by meshplane; given {key!r}; "
                           "expected another name")
+
+
+
+def _command(dbt: Dbt, at: Path) -> Iterator[Finding]:
+    for flag in dangling(dbt.command):
+        yield Finding(at + ("command",), f"dbt's {flag} needs a value, or dbt refuses to run; given "
+                      f"{' '.join(dbt.command)!r}; expected {flag} NAME")
 
 
 def _timing(dbt: Dbt, at: Path) -> Iterator[Finding]:

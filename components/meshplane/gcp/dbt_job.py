@@ -2,7 +2,8 @@
 
 * The job runs as the runner account (the product's identity on the mesh) in the job region
   (``job_region``: within the data's location). Its environment tells dbt where everything is
-  (``job_env``). ``command[0]`` replaces the image's ENTRYPOINT, the rest are its arguments.
+  (``job_env``). ``command[0]`` replaces the image's ENTRYPOINT, the rest are its arguments; the
+  profile output it runs is the one its ``--target`` names (``declaration/dbt_invocation.py``).
 * Cloud Scheduler POSTs to the Cloud Run Admin API ``…/jobs/<job>:run`` with an OAuth token
   (scope cloud-platform), not OIDC: the endpoint is a googleapis.com API, not a Run URL. The token
   is minted for a dedicated invoker account holding ``roles/run.invoker`` on this job only.
@@ -37,6 +38,8 @@ import pulumi_gcp as gcp
 
 from .. import standards
 from ..addresses import image_repository
+from ..declaration.dbt_invocation import (ENV_PREFIX, INTERNAL_DATASET_ENV, LOCATION_ENV, PROJECT_ENV, input_env,
+                                          port_env)
 from ..declaration.model import Dbt
 from ..declaration.types import parse_duration
 from . import roles, waits
@@ -47,7 +50,6 @@ from .options import child, component_token, grant_child
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 FAILED_EXECUTIONS = "run.googleapis.com/job/completed_execution_count"
 JOB_NAME_MAX = 63
-ENV_PREFIX = "MESHPLANE_"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -197,10 +199,9 @@ def job_env(project: str, location: str, internal_dataset: str, port_tables: Map
     ``port_tables`` maps a port table id (``<port>_v<major>``) to its ``project.dataset.table``;
     ``inputs`` maps an input port name to its address. Declared names may not use ``MESHPLANE_``.
     """
-    env = {f"{ENV_PREFIX}PROJECT": project, f"{ENV_PREFIX}LOCATION": location,
-           f"{ENV_PREFIX}INTERNAL_DATASET": internal_dataset}
-    env |= {f"{ENV_PREFIX}PORT_{table_id.upper()}": address for table_id, address in port_tables.items()}
-    env |= {f"{ENV_PREFIX}INPUT_{port.upper()}": address for port, address in inputs.items()}
+    env = {PROJECT_ENV: project, LOCATION_ENV: location, INTERNAL_DATASET_ENV: internal_dataset}
+    env |= {port_env(table_id): address for table_id, address in port_tables.items()}
+    env |= {input_env(port): address for port, address in inputs.items()}
     bad = sorted(k for k in env if not _ENV_NAME.match(k))
     if bad:
         raise ValueError(f"not environment variable names: {', '.join(bad)}; expected letters, digits, '_'")

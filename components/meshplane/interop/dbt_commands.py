@@ -1,7 +1,8 @@
 """``meshplane dbt``: write the dbt side of a product's contract, and check a dbt project against it.
 
 Exit codes as the other commands: 0 clean, 1 problems (located in the declaration), 2 usage errors.
-Neither command imports pulumi, nor dbt: ``check`` reads the manifest ``dbt parse`` wrote.
+Neither command imports pulumi, nor dbt: ``check`` reads the manifest ``dbt parse`` wrote and the
+``profiles.yml`` the job's target must be in.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: s
     from ..mesh import Mesh
     from ..stack_config import load_stack
     from ..validation import stack_paths
-    from .dbt_scaffold import write_scaffold
+    from .dbt_scaffold import profile_and_target, write_scaffold
 
     source = _read(declaration)
     try:
@@ -65,27 +66,38 @@ def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: s
         report(sorted(exc.problems))
     for path in written:
         click.echo(f"wrote {Path(output_dir) / path}")
+    profile, target = profile_and_target(source.product)
     for path in kept:
-        click.echo(f"kept {Path(output_dir) / path} (exists)")
+        needs = (f"; the dbt job runs its target {target} of profile {profile}"
+                 if path.name == "profiles.yml" and source.product.transformation else "")
+        click.echo(f"kept {Path(output_dir) / path} (exists{needs})")
 
 
 @dbt_cmd.command()
 @click.argument("declaration")
 @click.option("--manifest", default="target/manifest.json", show_default=True,
               help="The manifest 'dbt parse' wrote.")
-def check(declaration: str, manifest: str) -> None:
-    """Check a dbt project's manifest against the declaration: port models, contracts, sources."""
+@click.option("--project-dir", help="The dbt project (its dbt_project.yml); default: the directory above "
+              "the manifest's.")
+@click.option("--profiles-dir", help="Where profiles.yml is; default: $DBT_PROFILES_DIR, else the project's "
+              "directory, else ~/.dbt.")
+def check(declaration: str, manifest: str, project_dir: str | None, profiles_dir: str | None) -> None:
+    """Check a dbt project against the declaration: port models, contracts, sources, the job's profile target."""
     from .dbt_check import check_manifest, load_manifest
+    from .dbt_profile import check_profile
 
     source = _read(declaration)
     try:
         data = load_manifest(manifest)
+        project = Path(project_dir) if project_dir else Path(manifest).parent.parent
+        profile_problems, job = check_profile(source, project, profiles_dir)
     except UsageError as exc:
         fail_usage(str(exc))
-    problems = check_manifest(source, data, manifest)
+    problems = check_manifest(source, data, manifest) + profile_problems
     if problems:
         report(sorted(problems))
     product = source.product
+    runs = f"; the job runs target {job.target} of profile {job.profile} in {job.path}" if job else ""
     click.echo(f"{manifest} matches {declaration}: {len(product.output_ports)} port "
                f"model{'s' * (len(product.output_ports) != 1)} and {len(product.input_ports)} "
-               f"source{'s' * (len(product.input_ports) != 1)}")
+               f"source{'s' * (len(product.input_ports) != 1)}{runs}")

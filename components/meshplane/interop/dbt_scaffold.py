@@ -12,9 +12,10 @@
   prefixes it with the target's dataset, which would miss the port table).
 
 Those three are the contract files, rewritten with ``force`` only. The starter files (``dbt_project.yml``,
-``profiles.yml`` reading the job's environment, a contract-conforming stub per port model) are written
-when absent and never replaced. ``env_var()`` defaults are the values that are the same in every
-environment, plus, with a stack, that stack's project and upstream addresses.
+``profiles.yml`` whose one output is the target the job's command runs and reads the job's environment,
+a contract-conforming stub per port model) are written when absent and never replaced. ``env_var()``
+defaults are the values that are the same in every environment, plus, with a stack, that stack's
+project and upstream addresses.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import yaml
 
 from .. import addresses, standards
 from ..bq_schema import PUBSUB_RAW_COLUMNS
+from ..declaration.dbt_invocation import (DEFAULT_COMMAND, DEFAULT_TARGET, INTERNAL_DATASET_ENV, LOCATION_ENV,
+                                          PROJECT_ENV, input_env, job_profile, job_target)
 from ..declaration.model import Column, DataProduct, InputPort, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, parse_duration
 from ..declaration.files import UsageError
@@ -33,15 +36,15 @@ from ..mesh import Mesh
 from ..stack_config import StackSettings
 from . import Flow, FlowList, write_atomic
 
-ENV_PREFIX = "MESHPLANE_"
-PROJECT_ENV, LOCATION_ENV = f"{ENV_PREFIX}PROJECT", f"{ENV_PREFIX}LOCATION"
-INTERNAL_DATASET_ENV = f"{ENV_PREFIX}INTERNAL_DATASET"
 MODELS_DIR = Path("models") / "meshplane"
 SOURCES_FILE, PORTS_FILE = MODELS_DIR / "sources.yml", MODELS_DIR / "_ports.yml"
 SCHEMA_MACRO = Path("macros") / "meshplane_generate_schema_name.sql"
 RAW_PREFIX, EXTERNAL_PREFIX = "raw_", "ext_"
 _HEADER = ("# Written by `meshplane dbt scaffold` from the declaration of {id}: the dbt side of its "
            "contract.\n# Change the declaration and scaffold again (--force) rather than editing this file.\n")
+_PROFILE_HEADER = ("# Written by `meshplane dbt scaffold`: the output the dbt job of {id} runs (the --target of "
+                   "transformation.dbt.command).\n# Every value comes from the job's environment, so this one "
+                   "output serves every stack.\n")
 _MACRO = """{#- Written by `meshplane dbt scaffold`: a custom schema (the port models' internal dataset) is used
     as given, not prefixed with the target's dataset as dbt does by default. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
@@ -64,16 +67,6 @@ _Dumper.add_representer(FlowList, lambda d, v: d.represent_sequence("tag:yaml.or
 def dump_yaml(data: object) -> str:
     """Deterministic YAML whose Jinja strings stay on one line."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
-
-
-def input_env(port: str) -> str:
-    """The job's variable holding an input port's address, e.g. ``MESHPLANE_INPUT_SESSIONS``."""
-    return f"{ENV_PREFIX}INPUT_{port.upper()}"
-
-
-def port_env(table_id: str) -> str:
-    """The job's variable holding a port table's ``project.dataset.table``."""
-    return f"{ENV_PREFIX}PORT_{table_id.upper()}"
 
 
 @dataclass(frozen=True)
@@ -212,16 +205,32 @@ def contract_files(product: DataProduct, mesh: Mesh, defaults: Defaults) -> dict
             PORTS_FILE: header + dump_yaml({"version": 2, "models": models}), SCHEMA_MACRO: _MACRO}
 
 
-def starter_files(product: DataProduct, defaults: Defaults) -> dict[Path, str]:
-    """Files written once for a new dbt project: project, profile and a stub per port model."""
-    name = product.name.replace("-", "_")
-    project = {"name": name, "version": product.version, "config-version": 2, "profile": name,
-               "model-paths": FlowList(["models"]), "macro-paths": FlowList(["macros"])}
+def profile_and_target(product: DataProduct) -> tuple[str, str]:
+    """The profile and target the product's dbt job runs, as the starter profile names them."""
+    dbt = product.transformation.dbt if product.transformation else None
+    command, declared = (dbt.command, dbt.env) if dbt else (DEFAULT_COMMAND, {})
+    return (job_profile(command, declared) or product.name.replace("-", "_"),
+            job_target(command, declared) or DEFAULT_TARGET)
+
+
+def profile(product: DataProduct, defaults: Defaults) -> dict:
+    """``profiles.yml``: the job's profile, whose default and only output is the job's target; every
+    value read from the job's environment, so the one output serves every stack."""
+    name, target = profile_and_target(product)
     output = {"type": "bigquery", "method": "oauth", "project": env(PROJECT_ENV, defaults.project),
               "dataset": env(INTERNAL_DATASET_ENV, internal_dataset(product)),
               "location": env(LOCATION_ENV, product.policies.location), "threads": 4}
+    return {name: {"target": target, "outputs": {target: output}}}
+
+
+def starter_files(product: DataProduct, defaults: Defaults) -> dict[Path, str]:
+    """Files written once for a new dbt project: project, profile and a stub per port model."""
+    name = product.name.replace("-", "_")
+    project = {"name": name, "version": product.version, "config-version": 2,
+               "profile": profile_and_target(product)[0],
+               "model-paths": FlowList(["models"]), "macro-paths": FlowList(["macros"])}
     files = {Path("dbt_project.yml"): dump_yaml(project),
-             Path("profiles.yml"): dump_yaml({name: {"target": "meshplane", "outputs": {"meshplane": output}}})}
+             Path("profiles.yml"): _PROFILE_HEADER.format(id=product.id) + dump_yaml(profile(product, defaults))}
     for port in product.output_ports:
         selects = ",\n".join(f"    cast(null as {data_type(c)}) as {c.name}" for c in port.columns)
         files[MODELS_DIR / f"{model_name(port)}.sql"] = (
