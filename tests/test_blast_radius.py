@@ -15,6 +15,7 @@ from components_support import fresh_run, repository_copy
 from meshplane.cli import main as cli
 from meshplane.declaration.problems import DeclarationError
 from meshplane.plan.command import render
+from meshplane.plan.deploy_checks import environment_order
 from meshplane.plan.run import plan_stack
 from meshplane.validation import check_mesh, stack_scope
 from meshplane.stack_config import load_stack
@@ -106,3 +107,13 @@ def test_pulumi_up_builds_the_stack_and_logs_the_others(tmp_path, monkeypatch):
     assert set(inventory.outputs) == {"podcast.podcast-catalog", "podcast.podcast-demographics"}
     assert warned and all(w.startswith("elsewhere in the mesh (not this stack's products): ")
                           and "blueprints/brokerage/" in w for w in warned)
+
+
+def test_the_deploy_order_still_reads_every_stack(tmp_path, monkeypatch):
+    root = repository_copy(tmp_path)
+    another_company(root)
+    monkeypatch.chdir(root)
+    order = environment_order("prod", "stacks")
+    assert order.unread == [] and "podcast-prod" in order.order
+    break_product(root, CATALOG)  # podcast's own product, and one playlist's year-in-review reads
+    assert environment_order("prod", "stacks").unread == ["playlist-prod", "podcast-prod"]
