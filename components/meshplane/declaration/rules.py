@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from .model import Column, DataProduct, Dbt, InputPort, OutputPort
 from .problems import Finding, Path
+from .quality_checks import check_quality
 from .stewardship import check_stewardship
 from .types import (
     ACTUAL_TIME_TYPES, CLUSTERABLE_TYPES, PARTITIONABLE_TYPES, BigQueryType, ColumnRole,
@@ -98,6 +99,7 @@ def _output_port(port: OutputPort, at: Path, product: DataProduct) -> Iterator[F
     for i, consumer in enumerate(port.consumers):
         yield from _consumer(consumer, at + ("consumers", i), product)
     yield from _duplicates(port.row_filters, lambda r: r.name, at + ("rowFilters",), "row filter")
+    yield from check_quality(port, at)
     readers = {c.principal for c in port.consumers if c.principal}
     for i, row_filter in enumerate(port.row_filters):
         for j, grantee in enumerate(row_filter.grantees):

@@ -176,7 +176,11 @@ PATH_REASONS = {
     ("schema", 0, "physicalType"): "a meshplane output port is served as a view",
 }
 ELEMENT_REASONS = {
-    "quality": "meshplane has no data quality rules (write them as dbt tests)",
+    "quality": "meshplane keeps quality rules of the port's object and its top-level columns",
+    "severity": "meshplane's data-quality scan reports every failed rule alike",
+    "scheduler": "the port's data-quality scan runs on its own schedule (from the freshness SLO)",
+    "schedule": "the port's data-quality scan runs on its own schedule (from the freshness SLO)",
+    "businessImpact": "meshplane keeps a rule's dimension and description",
     "relationships": "meshplane has no relationships", "primaryKey": "meshplane has no primary keys",
     "primaryKeyPosition": "meshplane has no primary keys", "unique": "meshplane has no unique constraints",
     "logicalTypeOptions": "meshplane keeps BigQuery types only (no lengths, formats or ranges)",
