@@ -87,7 +87,7 @@ def listener():
 
 def schema_of(inv, table_id: str) -> dict[str, dict]:
     [table] = [r for r in inv.registrations if r.type == TABLE and r.inputs.get("tableId") == table_id
-               and "schema" in r.inputs]
+               and "schema" in r.inputs and "view" not in r.inputs]  # the port table, not its view
     flat = {}
     for field in json.loads(table.inputs["schema"]):
         flat[field["name"]] = field

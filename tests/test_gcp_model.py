@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from meshplane.gcpmodel.existence import World, first_up, principal_key
 from meshplane.gcpmodel.next_up import DELETE, REPLACE, SAME, UPDATE, next_up
 from meshplane.gcpmodel.readback import CREATOR, read_back
 from meshplane.gcpmodel.state import StateResource, simulate_up, state_from_document
+from meshplane.gcpmodel.table_schema import equivalent
 from meshplane.gcpmodel.visibility import ALL, DENIED, MASKED_VALUE, NONE, RAW, visibility
 from meshplane.plan.harness import Registration
 from meshplane.plan.mocks import project_number
@@ -109,6 +112,7 @@ def test_replace_on_changes_and_a_replacement_trigger_replace():
     routine = reg(ACCESS, "authz", project=P, datasetId="x_internal", routine={"routineId": "r"})
     old, new = (Registration(**{**vars(routine), "replacement_trigger": body}) for body in ("v1", "v2"))
     assert second_up([old], [new])[routine.urn].replace_reasons == ["replacementTrigger"]
+    assert second_up([routine], [new])[routine.urn].op == SAME  # a first trigger: null is none to the engine
 
 
 def test_a_grant_replaced_new_one_first_fails_or_revokes():
@@ -147,6 +151,68 @@ def test_a_real_exports_provider_defaults_are_not_changes():
     assert list(state) == [table().urn] and isinstance(state[table().urn], StateResource)
     bare = reg(TABLE, "t", protect=True, project=P, datasetId="x_internal", tableId="t")
     assert next_up([bare], state)[bare.urn].op == SAME
+
+
+VIEW_SCHEMA = [{"name": "id", "type": "INT64", "description": "Key."},
+               {"name": "tags", "type": "STRING", "mode": "REPEATED"},
+               {"name": "r", "type": "RECORD", "mode": "NULLABLE", "fields": [
+                   {"name": "b", "type": "BOOL", "description": ""}, {"name": "a", "type": "FLOAT64"}]}]
+
+
+def view_reg(fields: list[dict] = VIEW_SCHEMA, **extra) -> Registration:
+    return table("v", ds="port", view={"query": "SELECT 1", "useLegacySql": False}, deletionProtection=False,
+                 schema=json.dumps(fields), **extra)
+
+
+def test_a_views_schema_reads_back_as_bigquery_computes_it_and_the_next_up_is_clean():
+    """Created without a schema, then updated with it: BigQuery answers NULLABLE or REPEATED, legacy
+    type names and the descriptions sent; the provider's diff suppression makes that no change."""
+    [answered] = [o["schema"] for o in read_back([view_reg()]).values()]
+    assert json.loads(answered) == [
+        {"description": "Key.", "mode": "NULLABLE", "name": "id", "type": "INTEGER"},
+        {"mode": "REPEATED", "name": "tags", "type": "STRING"},
+        {"fields": [{"mode": "NULLABLE", "name": "b", "type": "BOOLEAN"},
+                    {"mode": "NULLABLE", "name": "a", "type": "FLOAT"}], "mode": "NULLABLE", "name": "r",
+         "type": "RECORD"}]
+    assert answered != view_reg().inputs["schema"]
+    assert second_up([view_reg()], [view_reg()])[view_reg().urn].op == SAME
+    reordered = view_reg(list(reversed(VIEW_SCHEMA)))
+    assert second_up([view_reg()], [reordered])[view_reg().urn].op == SAME  # fields matched by name
+
+
+def test_a_changed_column_description_updates_the_view_and_a_struct_type_replaces_it_every_up():
+    described = [{**VIEW_SCHEMA[0], "description": "The key."}, *VIEW_SCHEMA[1:]]
+    change = second_up([view_reg()], [view_reg(described)])[view_reg().urn]
+    assert (change.op, change.changed) == (UPDATE, ["schema"])
+    struct = [*VIEW_SCHEMA[:2], {**VIEW_SCHEMA[2], "type": "STRUCT"}]  # the provider compares STRUCT != RECORD,
+    assert second_up([view_reg(struct)], [view_reg(struct)])[view_reg().urn].op == REPLACE  # a type change: ForceNew
+
+
+SAME_SCHEMA = [  # (state, program, the provider suppresses the diff): bigQueryTableSchemaDiffSuppress
+    ([{"name": "a", "type": "INTEGER", "mode": "NULLABLE"}], [{"name": "a", "type": "int64"}], True),
+    ([{"name": "a", "type": "STRING", "description": ""}], [{"name": "a", "type": "STRING"}], True),
+    ([{"name": "a", "type": "STRING", "policyTags": {"names": []}}], [{"name": "a", "type": "STRING"}], True),
+    ([{"name": "a", "type": "STRING", "collation": "und:ci"}], [{"name": "a", "type": "STRING"}], True),
+    ([{"name": "b", "type": "DATE"}, {"name": "a", "type": "BOOLEAN"}],
+     [{"name": "a", "type": "BOOL"}, {"name": "b", "type": "DATE"}], True),
+    ([{"name": "a", "type": "STRING", "description": "x"}], [{"name": "a", "type": "STRING"}], False),
+    ([{"name": "a", "type": "STRING"}], [{"name": "a"}], False),
+    ([{"name": "a", "type": "RECORD", "fields": [{"name": "x", "type": "STRING"}]}],
+     [{"name": "a", "type": "STRUCT", "fields": [{"name": "x", "type": "STRING"}]}], False),
+    ([{"name": "a", "type": "STRING", "mode": "REPEATED"}], [{"name": "a", "type": "STRING"}], False),
+    ([{"name": "a", "type": "STRING"}], [{"name": "a", "type": "STRING"}, {"name": "b", "type": "STRING"}], False),
+]
+
+
+@pytest.mark.parametrize("state, program, same", SAME_SCHEMA)
+def test_schemas_compare_as_the_provider_compares_them(state, program, same):
+    assert equivalent(json.dumps(state), json.dumps(program)) is same
+
+
+def test_an_omitted_schema_keeps_what_the_table_has():
+    """``schema`` is Optional+Computed: a table or view without one in the program shows no diff."""
+    assert second_up([view_reg()], [table("v", ds="port", view={"query": "SELECT 1", "useLegacySql": False},
+                                      deletionProtection=False)])[view_reg().urn].op == SAME
 
 
 # --- existence and order: the first up -----------------------------------------------------------
@@ -259,6 +325,9 @@ def test_creates_gcp_refuses_whatever_the_order():
     ds = reg(DATASET, "d", project=P, datasetId="d", accesses=[{"role": "READER", "groupByEmail": "g@x.example"}])
     again = reg(ACCESS, "again", deps=(ds,), project=P, datasetId="d", role="READER", groupByEmail="g@x.example")
     assert "existing object already found" in messages([ds, again])[0]
+    required = view_reg([{"name": "id", "type": "STRING", "mode": "REQUIRED"}])
+    assert "Schema cannot contain required fields when creating a view" in messages([required])[0]
+    assert messages([view_reg()]) == []
 
 
 # --- visibility: who sees what -------------------------------------------------------------------

@@ -123,9 +123,14 @@ def test_import_without_into_prints_the_port_and_names_the_product_fields(tmp_pa
     port = yaml.safe_load(result.stdout)[0]
     original = yaml.safe_load(path.read_text())["outputPorts"][1]
     assert port == original
-    note, summary = result.stderr.splitlines()
+    note, terms, summary = result.stderr.splitlines()
     assert note.startswith(f"{contract}:1:1: (document): not compared without --into") and "team" in note
-    assert summary == f"1 field of {contract} not imported as given (see above)"
+    where = at(contract, "limitations:", "'Deleted")
+    assert terms.startswith(f"{where}: description.limitations: usage "
+                            "restrictions are the product's, not the port's; given [")
+    assert "'No export outside the EU.'" in terms and terms.endswith("expected them in the product's "
+                                                                     "policies.usageRestrictions")
+    assert summary == f"2 fields of {contract} not imported as given (see above)"
 
 
 FOREIGN = """\
@@ -188,7 +193,8 @@ def test_lossy_fields_are_reported_where_they_are(tmp_path):
         "contractCreatedTs": (at(contract, "contractCreatedTs"), "not imported"),
         "description.purpose": (at(contract, "purpose", "Orders"), "product-level"),
         "schema[orders_tbl].name": (at(contract, "- name: orders_tbl", "orders_tbl"), "<port>_v<major>"),
-        "schema[orders_tbl].quality": (at(contract, "quality"), "not imported: meshplane has no data quality"),
+        "schema[orders_tbl].quality[0].mustBeGreaterThan": (
+            at(contract, "{metric: rowCount", "mustBeGreaterThan"), "not imported: read as rowCount minRows 1"),
         "schema[orders_tbl].properties[order_id].physicalType": (
             at(contract, "VARCHAR", "VARCHAR"), "given 'VARCHAR(36)'; meshplane exports 'STRING'"),
         "schema[orders_tbl].properties[order_id].primaryKey": (at(contract, "primaryKey"), "not imported"),
@@ -213,6 +219,9 @@ def test_lossy_fields_are_reported_where_they_are(tmp_path):
     assert (lines_column.type.value, lines_column.repeated) == ("RECORD", True)
     assert [(f.name, f.type.value) for f in lines_column.fields] == [("sku", "STRING"), ("qty", "INT64")]
     assert port.slos.freshness == "PT24H" and port.retention is None
+    assert [q.model_dump(by_alias=True, exclude_none=True, mode="json") for q in port.quality] == [
+        {"dimension": "completeness", "description": "The port table has at least 1 row.", "rule": "rowCount",
+         "minRows": 1}]  # ODCS's own example, > 0 rows, as the scan's check
 
 
 def test_into_updates_the_port_and_keeps_the_rest_of_the_file(tmp_path):

@@ -19,7 +19,9 @@ from meshplane import addresses
 from meshplane.governance.inventory import ADVISORY, MANDATORY, Violation, check_inventory, resources_from_document
 from meshplane.plan.review import FOLD_ROWS, md_table, product_reviews, render_markdown, render_text
 from meshplane.plan.review_lineage import stack_lineage
-from meshplane.plan.review_tables import DATASET, product_resources
+from meshplane.plan.review_tables import DATASET, Policies, policy_row, product_resources
+from meshplane.declaration.loader import load_declaration
+from meshplane.stack_config import load_stack
 from meshplane.plan.command import render
 from meshplane.plan.run import Plan, plan_stack
 
@@ -108,6 +110,38 @@ def test_consuming_product_is_granted_through_its_runner(planned):
     assert {(g.who, g.target, g.role) for g in rows} >= {
         ("runner of playlist.monday-playlists", "demographics v1", "READER")}
     assert all(g.new and g.purpose == "Podcast recommendations in the Monday playlists." for g in rows)
+
+
+def test_each_product_shows_its_policies_as_the_components_apply_them(planned, markdown, text):
+    plan, _ = planned
+    policies = review_of(planned, DEMOGRAPHICS).policies
+    key = plan.settings.platform.kms_keys["EU"]
+    encryption = named_key(planned, "podcast-demographics")
+    assert policies == Policies("EU", "internal", key, "P3Y", "No attempt to re-identify listeners. Internal "
+                                "purposes only; no redistribution outside DAFF.")
+    assert encryption == key  # the key the product's datasets default to, from the same platform setting
+    assert (f"| `EU` | internal | CMEK `{key}` | P3Y | No attempt to re-identify listeners. Internal purposes "
+            "only; no redistribution outside DAFF. |") in section(markdown, DEMOGRAPHICS)
+    catalog = review_of(planned, "podcast.podcast-catalog").policies
+    assert (catalog.kms_key, catalog.confidentiality) == (None, "public")
+    assert re.search(r"\n  EU +public +Google-managed +P10Y +Titles are licensed", text)
+
+
+def test_a_port_that_keeps_data_otherwise_shows_its_retention_and_none_is_kept():
+    platform = load_stack("listener-prod", ROOT / "stacks").platform
+    profiles = load_declaration(str(ROOT / "blueprints/listener/listener-profiles.yaml"))
+    assert policy_row(profiles, platform).retention == "P2Y; profiles v1: P90D"
+    kept = profiles.model_copy(update={"policies": profiles.policies.model_copy(update={"retention": None})})
+    assert policy_row(kept, platform).retention == "kept (no expiry); profiles v1: P90D"
+    assert policy_row(profiles, platform).usage_restrictions.startswith("GDPR - process only")
+
+
+def named_key(planned, product: str) -> str:
+    """The default key of the product's internal dataset, as planned."""
+    plan, _ = planned
+    [ds] = [s["newState"]["inputs"] for s in plan.document["steps"] if s["newState"]["type"] == DATASET
+            and s["newState"]["inputs"]["datasetId"] == f"{product.replace('-', '_')}_internal"]
+    return ds["defaultEncryptionConfiguration"]["kmsKeyName"]
 
 
 def test_own_identities_are_not_new(planned):

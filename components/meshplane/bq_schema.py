@@ -43,6 +43,32 @@ def _field(column: Column, path: str, policy_tags: dict[str, str]) -> dict:
     return out
 
 
+def view_schema_fields(columns: list[Column]) -> list[dict]:
+    """An interface view's schema as BigQuery computes it from the view's SQL, with the declared
+    descriptions: what the provider may set on a view (``view_sql.interface_view_sql``).
+
+    ``columns`` as the view masks them (``column_security.view_masking``): a column still marked PII is
+    hashed in SQL, so it is a STRING (a hashed array or record too: one hex string). Every other field
+    keeps its type (API names) and nesting. Views have no REQUIRED fields (the provider refuses one at
+    creation, BigQuery computes NULLABLE): a field is REPEATED or NULLABLE. No policy tags: they stay on
+    the port table, where BigQuery enforces them for readers of the view too.
+    """
+    return [_view_field(c) for c in columns]
+
+
+def _view_field(column: Column) -> dict:
+    if column.pii:
+        out: dict = {"name": column.name, "type": "STRING", "mode": "NULLABLE"}
+    else:
+        out = {"name": column.name, "type": _API_TYPES.get(column.type, column.type.value),
+               "mode": "REPEATED" if column.repeated else "NULLABLE"}
+    if column.description:
+        out["description"] = column.description
+    if column.fields and not column.pii:
+        out["fields"] = [_view_field(f) for f in column.fields]
+    return out
+
+
 PUBSUB_RAW_COLUMNS: list[dict] = [
     {"name": "subscription_name", "type": "STRING", "mode": "NULLABLE"},
     {"name": "message_id", "type": "STRING", "mode": "NULLABLE"},

@@ -125,12 +125,13 @@ def scanned_tags(port: OutputPort, default: Confidentiality,
                  tags: dict[Confidentiality, PolicyTagSettings]) -> list[str]:
     """Policy tags a data-quality scan of ``port`` reads through (the columns its rules name).
 
-    Completeness reads the required top-level columns, freshness the processing-time column; a
-    scan that cannot read a tagged column fails, and a masked one could count masked values as NULL.
+    Completeness reads the required top-level columns, freshness the processing-time column, a
+    declared check its column or the columns its SQL names; a scan that cannot read a tagged column
+    fails, and a masked one could count masked values as NULL.
     """
-    from .datascan_rules import processing_time_column, quality_rules
+    from .datascan_rules import processing_time_column, rule_columns
 
-    read = {rule["column"] for rule in quality_rules(port) if "column" in rule}
+    read = rule_columns(port)
     if port.slos.freshness:
         read.add(processing_time_column(port))
     return sorted({tag for path, tag in column_tags(port.columns, default, tags).items()

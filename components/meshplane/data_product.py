@@ -25,10 +25,11 @@ from .gcp.output_port import OutputPort, OutputPortArgs, port_labels
 from .gcp.project import Project, ProjectArgs
 from .gcp.storage import PortTable, Storage, StorageArgs
 from .job_region import job_region
+from .terms import catalog_description
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .product_needs import (
     BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, agents, apis, erasers, port_readers,
-    retention_ms, scheduled,
+    port_retention, retention_ms, scheduled,
 )
 from .data_product_args import DataProductArgs, PurgeRefused
 
@@ -88,7 +89,7 @@ class DataProduct(pulumi.ComponentResource):
             location=p.policies.location, labels=labels, runner=self.runner,
             runner_ready=self.identity.ready, owner=p.team.owner,
             tables=[PortTable(port, standards.port_table_id(port.name, port.major), port_labels(labels, port),
-                              retention_ms(port.retention or p.policies.retention), port_tags[(port.name, port.major)])
+                              retention_ms(port_retention(p, port)), port_tags[(port.name, port.major)])
                     for port in p.output_ports],
             description=f"Internal data of {p.id}: dbt's workspace and the port tables.",
             **self._dataset_policies(args)), opts=child(self))
@@ -193,7 +194,7 @@ class DataProduct(pulumi.ComponentResource):
                     for port in p.output_ports]
         return Discovery(f"{name}-discovery", DiscoveryArgs(
             project=self.project_id, location=job_region(p.policies.location, args.platform.job_regions),
-            domain=p.domain, name=p.name, display_name=p.display_name, description=p.description.purpose,
+            domain=p.domain, name=p.name, display_name=p.display_name, description=catalog_description(p),
             owner=p.team.owner, labels=labels, port_datasets=datasets, descriptor=self.descriptor,
             registry_bucket=args.platform.registry_bucket, register=p.status != Status.RETIRED,
             depends_on=[self.project.service(DATAPLEX), *(op.dataset.dataset for op in self.output_ports.values())]),

@@ -12,6 +12,15 @@ one to one by ``gcp/observability.py``:
   ``non_null_expectation`` per *required top-level* column, ``threshold`` = the SLO ratio (the share of
   rows that must pass). Nested required fields are not checked (a rule takes a top-level column).
 * ``row-count`` (dimension VOLUME), always: a table condition ``COUNT(*) > 0``.
+* Then the port's declared ``quality`` rules that name a ``rule`` (``declared_rules``), in declared
+  order: ``nullCheck`` a ``non_null_expectation`` on its column, ``uniqueCheck`` a
+  ``uniqueness_expectation`` that ignores NULLs (both with the rule's ``threshold``, the share of rows
+  that must pass),
+  ``rowCount`` a table condition ``COUNT(*) >= <minRows>``, ``sql`` a ``sql_assertion`` (the query returns
+  the rows that break the expectation; ODCS's ``{object}`` becomes Dataplex's ``${data()}``, the scanned
+  table with the scan's filters). Their dimension is the ODCS one in Dataplex's words (``DIMENSIONS``).
+  Named by the rule's ``name``, else by what they check (``not-null-<column>``, ``unique-<column>``,
+  ``min-rows``, ``sql-<hash of the query>``). Rules without a ``rule`` are declarative: no scan rule.
 
 Dimensions are among Dataplex's supported ones: COMPLETENESS, ACCURACY, CONSISTENCY, VALIDITY,
 UNIQUENESS, FRESHNESS, VOLUME. Rule names: letters, digits and '-', starting with a letter, at most
@@ -27,15 +36,26 @@ at once. Crons are in UTC (Dataplex's default).
 from __future__ import annotations
 
 import hashlib
+import re
+
+import sqlglot
+from sqlglot import exp
 
 from . import standards
 from .declaration.model import OutputPort
+from .declaration.quality import OBJECT_PLACEHOLDER, QualityCheck, QualityDimension, QualityRule
 from .declaration.types import ColumnRole, parse_duration
 
 FRESHNESS, COMPLETENESS, VOLUME = "FRESHNESS", "COMPLETENESS", "VOLUME"
 RULE_NAME_MAX = 63
 SCAN_ID_MAX = 63
 HOURLY_DIVISORS = (1, 2, 3, 4, 6, 8, 12, 24)
+DATA_REFERENCE = "${data()}"  # Dataplex: the scanned table, with the scan's row filters and sampling
+D = QualityDimension
+DIMENSIONS = {D.ACCURACY: "ACCURACY", D.COMPLETENESS: COMPLETENESS, D.CONFORMITY: "VALIDITY",
+              D.CONSISTENCY: "CONSISTENCY", D.COVERAGE: COMPLETENESS, D.TIMELINESS: FRESHNESS,
+              D.UNIQUENESS: "UNIQUENESS"}
+"""ODCS dimensions in Dataplex's built-in ones (conformity is validity, coverage a kind of completeness)."""
 
 
 def scan_id(product: str, port: str, major: int) -> str:
@@ -44,13 +64,21 @@ def scan_id(product: str, port: str, major: int) -> str:
 
 
 def quality_rules(port: OutputPort) -> list[dict]:
-    """The data-quality rules of ``port``'s SLOs plus row count > 0, in a stable order."""
+    """The data-quality rules of ``port``'s SLOs, row count > 0 and its declared checks, in a stable order."""
     rules = [freshness_rule(port)] if port.slos.freshness else []
     if port.slos.completeness is not None:
         rules += [completeness_rule(column.name, float(port.slos.completeness))
                   for column in port.columns if column.required and not column.repeated]
     rules.append(row_count_rule())
-    return rules
+    return rules + declared_rules(port)
+
+
+def slo_rule_names(port: OutputPort) -> list[str]:
+    """The names ``quality_rules`` gives the SLO and row-count rules (without building them)."""
+    names = ["freshness"] if port.slos.freshness else []
+    if port.slos.completeness is not None:
+        names += [rule_name(f"completeness-{c.name}") for c in port.columns if c.required and not c.repeated]
+    return names + ["row-count"]
 
 
 def processing_time_column(port: OutputPort) -> str:
@@ -87,9 +115,64 @@ def row_count_rule() -> dict:
             "table_condition_expectation": {"sql_expression": "COUNT(*) > 0"}}
 
 
+def declared_rules(port: OutputPort) -> list[dict]:
+    """The port's declared quality rules a scan can check (those with a ``rule``), in declared order."""
+    return [declared_rule(q) for q in port.quality if q.rule is not None]
+
+
+def declared_rule(q: QualityRule) -> dict:
+    """One declared, machine-checkable quality rule as a Dataplex rule."""
+    name = rule_name(name_slug(q.name) if q.name else default_rule_name(q))
+    out = {"name": name, "dimension": DIMENSIONS[q.dimension], "description": q.description}
+    share = {"threshold": float(q.threshold)} if q.threshold else {}
+    if q.rule == QualityCheck.NULL_CHECK:
+        return out | {"column": q.column, "non_null_expectation": {}} | share
+    if q.rule == QualityCheck.UNIQUE_CHECK:  # NULLs are no duplicates (ODCS duplicateValues): ignored
+        return out | {"column": q.column, "uniqueness_expectation": {}, "ignore_null": True} | share
+    if q.rule == QualityCheck.ROW_COUNT:
+        return out | {"table_condition_expectation": {"sql_expression": f"COUNT(*) >= {q.min_rows}"}}
+    return out | {"sql_assertion": {"sql_statement": q.query.replace(OBJECT_PLACEHOLDER, DATA_REFERENCE)}}
+
+
+def default_rule_name(q: QualityRule) -> str:
+    """What a rule without a ``name`` is called: after what it checks (stable under reordering)."""
+    if q.rule == QualityCheck.NULL_CHECK:
+        return f"not-null-{q.column}"
+    if q.rule == QualityCheck.UNIQUE_CHECK:
+        return f"unique-{q.column}"
+    if q.rule == QualityCheck.ROW_COUNT:
+        return "min-rows"
+    return f"sql-{hashlib.sha256((q.query or '').encode('utf-8')).hexdigest()[:8]}"
+
+
+def rule_columns(port: OutputPort) -> set[str]:
+    """Top-level columns the scan's rules read: those they name, and those a SQL rule refers to."""
+    read = {rule["column"] for rule in quality_rules(port) if "column" in rule}
+    top = {c.name.lower(): c.name for c in port.columns}
+    for q in port.quality:
+        if q.rule == QualityCheck.SQL:
+            read |= {top[name] for name in sql_columns(q.query) if name in top}
+    return read
+
+
+def sql_columns(query: str) -> set[str]:
+    """Lowercased names of the columns a SQL rule's query mentions (none if it does not parse)."""
+    try:
+        tree = sqlglot.parse_one(query.replace(OBJECT_PLACEHOLDER, "`port_table`"), read="bigquery")
+    except sqlglot.errors.ParseError:
+        return set()
+    return {column.name.lower() for column in tree.find_all(exp.Column)}
+
+
 def rule_name(raw: str) -> str:
     """A valid rule name: '_' becomes '-', hash-shortened to 63 characters."""
     return standards.shorten(raw.replace("_", "-").lower(), RULE_NAME_MAX)
+
+
+def name_slug(name: str) -> str:
+    """A declared rule name as a Dataplex one: lowercase letters, digits and '-', starting with a letter."""
+    slug = re.sub(r"-+", "-", re.sub(r"[^a-z0-9]", "-", name.lower())).strip("-")
+    return slug if slug[:1].isalpha() else f"rule-{slug}".rstrip("-")
 
 
 def scan_period_hours(freshness: str | None) -> int:

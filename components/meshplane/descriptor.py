@@ -6,7 +6,7 @@ from . import addresses, standards
 from .bq_schema import schema_fields, time_partitioning
 from .column_security import column_tags, view_masking
 from .control_sql import ERASE_SUBJECT
-from .datascan_rules import scan_id
+from .datascan_rules import declared_rule, scan_id
 from .declaration.model import DataProduct
 from .declaration.types import ColumnRole, ServingMode, Status
 from .job_region import job_region
@@ -32,6 +32,7 @@ def descriptor(product: DataProduct, project_id: str, runner: str, platform: Pla
         "owner": product.team.owner,
         "project": project_id,
         "runner": runner.removeprefix("serviceAccount:"),
+        "description": _description(product),
         "policies": _policies(product),
         "outputPorts": [_port(product, port, platform, environment)  # sorted: list order means nothing
                         for port in sorted(product.output_ports, key=lambda p: (p.name, p.major))],
@@ -57,6 +58,7 @@ def _port(product: DataProduct, port, platform: PlatformSettings, environment: s
         **({"retention": retention} if (retention := port.retention or product.policies.retention) else {}),
         "maskedColumns": _masked(product, port, platform),
         "serving": _serving(port),
+        "quality": _quality(port),
         **_data_quality(product, port, platform),
     }
 
@@ -84,6 +86,18 @@ def _data_quality(product: DataProduct, port, platform: PlatformSettings) -> dic
         return {}
     region = job_region(product.policies.location, platform.job_regions)
     return {"dataQuality": {"location": region, "scanId": scan_id(product.name, port.name, port.major)}}
+
+
+def _description(product: DataProduct) -> dict:
+    """What the product is for, how to use it and its limitations, as declared."""
+    return product.description.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _quality(port) -> list[dict]:
+    """The declared quality expectations; a checked one names its rule in the port's data-quality scan."""
+    return [q.model_dump(mode="json", by_alias=True, exclude_none=True)
+            | ({"checked": True, "scanRule": declared_rule(q)["name"]} if q.rule else {"checked": False})
+            for q in port.quality]
 
 
 def _policies(product: DataProduct) -> dict:

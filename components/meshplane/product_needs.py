@@ -24,6 +24,11 @@ def apis(product: DataProduct) -> list[str]:
     return needed
 
 
+def port_retention(product: DataProduct, port: OutputPort) -> str | None:
+    """How long a port table keeps data: the port's retention, else the product's (None: kept)."""
+    return port.retention or product.policies.retention
+
+
 def retention_ms(retention: str | None) -> int | None:
     """A retention as partition expiration in milliseconds (None: kept)."""
     return int(parse_duration(retention).total_seconds() * 1000) if retention else None

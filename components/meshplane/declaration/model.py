@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AnyUrl, Field
 
+from .base import Strict
 from .dbt_invocation import DEFAULT_COMMAND
+from .quality import QualityRule
 from .types import (
     Archetype, BigQueryType, ColumnName, ColumnRole, Confidentiality, Cron, Duration, Encryption,
     Location, PortName, Principal, Ratio, SemVer, ServingMode, Slug, Status, TimeZone, major_of,
@@ -20,13 +21,6 @@ from .types import (
 
 API_VERSION = "meshplane/v1alpha1"
 KIND = "DataProduct"
-
-
-class Strict(BaseModel):
-    """Base of every declaration model: camelCase keys, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
-                              use_enum_values=False, validate_default=False)
 
 
 class Description(Strict):
@@ -188,6 +182,9 @@ class OutputPort(Strict):
                                          description="Up to four top-level columns to cluster by.")
     retention: Duration | None = Field(None, description="Overrides the product retention for this port.")
     slos: Slos = Field(default_factory=Slos, description="Service level objectives of the port.")
+    quality: list[QualityRule] = Field(
+        default_factory=list, description="Data-quality expectations beyond the SLOs (ODCS quality): checked by "
+                                          "the port's data-quality scan when they name a rule, else declarative.")
     consumers: list[Consumer] = Field(default_factory=list, description="Who may read the port.")
     row_filters: list[RowFilter] = Field(default_factory=list,
                                          description="Row access policies on the port table.")

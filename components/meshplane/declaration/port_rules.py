@@ -7,6 +7,7 @@ from functools import partial
 
 from .model import Column, Consumer, DataProduct, OutputPort, RowFilter
 from .problems import Finding, Path
+from .quality_checks import check_quality
 from .rulekit import Rule, column_lists, column_paths, duplicates, each, parsed, product_ref
 from .types import ACTUAL_TIME_TYPES, CLUSTERABLE_TYPES, PARTITIONABLE_TYPES, BigQueryType, ColumnRole
 
@@ -29,6 +30,7 @@ def port_rules(port: OutputPort, at: Path, product: DataProduct) -> Iterator[Rul
     for i, consumer in each(port, "consumers"):
         yield partial(_consumer, consumer, at + ("consumers", i), product)
     yield lambda: duplicates(port.row_filters, lambda r: r.name, at + ("rowFilters",), "row filter")
+    yield partial(check_quality, port, at)
     for i, row_filter in each(port, "row_filters"):
         yield partial(_grantees, port, row_filter, at + ("rowFilters", i))
 

@@ -1,7 +1,8 @@
 """Discovery (self-registration): the product in Dataplex and its descriptor in the registry bucket.
 
 * A ``gcp.dataplex.DataProduct`` (id ``<domain>-<name>``: unique even when products share an adopted
-  project) with the owner's e-mail, the display name, description and labels, and one
+  project) with the owner's e-mail, the display name, labels and a description that states the
+  purpose, the limitations and the usage restrictions (``terms.catalog_description``), and one
   ``gcp.dataplex.DataProductDataAsset`` per output port dataset (id = the port key, e.g.
   ``profiles-v1``), labelled like its dataset (``mesh_layer=port``). The deprecated ``DataAsset``
   type of earlier versions is an alias, so a deployed stack moves without deleting its assets.

@@ -147,7 +147,8 @@ def rule_args(rule: dict) -> gcp.dataplex.DatascanDataQualitySpecRuleArgs:
     """A ``datascan_rules`` dict as the provider's rule args."""
     nested = {"table_condition_expectation": gcp.dataplex.DatascanDataQualitySpecRuleTableConditionExpectationArgs,
               "non_null_expectation": gcp.dataplex.DatascanDataQualitySpecRuleNonNullExpectationArgs,
-              "sql_assertion": gcp.dataplex.DatascanDataQualitySpecRuleSqlAssertionArgs}
+              "sql_assertion": gcp.dataplex.DatascanDataQualitySpecRuleSqlAssertionArgs,
+              "uniqueness_expectation": gcp.dataplex.DatascanDataQualitySpecRuleUniquenessExpectationArgs}
     return gcp.dataplex.DatascanDataQualitySpecRuleArgs(
         **{k: nested[k](**v) if k in nested else v for k, v in rule.items()})
 
@@ -155,8 +156,9 @@ def rule_args(rule: dict) -> gcp.dataplex.DatascanDataQualitySpecRuleArgs:
 def alert_documentation(args: ObservabilityArgs) -> str:
     where = f"--location {args.location} --project {args.project}"
     return (f"A data-quality scan of data product **{args.product_id}** failed to run or found an SLO "
-            f"breach (freshness, completeness or an empty port table). The failing scan is the metric's "
-            f"`datascan_id` label.\n\nRunbook: `gcloud dataplex datascans jobs list --datascan <id> {where}`, "
+            f"breach (freshness, completeness, an empty port table or a declared quality check). The failing "
+            f"scan is the metric's `datascan_id` label.\n\nRunbook: "
+            f"`gcloud dataplex datascans jobs list --datascan <id> {where}`, "
             f"then `gcloud dataplex datascans jobs describe <job> --datascan <id> {where} --view FULL` "
             f"for the failed rules; usually the dbt job did not refresh the port table.")
 

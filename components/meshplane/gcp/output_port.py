@@ -5,6 +5,16 @@ its views read the port table while consumers never get access to internal data.
 consumers masked: by BigQuery when the column carries a policy tag (its data masking policy, per
 reader), else by the view in SQL. Row filters become row access policies on the port table.
 
+The view's ``schema`` carries the declared column descriptions (``bq_schema.view_schema_fields``):
+the provider creates the view without one (BigQuery refuses a schema there), then updates it with
+the schema, and stores what BigQuery answers. On an update whose schema loses a top-level column the
+provider first runs ``ALTER TABLE ... DROP COLUMN``, which BigQuery refuses on a view (and with
+``ignore_auto_generated_schema`` it would keep the dropped column in the schema it sends, which the
+new query no longer has). So a change of the view's set of top-level columns replaces the view
+(``replacement_trigger``), deleted first as the new one takes the same id: queries fail for the
+seconds in between. A type change replaces it too (the provider's ForceNew); descriptions, added nested
+fields and the column order are updated in place.
+
 Row access policies are evaluated for every caller, through views and procedures too: once the
 table has one, a principal named in none sees no rows. So the product's own readers (runner,
 owner, the control port's caller, the Dataplex agent of its quality scans) are always in the
@@ -14,12 +24,14 @@ grantees change, rather than updated: the provider never reads grantees back.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
 
 from .. import standards
+from ..bq_schema import view_schema_fields
 from ..declaration.model import OutputPort as OutputPortDeclaration
 from ..column_security import view_masking
 from ..view_sql import interface_view_sql
@@ -66,14 +78,17 @@ class OutputPort(pulumi.ComponentResource):
             friendly_name=f"{port.name} v{port.major}", kms_key_name=args.kms_key_name,
             max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
             opts=child(self))
-        self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id,
-                                        view_masking(port.columns, args.policy_tags), serving=port.serving)
+        masked = view_masking(port.columns, args.policy_tags)
+        self.query = interface_view_sql(args.project, args.internal_dataset_id, args.table_id, masked,
+                                        serving=port.serving)
         self.view = gcp.bigquery.Table(
             f"{name}-view", project=args.project, dataset_id=self.dataset.dataset_id,
             table_id=args.view_id, description=port.description, labels=args.labels,
             view=gcp.bigquery.TableViewArgs(query=self.query, use_legacy_sql=False),
+            schema=json.dumps(view_schema_fields(masked), separators=(",", ":")),
             deletion_protection=False,  # a view holds no data: it may be replaced freely
-            opts=child(self, depends_on=[args.table]))
+            opts=pulumi.ResourceOptions.merge(child(self, depends_on=[args.table]), pulumi.ResourceOptions(
+                delete_before_replace=True, replacement_trigger=view_columns_key(port.columns))))
         self.authorization = args.internal.authorize_dataset(
             f"{port.name}-v{port.major}", args.project, self.dataset.dataset_id)
         for principal in args.consumers:
@@ -104,6 +119,11 @@ class OutputPort(pulumi.ComponentResource):
                                                *(args.unfiltered_ready if policy_id == ALL_ROWS_POLICY else [])],
                              replace_on_changes=["grantees"]))
             for policy_id, predicate, grantees in policies]
+
+
+def view_columns_key(columns: list) -> list[str]:
+    """What replaces the view: its set of top-level columns (see the module's docstring)."""
+    return sorted(c.name for c in columns)
 
 
 def _waits(ready: dict[str, pulumi.Resource], principals: list) -> list[pulumi.Resource]:

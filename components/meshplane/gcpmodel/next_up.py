@@ -5,7 +5,8 @@ deleted or left alone, comparing the program with the stack's state as the engin
 * Inputs are compared with what the provider read back (``readback.compared``): an inherited KMS
   key the program omits is a change, an omitted Optional+Computed value is not.
 * A change replaces the resource when it touches a ForceNew input (``plan/replacements.py``), a
-  ``replace_on_changes`` path, or the ``replacement_trigger`` changed.
+  ``replace_on_changes`` path, or the ``replacement_trigger`` changed; a trigger set for the first
+  time (none in the state) replaces nothing (the engine's ``shouldTriggerReplace``: null is none).
 * A resource in the state and not in the program is deleted: refused while protected, left in GCP
   (and dropped from the stack) with ``retain_on_delete``.
 * A grant (a dataset ACL entry, an IAM member, a row access policy) replaced the default way, new
@@ -71,7 +72,8 @@ def compare(old: StateResource, new: Registration) -> StateChange:
     paths = changed_paths(before, after)
     reasons = sorted(set(replace_keys(new.type, before, after) if paths else [])
                      | {p for p in paths if _under(p, new.replace_on_changes)})
-    if new.replacement_trigger is not None and plain(new.replacement_trigger) != old.replacement_trigger:
+    if None not in (new.replacement_trigger, old.replacement_trigger) \
+            and plain(new.replacement_trigger) != old.replacement_trigger:  # null: none (shouldTriggerReplace)
         reasons.append("replacementTrigger")
     op = REPLACE if reasons else UPDATE if paths else SAME
     return StateChange(new.urn, new.type, op, old=old, new=new, changed=sorted(paths), replace_reasons=reasons)

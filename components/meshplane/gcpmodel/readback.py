@@ -13,6 +13,9 @@ program's inputs with that state (``gcp-behaviour.md`` §1):
   Computed (``resource_bigquery_table.go``): the next ``up`` replaces it (TPG #10518). The
   provider strips ``/cryptoKeyVersions/…``. Views have no storage and no key.
 * ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry.
+* A view's ``schema`` comes back as BigQuery computes it (NULLABLE or REPEATED, legacy type names,
+  the descriptions sent); the next plan compares schemas as the provider's diff suppression does
+  (``table_schema``), so a view schema in the API's terms is clean on the second ``up``.
 * An input in ``ignore_changes`` is sent at creation only: afterwards the state keeps what GCP has
   (a dataset created open by an earlier version stays open under a new initial access list).
   The provider sends nothing for 0 (``expandTimePartitioning``), so stating 0 is how an expiry is
@@ -32,6 +35,7 @@ from collections.abc import Mapping
 from ..plan.harness import Registration
 from ..plan.mocks import DEPLOYER
 from ..plan.replacements import DATASET, DATASET_ACCESS, MISSING, TABLE, value_at
+from .table_schema import equivalent, view_schema_read
 
 CREATOR = DEPLOYER  # whoever runs `pulumi up`: the creator BigQuery makes OWNER by default
 LEGACY_ROLES = {"roles/bigquery.dataViewer": "READER", "roles/bigquery.dataEditor": "WRITER",
@@ -39,8 +43,8 @@ LEGACY_ROLES = {"roles/bigquery.dataViewer": "READER", "roles/bigquery.dataEdito
 DEFAULT_ACL = ({"role": "OWNER", "specialGroup": "projectOwners"},
                {"role": "READER", "specialGroup": "projectReaders"},
                {"role": "WRITER", "specialGroup": "projectWriters"})
-READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration",), DATASET_ACCESS: ("role",)}
-COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",), TABLE: ("timePartitioning.expirationMs",)}
+READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration", "schema"), DATASET_ACCESS: ("role",)}
+COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",), TABLE: ("timePartitioning.expirationMs", "schema")}
 SENT_AS_NOTHING: dict[str, tuple[str, ...]] = {TABLE: ("timePartitioning.expirationMs",)}  # 0: none sent, none kept
 _KEY_VERSION = re.compile(r"^(projects/.+/locations/.+/keyRings/.+/cryptoKeys/[^/]+)/cryptoKeyVersions/.+$")
 
@@ -62,6 +66,8 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
             outputs["role"] = legacy_role(outputs["role"])
         elif r.type == TABLE:
             _table_key(outputs, keys.get((r.inputs.get("project"), r.inputs.get("datasetId"))))
+            if is_view(outputs) and isinstance(outputs.get("schema"), str):
+                outputs["schema"] = view_schema_read(outputs["schema"])
         _drop_zeros(r.type, outputs)
         before = prior.get(r.urn, {})
         kept = [p for p in COMPUTED.get(r.type, ()) if value_at(r.inputs, p) is MISSING]  # omitted: GCP's stays
@@ -134,6 +140,9 @@ def compared(type_: str, state_inputs: dict, state_outputs: dict, inputs: dict,
             _copy_path(source, old, path)
     for path in ignore_changes:
         _copy_path(old, new, path)
+    if type_ == TABLE and isinstance(old.get("schema"), str) and isinstance(new.get("schema"), str) \
+            and equivalent(old["schema"], new["schema"]):
+        old["schema"] = new["schema"]  # the provider's diff suppression
     _drop_zeros(type_, old)
     _drop_zeros(type_, new)
     return _drop_empty(old), _drop_empty(new)

@@ -27,6 +27,7 @@ from ..plan.harness import Registration
 from ..plan.mocks import project_number
 from ..plan.replacements import DATASET, DATASET_ACCESS, PROJECT, TABLE
 from .readback import default_key, is_view
+from .table_schema import has_required_field
 
 SLEEP = "time:index/sleep:Sleep"
 ACCOUNT = "gcp:serviceaccount/account:Account"
@@ -188,6 +189,9 @@ def rejections(r: Registration, initial_acls: dict[tuple, list]) -> Iterator[str
     """Creates GCP or the provider refuse whatever the order (``initial_acls``: each dataset's access list)."""
     if r.type == TABLE and is_view(r.inputs) and r.inputs.get("encryptionConfiguration"):
         yield "a view with encryptionConfiguration: BigQuery refuses a key on a view (views hold no data)"
+    if r.type == TABLE and is_view(r.inputs) and has_required_field(r.inputs.get("schema") or "[]"):
+        yield ("a view with a REQUIRED field in its schema: the provider refuses it (\"Schema cannot contain "
+               "required fields when creating a view\"); a view's fields are NULLABLE or REPEATED")
     if r.type == DATASET_ACCESS and _in_acl(r.inputs, initial_acls.get((r.inputs.get("project"),
                                                                          r.inputs.get("datasetId")), [])):
         yield ("an entry the dataset was created with: the provider refuses to create it "

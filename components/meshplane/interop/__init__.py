@@ -177,7 +177,11 @@ PATH_REASONS = {
 }
 _KEY_ONLY = "meshplane has primary keys only as the key of a port with customProperties[serving] latestPerKey"
 ELEMENT_REASONS = {
-    "quality": "meshplane has no data quality rules (write them as dbt tests)",
+    "quality": "meshplane keeps quality rules of the port's object and its top-level columns",
+    "severity": "meshplane's data-quality scan reports every failed rule alike",
+    "scheduler": "the port's data-quality scan runs on its own schedule (from the freshness SLO)",
+    "schedule": "the port's data-quality scan runs on its own schedule (from the freshness SLO)",
+    "businessImpact": "meshplane keeps a rule's dimension and description",
     "relationships": "meshplane has no relationships", "primaryKey": _KEY_ONLY, "primaryKeyPosition": _KEY_ONLY,
     "unique": "meshplane has no unique constraints",
     "logicalTypeOptions": "meshplane keeps BigQuery types only (no lengths, formats or ranges)",

@@ -22,6 +22,7 @@ from . import (EditError, Flow, FlowList, dump_yaml, indent_item, lossy_fields, 
                product_fields, write_atomic)
 from .odcs import Defaults, contract, reexport, reexport_port, validate_contract
 from .odcs_import import read_port
+from .odcs_terms import terms_notes
 from .odps import check_document, product_document
 
 _HELP = {"help_option_names": ["-h", "--help"]}
@@ -153,6 +154,7 @@ def import_odcs(contract_file: str, into: str | None) -> None:
         fail(f"{contract_file}: nested too deeply to compare; expected a data contract")
     if not source:
         lossy += product_fields(parsed.data, contract_file)
+    lossy += terms_notes(parsed, contract_file, source.product.policies.usage_restrictions if source else None)
     for problem in lossy:
         click.echo(str(problem), err=True)
     if source:

@@ -18,8 +18,9 @@ from ..declaration.model import Column, DataProduct, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, Confidentiality, check_duration
 from ..stack_config import StackSettings
 from . import ODCS_API_VERSION, PORT_SLA, contract_id, custom
+from .odcs_quality import with_quality
 from .odcs_serving import granularity, primary_key, serving_hint
-from .odps import links, product_properties, support_channel, team
+from .odps import links, product_properties, support_channel, team, terms_fields
 
 T = BigQueryType
 LOGICAL_TYPES = {
@@ -133,7 +134,7 @@ def schema_object(port: OutputPort, defaults: Defaults) -> dict:
     out["customProperties"] = extra
     out["properties"] = [column_property(c, defaults.confidentiality, c.name == partition)
                          | primary_key(c.name, port) for c in port.columns]
-    return out
+    return with_quality(out, port)
 
 
 def port_sla(port: OutputPort, defaults: Defaults) -> list[dict]:
@@ -187,7 +188,9 @@ def contract(product: DataProduct, port: OutputPort, stacks: list[StackSettings]
 
 
 def _description(product: DataProduct) -> dict:
-    out = product.description.model_dump(exclude_none=True)
+    """Purpose, usage and limitations; the usage restrictions close the limitations (ODCS has no terms
+    field: "technical, compliance, and legal limitations"), and their exact list is a custom property."""
+    out = product.description.model_dump(exclude_none=True) | terms_fields(product)
     if product.policies.usage_restrictions:
         out["customProperties"] = [custom("usageRestrictions", list(product.policies.usage_restrictions))]
     return out

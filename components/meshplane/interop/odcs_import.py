@@ -22,6 +22,7 @@ from ..declaration.types import PORT_NAME_RE, SEMVER_RE, BigQueryType, Confident
 from ..declaration.yamlpos import Parsed
 from . import contract_path
 from .odcs import Defaults
+from .odcs_quality import read_quality
 from .odcs_serving import read_serving
 
 ALIASES = {**dict.fromkeys(("INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT"), "INT64"),
@@ -67,6 +68,7 @@ def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort
             "description": _description(r, data, obj),
             "schema": _columns(r, props, ("schema", 0, "properties"), ("schema",))}
     port |= _object_extras(r, obj, port["schema"]) | _slas(r, data.get("slaProperties") or [])
+    port |= _quality(r, obj, props)
     if not r.problems:
         try:
             return OutputPort.model_validate(port), r.notes
@@ -231,6 +233,13 @@ def _object_extras(r: _Reader, obj: dict, columns: list[dict]) -> dict:
     if "deprecation" not in out and obj.get("deprecated") is True:
         out["deprecation"] = {"reason": "Deprecated in the imported contract."}
     return out
+
+
+def _quality(r: _Reader, obj: dict, props: list) -> dict:
+    rules, origins, notes = read_quality(obj, props)
+    r.origins |= origins
+    r.notes |= notes
+    return {"quality": rules} if rules else {}
 
 
 def _slas(r: _Reader, items: list) -> dict:

@@ -13,6 +13,7 @@ import re
 
 from .. import addresses, standards
 from ..declaration.model import DataProduct, InputPort, OutputPort
+from ..terms import limitations_text
 from . import ODPS_API_VERSION, contract_id, custom, product_uuid
 
 OPERATIONAL_KINDS = {"bigquery_table": "bigqueryTable", "gcs_prefix": "gcsPrefix",
@@ -24,7 +25,8 @@ def product_document(product: DataProduct) -> dict:
     doc: dict = {"apiVersion": ODPS_API_VERSION, "kind": "DataProduct",
                  "id": product_uuid(product.domain, product.name), "name": product.name,
                  "version": product.version, "status": product.status.value, "domain": product.domain,
-                 "type": product.type.value, "description": product.description.model_dump(exclude_none=True)}
+                 "type": product.type.value,
+                 "description": product.description.model_dump(exclude_none=True) | terms_fields(product)}
     if product.tags:
         doc["tags"] = list(product.tags)
     if product.input_ports:
@@ -44,6 +46,12 @@ def product_document(product: DataProduct) -> dict:
         extra.append(custom("usageRestrictions", list(product.policies.usage_restrictions)))
     doc["customProperties"] = extra + product_properties(product)
     return doc
+
+
+def terms_fields(product: DataProduct) -> dict:
+    """``description.limitations`` with the usage restrictions after the declared limitations."""
+    text = limitations_text(product)
+    return {"limitations": text} if text else {}
 
 
 def upstream_contract(port: InputPort) -> dict | None:

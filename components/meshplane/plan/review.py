@@ -17,8 +17,8 @@ from .review_elsewhere import elsewhere_markdown, elsewhere_text
 from .review_lineage import stack_mermaid
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
-    TABLE, Safety, access_rows, deployed_grants, findings, product_resources, resource_kinds, resource_name,
-    safety_rows,
+    GOOGLE_MANAGED, POLICY_HEAD, TABLE, Policies, Safety, access_rows, deployed_grants, findings, policy_row,
+    product_resources, resource_kinds, resource_name, safety_rows,
 )
 from .run import Plan
 
@@ -47,6 +47,7 @@ class ProductReview:
     safety: list[Safety]
     findings: list[Violation]
     sights: list[tuple[str, ...]] = field(default_factory=list)  # who sees what of its tables (review_deploy)
+    policies: Policies | None = None  # location, confidentiality, encryption, retention, usage restrictions
 
     @property
     def resources(self) -> int:
@@ -84,7 +85,7 @@ def product_reviews(plan: Plan, violations: list[Violation]) -> list[ProductRevi
         reviews.append(ProductReview(
             pid, decl.display_name, decl.type.value, decl.status.value, decl.team.owner, d["project"],
             resource_kinds(states), access_rows(states, who, deployed), safety_rows(states),
-            findings(states, violations), sight_rows(plan.checks.sights, tables)))
+            findings(states, violations), sight_rows(plan.checks.sights, tables), policy_row(decl, platform)))
     return reviews
 
 
@@ -97,7 +98,8 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
         heading = f"{r.id}: {r.display_name}"
         out += ["", heading, "=" * len(heading),
                 f"{r.archetype}, {r.status}; owner {r.owner}; project {r.project}",
-                "; ".join(part for part, _ in r.summary()), "", "Resources by kind"]
+                "; ".join(part for part, _ in r.summary()), "", "Policies"]
+        out += text_table(POLICY_HEAD, [_policy_cells(r.policies)]) + ["", "Resources by kind"]
         out += textwrap.wrap(", ".join(f"{kind} ×{n}" for kind, n in r.kinds), WIDTH,
                              initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
         out += ["", "Access matrix"]
@@ -154,7 +156,8 @@ def _md_product(r: ProductReview) -> list[str]:
     out = [f"### {code(r.id)} — {escape(r.display_name)}", "",
            f"**{r.archetype}** · **{r.status}** · owner {code(r.owner)} · project {code(r.project)}", "",
            "; ".join(f"**{escape(p)}**" if alarm else escape(p) for p, alarm in r.summary()) + ".", "",
-           "**Resources by kind:** " + " · ".join(f"{escape(kind)} ×{n}" for kind, n in r.kinds)]
+           "**Policies**", ""] + md_table(POLICY_HEAD, [_policy_cells(r.policies, md=True)], "Policies") + [
+           "", "**Resources by kind:** " + " · ".join(f"{escape(kind)} ×{n}" for kind, n in r.kinds)]
     out += _md_block("Access matrix", ACCESS_HEAD, [_grant_cells(g) for g in r.grants],
                      f"{count(len(r.grants), 'grant')}, {new} new")
     out += _md_block("Who sees the data", SIGHT_HEAD, [tuple(escape(c) for c in row) for row in r.sights],
@@ -171,6 +174,14 @@ def _md_block(label: str, head: tuple[str, ...], rows: list[tuple[str, ...]], co
     if len(rows) > FOLD_ROWS:
         return [""] + md_table(head, rows, f"{label}: {counts}")
     return ["", f"**{label}**", ""] + md_table(head, rows, label)
+
+
+def _policy_cells(p: Policies, md: bool = False) -> tuple[str, ...]:
+    if not md:
+        return (p.location, p.confidentiality, f"CMEK {p.kms_key}" if p.kms_key else GOOGLE_MANAGED, p.retention,
+                p.usage_restrictions)
+    return (code(p.location), escape(p.confidentiality), f"CMEK {code(p.kms_key)}" if p.kms_key else GOOGLE_MANAGED,
+            escape(p.retention), escape(p.usage_restrictions))
 
 
 def _grant_cells(g: Grant) -> tuple[str, ...]:

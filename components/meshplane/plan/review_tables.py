@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from ..declaration.model import DataProduct
+from ..declaration.types import Encryption
 from ..governance.inventory import MANDATORY, Violation
+from ..placement import kms_key_for
+from ..platform import PlatformSettings
+from ..product_needs import port_retention
+from ..terms import sentence
 from .resource_grants import (
     ACCESS, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, REPOSITORY_IAM,
     ROW_POLICY, TABLE_IAM, TAG_IAM, grants_of,
@@ -36,6 +42,8 @@ KINDS = {
     "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": "Dataplex data asset",
 }
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
+POLICY_HEAD = ("location", "confidentiality", "encryption", "retention", "usage restrictions")
+GOOGLE_MANAGED, NO_EXPIRY = "Google-managed", "kept (no expiry)"
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,30 @@ def product_resources(document: dict) -> dict[str, list[dict]]:
         if name and (own == name or own.startswith(name + "-")):
             grouped[name].append(state)
     return {name: sorted(items, key=lambda s: s["urn"]) for name, items in grouped.items()}
+
+
+@dataclass(frozen=True)
+class Policies:
+    """A product's policies as its components apply them (one row of ``POLICY_HEAD``)."""
+
+    location: str
+    confidentiality: str
+    kms_key: str | None  # None: Google-managed keys
+    retention: str  # the product's, then each port that keeps data otherwise
+    usage_restrictions: str
+
+
+def policy_row(product: DataProduct, platform: PlatformSettings) -> Policies:
+    """Location, confidentiality, the key (``kms_key_for``, as ``DataProduct._encryption``), the
+    retention of the port tables (``port_retention``, as ``DataProduct._storage``), the usage restrictions."""
+    p = product.policies
+    key = kms_key_for(p.location, platform.kms_keys) if p.encryption == Encryption.CMEK else None
+    kept = {(port.name, port.major): port_retention(product, port) for port in product.output_ports}
+    overrides = sorted((k, v) for k, v in kept.items() if v != p.retention)
+    retention = "; ".join([p.retention or NO_EXPIRY] + [f"{name} v{major}: {v or NO_EXPIRY}"
+                                                       for (name, major), v in overrides])
+    return Policies(p.location, p.confidentiality.value, key, retention,
+                    " ".join(map(sentence, p.usage_restrictions)) or "none")
 
 
 def resource_kinds(states: list[dict]) -> list[tuple[str, int]]:

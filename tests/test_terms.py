@@ -1,0 +1,89 @@
+"""What a consumer must know before using a product: the purpose, limitations and usage restrictions
+in the Dataplex catalog, the ODCS/ODPS ``description.limitations``, and their import back.
+
+What mocks cannot prove: how Dataplex renders the description (plain text with line breaks here),
+or that it accepts more than the 2,000 characters meshplane keeps it within.
+"""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+from helpers import at, write
+
+from components_support import model, run_stack
+from meshplane.declaration.yamlpos import parse
+from meshplane.interop.commands import export_cmd, import_cmd
+from meshplane.interop.odcs import contract
+from meshplane.interop.odcs_terms import read_terms, terms_notes
+from meshplane.interop.odps import product_document
+from meshplane.terms import CATALOG_MAX, CUT, catalog_description, limitations_text, split_limitations
+
+CLI = click.Group(commands={"export": export_cmd, "import": import_cmd})
+DEMO = "podcast.podcast-demographics"
+
+
+def with_terms(product_id: str, limitations: str | None, restrictions: list[str]):
+    product = model(product_id)
+    return product.model_copy(update={
+        "description": product.description.model_copy(update={"limitations": limitations}),
+        "policies": product.policies.model_copy(update={"usage_restrictions": restrictions})})
+
+
+def test_the_catalog_states_purpose_limitations_and_every_restriction():
+    assert catalog_description(model(DEMO)) == (
+        "Listener demographics per podcast and day, for editorial and advertising decisions.\n\n"
+        "Limitations: Demographics are self-declared by listeners and cover about 60% of plays.\n\n"
+        "Usage restrictions:\n- No attempt to re-identify listeners.\n"
+        "- Internal purposes only; no redistribution outside DAFF.")
+    bare = with_terms(DEMO, None, [])
+    assert catalog_description(bare) == bare.description.purpose
+
+
+def test_the_dataplex_data_product_carries_that_description():
+    [product] = [r for r in run_stack("podcast-prod").registrations if r.type == "gcp:dataplex/dataProduct:DataProduct"
+                 and r.inputs["dataProductId"] == "podcast-podcast-demographics"]
+    assert product.inputs["description"] == catalog_description(model(DEMO))
+
+
+def test_a_long_text_is_cut_at_the_same_place_every_time():
+    long = with_terms(DEMO, "L" * 900, [f"Restriction {i}: " + "r" * 80 for i in range(20)])
+    text = catalog_description(long)
+    assert len(text) == CATALOG_MAX and text.endswith(CUT) and text == catalog_description(long)
+    assert text.startswith(long.description.purpose)
+
+
+LIMITATIONS = [  # (limitations, restrictions, text)
+    ("Self-declared.", ["No re-identification", "Internal only."],
+     "Self-declared.\nUsage restrictions: No re-identification. Internal only."),
+    (None, ["No redistribution"], "Usage restrictions: No redistribution."),
+    ("Gaps.", [], "Gaps."),
+    (None, [], None),
+]
+
+
+@pytest.mark.parametrize("limitations, restrictions, text", LIMITATIONS)
+def test_restrictions_close_the_limitations_and_read_back(limitations, restrictions, text):
+    product = with_terms(DEMO, limitations, restrictions)
+    assert limitations_text(product) == text
+    doc = contract(product, product.output_ports[0])
+    assert doc["description"].get("limitations") == text
+    assert product_document(product)["description"].get("limitations") == text
+    if text:
+        head, split = split_limitations(text)
+        assert head == limitations and split == [r if r.endswith(".") else f"{r}." for r in restrictions]
+    assert read_terms(doc) == (limitations, restrictions)  # the exact list: the custom property
+
+
+def test_a_contract_with_restrictions_the_declaration_lacks_says_where_they_belong(tmp_path):
+    exported = CliRunner().invoke(CLI, ["export", "odcs", "blueprints/podcast/podcast-demographics.yaml"])
+    contract_file = write(tmp_path / "c.yaml", exported.stdout)
+    parsed = parse(contract_file.read_text())
+    [problem] = terms_notes(parsed, str(contract_file), ["No attempt to re-identify listeners."])
+    assert f"{contract_file}:{problem.line}:{problem.column}" == at(contract_file, "limitations:", "'Demographics")
+    assert problem.field == "description.limitations"
+    assert "given ['Internal purposes only; no redistribution outside DAFF.']" in problem.message
+    assert problem.message.endswith("expected them in the declaration's policies.usageRestrictions")
+    assert terms_notes(parsed, str(contract_file), list(model(DEMO).policies.usage_restrictions)) == []
+
