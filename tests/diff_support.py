@@ -104,11 +104,12 @@ def document(*states: dict) -> dict:
     return {"steps": [{"op": "create", "urn": s["urn"], "newState": s} for s in states]}
 
 
-def state(type_: str, name: str, inputs: dict, *, protect: bool = False, retain: bool = False) -> dict:
-    """A resource state of a hand-built document; the URN is made from type and name."""
+def state(type_: str, name: str, inputs: dict, *, protect: bool = False, retain: bool = False, **options) -> dict:
+    """A resource state of a hand-built document; the URN is made from type and name; ``options`` are
+    resource options as the state names them (``replacementTrigger``, ``deleteBeforeReplace``...)."""
     urn = f"urn:pulumi:test::data-mesh::meshplane:index:DataProduct${type_}::{name}"
     return {"urn": urn, "type": type_, "custom": True, "inputs": inputs, "parent": "",
-            "dependencies": [], "protect": protect, "retainOnDelete": retain}
+            "dependencies": [], "protect": protect, "retainOnDelete": retain, **options}
 
 
 # --- for the tests: diffs of hand-built documents, scenario edits ---

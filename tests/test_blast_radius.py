@@ -117,3 +117,24 @@ def test_the_deploy_order_still_reads_every_stack(tmp_path, monkeypatch):
     assert order.unread == [] and "podcast-prod" in order.order
     break_product(root, CATALOG)  # podcast's own product, and one playlist's year-in-review reads
     assert environment_order("prod", "stacks").unread == ["playlist-prod", "podcast-prod"]
+
+
+@pytest.mark.parametrize(("relpath", "text", "stops"), [
+    # YAML that does not parse (a merge conflict) in another domain: its id and domain lines still say whose
+    ("blueprints/brokerage/x.yaml", "id: brokerage.x\ndomain: brokerage\n<<<<<<< HEAD\nname: [x\n", False),
+    ("blueprints/brokerage/y.yaml", "id: [brokerage, y]\ndomain: brokerage\n", False),  # the id does not parse
+    ("blueprints/podcast/x.yaml", "id: podcast.x\ndomain: podcast\nname: [x\n", True),  # the stack's own domain
+    ("blueprints/misc/z.yaml", "not: [a declaration\n", True),  # nobody can tell whose: it may be the stack's
+])
+def test_a_file_whose_product_cannot_be_read_stops_only_its_domains_stacks(tmp_path, monkeypatch, relpath,
+                                                                           text, stops):
+    root = repository_copy(tmp_path)
+    (root / relpath).parent.mkdir(exist_ok=True)
+    (root / relpath).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(root)
+    if stops:
+        with pytest.raises(DeclarationError) as raised:
+            plan_stack("podcast-prod", "stacks")
+        assert {p.file for p in raised.value.problems} == {relpath}
+    else:
+        assert {p.file for p in plan_stack("podcast-prod", "stacks").elsewhere} == {relpath}

@@ -62,8 +62,12 @@ CASES = {
     "nested field added": (lambda p: column(p, "address")["fields"].append({"name": "zip", "type": "STRING"}),
                            "address.zip", ADDITIVE, False),
     "description": (lambda p: column(p, "podcast_id").update(description="The podcast"), "podcast_id", PATCH, False),
-    "partitioning": (lambda p: p.update(partitioning={"column": "processing_time", "granularity": "MONTH"}),
-                     "partitioning", BREAKING, True),
+    "partitioning column": (lambda p: p.update(partitioning={"column": "actual_date", "granularity": "DAY"}),
+                            "partitioning", BREAKING, True),
+    "partitioning granularity": (lambda p: p.update(partitioning={"column": "processing_time", "granularity": "MONTH"}),
+                                 "partitioning", BREAKING, False),  # an update BigQuery refuses: no data lost
+    "quality": (lambda p: p.update(quality=[{"dimension": "completeness", "description": "x"}]), "quality", PATCH,
+                False),
     "serving": (lambda p: p.update(serving={"mode": "latestPerKey", "key": ["podcast_id"]}), "serving", BREAKING,
                 False),
     "serving stated as the default is no change": (lambda p: p.update(serving={"mode": "history"}), None, None, None),
@@ -89,6 +93,11 @@ def test_each_port_change_is_classified(case):
     [change] = changes
     assert (change.path, change.kind, change.data_loss) == (path, kind, loses)
     assert ("breaking" in change.flags) == (kind == BREAKING) and ("data-loss" in change.flags) == loses
+
+
+def test_a_dropped_masked_column_is_not_unmasked():
+    changes = port_changes("p.x", PORT, edited(drop("address")))
+    assert [(c.path, c.flags) for c in changes] == [("address", ["breaking", "data-loss"])]
 
 
 def test_a_rename_is_one_breaking_change_and_unmasking_widens_access():

@@ -122,6 +122,27 @@ def test_updates_in_place_that_delete_data_are_data_loss(old, new, lost):
     assert not one(TABLE, VIEW | {"schema": '[{"name":"a"},{"name":"b"}]'}, VIEW | {"schema": '[{"name":"a"}]'}).flags
 
 
+def test_resource_options_replace_and_row_policies_stop_dropping_columns_in_place():
+    trigger = {"replacementTrigger": "a,b", "deleteBeforeReplace": True}
+    before, after = state(TABLE, "v", VIEW, **trigger), state(TABLE, "v", VIEW, **{**trigger, "replacementTrigger": "a,b,c"})
+    result = diff(document(before), document(after))
+    view = by_name(result, "v")
+    assert (view.op, view.replace_keys, view.delete_first) == ("replace", ["replacementTrigger"], True)
+    assert "v  (deleted first: absent until re-created)" in render_text(result)
+    first = one(TABLE, VIEW, VIEW, replacementTrigger="a,b")  # set for the first time: nothing to replace
+    assert first.op == "same"
+    grantees = {"datasetId": "d", "tableId": "t", "policyId": "p", "grantees": ["group:a@x"]}
+    widened = one(ROW_ACCESS_POLICY, grantees, {**grantees, "grantees": ["group:a@x", "group:b@x"]},
+                  replaceOnChanges=["grantees"])
+    assert (widened.op, widened.replace_keys) == ("replace", ["grantees"])
+    two, one_column = (PORT_TABLE | {"schema": json.dumps(c)} for c in ([{"name": "a"}, {"name": "b"}], [{"name": "a"}]))
+    policy = state(ROW_ACCESS_POLICY, "p", {"project": "p", "datasetId": "d", "tableId": "t", "policyId": "p"})
+    result = diff(document(state(TABLE, "t", two, protect=True), policy),
+                  document(state(TABLE, "t", one_column, protect=True), policy))
+    table = by_name(result, "t")
+    assert (table.op, table.replace_keys, table.flags) == ("replace", ["schema"], [DATA_LOSS])
+
+
 def test_data_loss_needs_data():
     view_replaced = one(TABLE, VIEW, {**VIEW, "tableId": "v2"})
     assert (view_replaced.op, view_replaced.flags) == ("replace", [])
@@ -205,14 +226,15 @@ def test_docs_list_every_replacement_and_flag():
 
 def test_adding_a_consumer_widens_access_only(tmp_path):
     result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, add_consumer)))
-    assert ops(result) == {"create": 2, "update": 1}
+    assert ops(result) == {"create": 2, "replace": 1}
     assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 3, POLICY: 0, NARROWED: 0, BREAKING: 0}
     access = by_name(result, "podcast-demographics-demographics-v1-reader-group-ad-sales-at-daff.example")
     assert (access.op, [g.role for g in access.gained]) == ("create", ["READER"])
     masked = by_name(result, "podcast-demographics-column-security-masked-confidential-group-ad-sales-at-daff.example")
     assert (masked.op, [g.role for g in masked.gained]) == ("create", ["roles/bigquerydatapolicy.maskedReader"])
     all_rows = by_name(result, "podcast-demographics-demographics-v1-rows-meshplane_all_rows")
-    assert (all_rows.op, all_rows.changed_inputs) == ("update", ["grantees"])  # sees every row now
+    # sees every row now; the program replaces a row policy whose grantees change (replace_on_changes)
+    assert (all_rows.op, all_rows.changed_inputs, all_rows.delete_first) == ("replace", ["grantees"], True)
     assert exit_code(result) == 0
 
 
@@ -336,7 +358,8 @@ def test_dropping_a_port_column_is_refused_as_breaking_and_data_loss(tmp_path):
     [refused] = result.contracts.refused
     assert refused.port == "demographics v1" and "version 2.0.0" in refused.message
     table = by_name(result, "podcast-demographics-storage-demographics_v1")
-    assert (table.op, table.lost_data, table.flags) == ("update", ["drops column listeners"], [DATA_LOSS])
+    # the table has row access policies: BigQuery cannot drop the column in place, the provider replaces it
+    assert (table.op, table.replace_keys, table.flags) == ("replace", ["schema"], [DATA_LOSS])
     descriptor = by_name(result, "podcast-demographics-discovery-descriptor")  # visible, no longer [secret]
     assert descriptor.changed_inputs == ["descriptor.outputPorts[demographics v1].schema[listeners]", "source"]
     assert exit_code(result) == 4  # refused: no label approves it, a new major does

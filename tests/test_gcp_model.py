@@ -115,6 +115,16 @@ def test_replace_on_changes_and_a_replacement_trigger_replace():
     assert second_up([routine], [new])[routine.urn].op == SAME  # a first trigger: null is none to the engine
 
 
+def test_a_table_with_row_access_policies_is_replaced_to_drop_a_column():
+    """BigQuery drops columns in place, except on a table with row access policies (the provider asks)."""
+    before, after = (table(schema=json.dumps(cols)) for cols in ([{"name": "a"}, {"name": "b"}], [{"name": "a"}]))
+    assert second_up([before], [after])[after.urn].op == UPDATE
+    policy = reg(ROW_POLICY, "p", project=P, datasetId="x_internal", tableId="t", policyId="all",
+                 filterPredicate="TRUE", grantees=["group:a@x.example"])
+    change = second_up([before, policy], [after, policy])[after.urn]
+    assert (change.op, change.replace_reasons) == (REPLACE, ["schema"])
+
+
 def test_a_grant_replaced_new_one_first_fails_or_revokes():
     from meshplane.gcpmodel.next_up import unsafe_replacements
 

@@ -97,6 +97,17 @@ def test_fails_unknown_serving_values(blueprint, serving, phrase):
     refused(blueprint, f"{SERVING}.{next(iter(set(serving) - {'mode'}), 'mode')}", phrase, alone=False)
 
 
+def test_a_port_that_did_not_parse_does_not_silence_anothers_serving(blueprint):
+    """Each port's serving is its own rule: a field error in one port leaves the other's findings."""
+    second = yaml.safe_load(yaml.safe_dump(port(blueprint))) | {"version": "2.0.0"}
+    blueprint["version"] = "2.0.0"
+    blueprint["outputPorts"].append(second)
+    port(blueprint)["schema"][0]["name"] = "Bad Name!"
+    port(blueprint)["serving"] = {"mode": "latestPerKey", "key": ["podcast_id"]}
+    second["serving"] = {"mode": "latestPerKey", "key": ["age_band"]}  # may be NULL
+    refused(blueprint, "outputPorts.demographics@v2.serving.key[0]", "key column 'age_band' may be NULL", alone=False)
+
+
 def catalog_with(serving: dict):
     """podcast-catalog with its podcasts port served as ``serving``."""
     product = model("podcast.podcast-catalog")

@@ -158,8 +158,18 @@ def bash(code: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     ("0", "", "false", False, "the diff was not made"),
 ])
 def test_gate(tmp_path, plan, diff, label, passes, says):
-    done = bash(script("review", "Gate"), tmp_path, PLAN_EXIT=plan, DIFF_EXIT=diff, DATA_LOSS_APPROVED=label)
+    done = bash(script("review", "Gate"), tmp_path, PLAN_EXIT=plan, DIFF_EXIT=diff, DATA_LOSS_APPROVED=label,
+                BASE_PLANNED="yes")
     assert (done.returncode == 0) == passes and says in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("planned, passes", [("yes", True), ("new-stack", True), ("failed", False)])
+def test_gate_fails_when_the_base_could_not_be_planned(tmp_path, planned, passes):
+    """An empty base would hide every breaking change and data loss: the diff would see only creates."""
+    done = bash(script("review", "Gate"), tmp_path, PLAN_EXIT="0", DIFF_EXIT="0", DATA_LOSS_APPROVED="false",
+                BASE_PLANNED=planned)
+    assert (done.returncode == 0) == passes, done.stdout + done.stderr
+    assert ("the base branch's stack could not be planned" in done.stdout) == (not passes)
 
 
 def git_repo(path: Path, files: dict[str, str]) -> str:
@@ -183,6 +193,7 @@ STACK_FILES = {"stacks/Pulumi.a-prod.yaml": "config:\n  meshplane:domain: a\n",
     ({"blueprints/a/p.yaml": "x"}, '["a-prod","b-prod"]'),  # b's products may read from or grant to a's
     ({"stacks/Pulumi.b-prod.yaml": "config:\n  meshplane:domain: b\n# changed\n"}, '["b-prod"]'),
     ({"components/meshplane/x.py": "x"}, '["a-prod","b-prod"]'),
+    ({"policies/__main__.py": "x"}, '["a-prod","b-prod"]'),  # the policy pack runs in every stack's preview
     ({"docs/x.md": "x"}, "[]"),
 ])
 def test_affected_stacks(tmp_path, change, affected):

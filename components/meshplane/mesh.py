@@ -8,6 +8,7 @@ active, and no product depends on itself through a cycle.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,13 +147,34 @@ def _read_all(files: Iterable) -> Iterator[tuple[Source | None, list[Problem]]]:
 
 
 def _declared_id(file: str) -> str | None:
-    """The id an invalid declaration states, if it parses that far: it is no unknown product."""
+    """The id an invalid declaration states, if it parses that far (or, when the YAML does not parse, a
+    top-level ``id: <domain>.<name>`` line says it): it is no unknown product."""
     try:
-        data = parse(Path(file).read_text(encoding="utf-8")).data
-    except (OSError, UnicodeDecodeError, YamlError):
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return None
+    try:
+        data = parse(text).data
+    except YamlError:
+        found = ID_LINE.search(text)
+        return found.group(1) if found else None
     declared = data.get("id") if isinstance(data, dict) else None
     return declared if isinstance(declared, str) else None
+
+
+def declared_domain(file: str) -> str | None:
+    """The domain a declaration's top-level ``domain:`` or ``id:`` line names, read as text (for files
+    whose YAML or id cannot be read); None when neither line is there."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = DOMAIN_LINE.search(text) or ID_LINE.search(text)
+    return found.group(1).split(".", 1)[0] if found else None
+
+
+ID_LINE = re.compile(r"^id:[ \t]*[\"']?([a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*)[\"']?[ \t]*(?:#.*)?$", re.M)
+DOMAIN_LINE = re.compile(r"^domain:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)[\"']?[ \t]*(?:#.*)?$", re.M)
 
 
 def _names(sources: dict[str, Source], given: str, referrer: Source) -> str:

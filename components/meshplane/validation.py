@@ -19,7 +19,7 @@ from .declaration.loader import read_text, validation_problems
 from .declaration.problems import DeclarationError, Problem
 from .declaration.yamlpos import YamlError, parse
 from .governance import check_governance
-from .mesh import Mesh
+from .mesh import Mesh, declared_domain
 from .governance.platform_checks import check_platform, check_purge
 from .platform import GovernanceSettings, PlatformSettings
 from .stack_config import StackSettings, load_stack
@@ -61,7 +61,7 @@ def check_stack(settings: StackSettings, root: Path) -> tuple[Mesh, list[Problem
     """The mesh a stack sees, the problems that stop it, and the problems elsewhere it only warns about."""
     mesh, problems = check_mesh(stack_paths(settings.products, root), settings.platform.governance,
                                 settings.platform, settings)
-    return (mesh, *split_problems(problems, mesh, stack_scope(mesh, settings.domain)))
+    return (mesh, *split_problems(problems, mesh, stack_scope(mesh, settings.domain), settings.domain))
 
 
 def stack_scope(mesh: Mesh, domain: str) -> frozenset[str]:
@@ -76,14 +76,21 @@ def stack_scope(mesh: Mesh, domain: str) -> frozenset[str]:
     return frozenset(own | near)
 
 
-def split_problems(problems: list[Problem], mesh: Mesh, scope: frozenset[str]) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings): a problem is a warning only when its file declares a product outside
-    ``scope``; a file whose product cannot be told (it does not parse, or repeats an id) stays an error."""
+def split_problems(problems: list[Problem], mesh: Mesh, scope: frozenset[str],
+                   domain: str | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings): a problem is a warning when its file declares a product outside ``scope``, or,
+    for a file whose product cannot be told (its YAML or id does not parse, it repeats an id), when its
+    ``domain:`` line names another domain than the stack's ``domain``; any other stays an error."""
     owner = {s.file: pid for pid, s in mesh.sources.items()} | {file: pid for pid, file in mesh.invalid.items()}
     errors, warnings = [], []
     for problem in problems:
         pid = owner.get(problem.file)
-        (warnings if pid is not None and pid not in scope else errors).append(problem)
+        if pid is not None:
+            elsewhere = pid not in scope
+        else:
+            declared = declared_domain(problem.file) if domain else None
+            elsewhere = declared is not None and declared != domain
+        (warnings if elsewhere else errors).append(problem)
     return errors, warnings
 
 

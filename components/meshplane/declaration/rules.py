@@ -17,7 +17,7 @@ from .model import DataProduct, Dbt, InputPort, OutputPort
 from .port_rules import port_rules
 from .problems import Finding, Path
 from .rulekit import Rule, column_paths, duplicates, each, parsed, product_ref
-from .serving import check_serving
+from .serving import serving_rules
 from .stewardship import stewardship_rules
 from .types import Confidentiality, Encryption, major_of, parse_duration
 
@@ -65,7 +65,7 @@ def _rules(p: DataProduct) -> Iterator[Rule]:
         for rule in (_image, _env, _command, _timing):
             yield lambda rule=rule: rule(transformation.dbt, at)
     yield from stewardship_rules(p)
-    yield lambda: check_serving(p)
+    yield from serving_rules(p)
 
 
 def _identity(p: DataProduct) -> Iterator[Finding]:

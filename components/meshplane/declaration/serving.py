@@ -14,20 +14,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 
 from .model import Column, DataProduct, OutputPort
 from .problems import Finding, Path
+from .rulekit import Rule, each
 from .types import KEY_TYPES, BigQueryType, ColumnRole, ServingMode
 
 KEY_TYPE_NAMES = ", ".join(t.value for t in BigQueryType if t in KEY_TYPES)
 
 
-def check_serving(product: DataProduct) -> list[Finding]:
-    """Findings on the ``serving`` of every output port, in document order."""
-    findings: list[Finding] = []
-    for i, port in enumerate(product.output_ports):
-        findings += _serving(port, ("outputPorts", i, "serving"))
-    return findings
+def serving_rules(product: DataProduct) -> Iterator[Rule]:
+    """One rule per output port (``rules.check_parsed`` runs each on its own): a port whose columns
+    did not parse does not silence another port's findings."""
+    for i, port in each(product, "output_ports"):
+        yield partial(_serving, port, ("outputPorts", i, "serving"))
 
 
 def _serving(port: OutputPort, at: Path) -> Iterator[Finding]:

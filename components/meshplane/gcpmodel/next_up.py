@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from ..plan.diff import changed_paths
 from ..plan.harness import Registration
-from ..plan.replacements import BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys
+from ..plan.replacements import (BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, drops_policed_columns,
+                                 is_iam_member, policed_tables, replace_keys, under)
 from .readback import compared
 from .state import StateResource, plain
 
@@ -51,13 +52,14 @@ def next_up(registrations: Iterable[Registration], state: Mapping[str, StateReso
     """Every resource of the program or the state, by URN (a deleted one by its state URN)."""
     changes: dict[str, StateChange] = {}
     matched: set[str] = set()
+    policed = policed_tables((old.type, plain(old.inputs)) for old in state.values())
     for reg in registrations:
         old_urn = reg.urn if reg.urn in state else next((a for a in reg.aliases if a in state), None)
         if old_urn is None:
             changes[reg.urn] = StateChange(reg.urn, reg.type, CREATE, new=reg)
             continue
         matched.add(old_urn)
-        changes[reg.urn] = compare(state[old_urn], reg)
+        changes[reg.urn] = compare(state[old_urn], reg, policed)
         if old_urn != reg.urn:
             changes[reg.urn].renamed_from = old_urn
     for urn, old in state.items():
@@ -66,21 +68,19 @@ def next_up(registrations: Iterable[Registration], state: Mapping[str, StateReso
     return dict(sorted(changes.items()))
 
 
-def compare(old: StateResource, new: Registration) -> StateChange:
-    """The step of one resource present in both: same, update or replace."""
+def compare(old: StateResource, new: Registration, policed: set[str] = frozenset()) -> StateChange:
+    """The step of one resource present in both: same, update or replace (``policed``: the tables of
+    the state with row access policies, which cannot drop columns in place)."""
     before, after = compared(new.type, plain(old.inputs), plain(old.outputs), plain(new.inputs), new.ignore_changes)
     paths = changed_paths(before, after)
     reasons = sorted(set(replace_keys(new.type, before, after) if paths else [])
-                     | {p for p in paths if _under(p, new.replace_on_changes)})
+                     | {p for p in paths if under(p, new.replace_on_changes)}
+                     | ({"schema"} if drops_policed_columns(new.type, before, after, policed) else set()))
     if None not in (new.replacement_trigger, old.replacement_trigger) \
             and plain(new.replacement_trigger) != old.replacement_trigger:  # null: none (shouldTriggerReplace)
         reasons.append("replacementTrigger")
     op = REPLACE if reasons else UPDATE if paths else SAME
     return StateChange(new.urn, new.type, op, old=old, new=new, changed=sorted(paths), replace_reasons=reasons)
-
-
-def _under(path: str, roots: tuple[str, ...]) -> bool:
-    return any(root == "*" or path == root or path.startswith(root + ".") for root in roots)
 
 
 def unsafe_replacements(changes: Mapping[str, StateChange]) -> list[tuple[str, str]]:

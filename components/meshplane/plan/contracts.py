@@ -9,7 +9,7 @@ bump it needs, as semantic versioning puts it for consumers of the port:
   the port major removed;
 * ``additive`` (a new minor): a new NULLABLE or REPEATED column, a column no longer masked, a new
   port, the retention changed;
-* ``patch``: descriptions, clustering, SLOs, a deprecation.
+* ``patch``: descriptions, clustering, SLOs, quality expectations, a deprecation.
 
 Independently, a difference ``loses data`` when deploying it deletes rows or columns: a dropped column
 (its data goes with it), a change BigQuery cannot make in place (the port table is replaced: type,
@@ -73,7 +73,8 @@ def port_changes(product: str, old: dict, new: dict) -> list[PortChange]:
     found = [PortChange(product, port, path, what, kind, loss)
              for path, what, kind, loss in _columns(old.get("schema", []), new.get("schema", []))]
     found += [PortChange(product, port, aspect, what, kind, loss) for aspect, what, kind, loss in _aspects(old, new)]
-    found += _masking(product, port, set(old.get("maskedColumns", [])), set(new.get("maskedColumns", [])))
+    kept = _paths_of(old.get("schema", [])) & _paths_of(new.get("schema", []))  # a dropped column is no unmasking
+    found += _masking(product, port, set(old.get("maskedColumns", [])) & kept, set(new.get("maskedColumns", [])) & kept)
     return sorted(found)
 
 
@@ -130,8 +131,10 @@ def _mode(column: dict) -> str:
 
 def _aspects(old: dict, new: dict) -> Iterator[tuple[str, str, str, bool]]:
     if "partitioning" in old and old.get("partitioning") != new.get("partitioning"):  # older descriptors: none
-        yield ("partitioning", f"{_show(old.get('partitioning'))} -> {_show(new.get('partitioning'))}: "
-               "BigQuery replaces the table", BREAKING, True)
+        was, now = old["partitioning"] or {}, new.get("partitioning") or {}
+        replaced = was.get("column") != now.get("column")  # a new granularity is an update BigQuery refuses
+        why = "BigQuery replaces the table" if replaced else "BigQuery refuses to change it: the deploy fails"
+        yield "partitioning", f"{_show(was)} -> {_show(now)}: {why}", BREAKING, replaced
     was, now = (port.get("serving", HISTORY) for port in (old, new))  # older descriptors: history
     if was != now:
         yield "serving", f"{_show(was)} -> {_show(now)}", BREAKING, False
@@ -143,7 +146,7 @@ def _aspects(old: dict, new: dict) -> Iterator[tuple[str, str, str, bool]]:
         yield "retention", f"{old.get('retention', 'none')} -> {new.get('retention', 'none')}{why}", ADDITIVE, shorter
     if old.get("deprecated") != new.get("deprecated"):
         yield "deprecation", "deprecated" if new.get("deprecated") else "no longer deprecated", PATCH, False
-    for aspect in ("clustering", "slos"):
+    for aspect in ("clustering", "slos", "quality"):
         if old.get(aspect) != new.get(aspect):
             yield aspect, f"{_show(old.get(aspect))} -> {_show(new.get(aspect))}", PATCH, False
 
@@ -153,6 +156,11 @@ def _masking(product: str, port: str, old: set[str], new: set[str]) -> list[Port
                         BREAKING) for c in sorted(new - old)]
             + [PortChange(product, port, c, "no longer masked: every consumer reads it in clear", ADDITIVE,
                           widened=True) for c in sorted(old - new)])
+
+
+def _paths_of(fields: list[dict], prefix: str = "") -> set[str]:
+    """Every column path of a schema (``record.field`` for nested ones)."""
+    return {p for f in fields for p in (prefix + f["name"], *_paths_of(f.get("fields") or [], prefix + f["name"] + "."))}
 
 
 def _shortens(old: str | None, new: str | None) -> bool:

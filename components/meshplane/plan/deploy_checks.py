@@ -112,7 +112,7 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
             if files not in meshes:
                 meshes[files] = Mesh.load(files)
             mesh = meshes[files]
-            stopping = split_problems(mesh.problems, mesh, stack_scope(mesh, settings.domain))[0]
+            stopping = split_problems(mesh.problems, mesh, stack_scope(mesh, settings.domain), settings.domain)[0]
             if stopping:
                 raise DeclarationError(stopping)
         except (DeclarationError, UsageError):

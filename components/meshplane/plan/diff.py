@@ -5,7 +5,7 @@ changed are listed as dotted paths (lists are compared as whole values). Risk fl
 reviewer must look at: data that would be lost, principals gaining or losing access, and governance
 rules newly broken. Access is compared as sets of (principal, role, target) grants over the whole
 documents, not per resource, so a grant that is replaced or renamed but stays the same is neither
-widened nor narrowed. The stack and provider steps are not part of the comparison. The ports'
+widened nor narrowed (``diff_access``). The stack and provider steps are not part of the comparison. The ports'
 contracts are compared too (``contracts``, ``versions``): what each change means to consumers, and
 whether the versions say so.
 """
@@ -14,30 +14,22 @@ from __future__ import annotations
 
 import json
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..governance.inventory import Rule, Violation, check_inventory, resources_from_document
 from ..platform import GovernanceSettings
 from .contracts import BUCKET_OBJECT, descriptor_paths
-from .replacements import (DATASET, DATASET_ACCESS, MISSING, ROW_ACCESS_POLICY, guards, holds_data,
-                           in_place_losses, is_iam_member, replace_keys)
+from .diff_access import Grant, compare_access
+from .replacements import (MISSING, drops_policed_columns, guards, holds_data, in_place_losses, option_replacements,
+                           policed_tables, replace_keys)
 from .versions import ContractDiff, compare_contracts
 
 CREATE, UPDATE, REPLACE, DELETE, SAME = OPS = ("create", "update", "replace", "delete", "same")
 DATA_LOSS, WIDENED, POLICY, NARROWED = FLAGS = ("data-loss", "access-widened", "policy", "access-narrowed")
 BREAKING = "breaking"  # a port contract change that needs a new major (``contracts``)
 OPTIONS = ("protect", "retainOnDelete")  # resource options reported among the changed inputs
-
-
-@dataclass(frozen=True, order=True)
-class Grant:
-    """A principal holding a role on a target (a project, dataset, table, bucket, row policy...)."""
-
-    principal: str
-    role: str
-    target: str
 
 
 @dataclass
@@ -52,6 +44,7 @@ class Change:
     data_loss: bool = False
     protected: bool = False  # in the base: Pulumi refuses to delete or replace it until unprotected
     retained: bool = False  # in the base: a delete leaves it in GCP, out of the stack
+    delete_first: bool = False  # replaced by deleting it first: absent until its replacement exists
     lost_guards: list[str] = field(default_factory=list)
     lost_data: list[str] = field(default_factory=list)  # what an in-place update deletes (a column...)
     gained: list[Grant] = field(default_factory=list)
@@ -99,8 +92,9 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     settings); ``rules`` default to every registered rule.
     """
     old, new = _states(base), _states(head)
-    changes = {urn: _classify(old.get(urn), new.get(urn)) for urn in sorted(old.keys() | new.keys())}
-    _compare_access(changes, old, new)
+    policed = policed_tables((s["type"], s.get("inputs", {})) for s in old.values())
+    changes = {urn: _classify(old.get(urn), new.get(urn), policed) for urn in sorted(old.keys() | new.keys())}
+    compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
     return DiffResult(changes, compare_contracts(base, head))
 
@@ -114,7 +108,7 @@ def _states(document: dict) -> dict[str, dict]:
     return states
 
 
-def _classify(before: dict | None, after: dict | None) -> Change:
+def _classify(before: dict | None, after: dict | None, policed: set[str]) -> Change:
     if before is None:
         return Change(after["urn"], after["type"], CREATE)
     urn, type_ = before["urn"], before["type"]
@@ -123,12 +117,15 @@ def _classify(before: dict | None, after: dict | None) -> Change:
         return Change(urn, type_, DELETE, data_loss=_holds_data(before), protected=protected, retained=retained)
     old, new = before.get("inputs", {}), after.get("inputs", {})
     paths = changed_paths(old, new) + [o for o in OPTIONS if bool(before.get(o)) != bool(after.get(o))]
-    replacing = replace_keys(type_, old, new)
+    replacing = replace_keys(type_, old, new) + option_replacements(before, after, paths)
+    replacing += ["schema"] if drops_policed_columns(type_, old, new, policed) and "schema" not in replacing else []
+    paths += ["replacementTrigger"] if "replacementTrigger" in replacing else []
     op = REPLACE if replacing else UPDATE if paths else SAME
     if type_ == BUCKET_OBJECT:  # the registry's descriptor: which of its fields changed
         paths = [p for p in paths if not p.startswith("source.")] + descriptor_paths(old, new) + ["source"] * (
             "source" in replacing)
-    change = Change(urn, type_, op, sorted(paths), sorted(replacing), protected=protected, retained=retained)
+    change = Change(urn, type_, op, sorted(paths), sorted(set(replacing)), protected=protected, retained=retained,
+                    delete_first=bool(after.get("deleteBeforeReplace")))
     if _holds_data(before):
         change.lost_guards = sorted(guards(old, protected) - guards(new, bool(after.get("protect"))))
         change.lost_data = in_place_losses(type_, old, new) if op == UPDATE else []
@@ -151,76 +148,6 @@ def changed_paths(old: object, new: object, prefix: str = "") -> list[str]:
         at = f"{prefix}.{key}" if prefix else key
         paths += changed_paths(old.get(key, MISSING), new.get(key, MISSING), at)
     return paths
-
-
-# --- access: grants as (principal, role, target) ---
-
-def _compare_access(changes: dict[str, Change], old: dict[str, dict], new: dict[str, dict]) -> None:
-    before, after = _grant_index(old), _grant_index(new)
-    for grant in sorted(after.keys() - before.keys()):
-        for urn in after[grant]:
-            changes[urn].gained.append(grant)
-    for grant in sorted(before.keys() - after.keys()):
-        for urn in before[grant]:
-            changes[urn].lost.append(grant)
-
-
-def _grant_index(states: dict[str, dict]) -> dict[Grant, set[str]]:
-    index: dict[Grant, set[str]] = defaultdict(set)
-    for urn, state in states.items():
-        for grant in grants_of(state["type"], state.get("inputs", {})):
-            index[grant].add(urn)
-    return index
-
-
-_TARGET_KEYS = ("project", "bucket", "serviceAccountId", "location", "datasetId", "tableId", "name")
-
-
-def grants_of(type_: str, inputs: dict) -> list[Grant]:
-    """The grants one resource makes: IAM members, dataset ACL entries, row access policy grantees."""
-    if is_iam_member(type_):
-        rest = [k for k in _TARGET_KEYS if k in inputs]
-        rest += sorted(k for k in inputs if k not in (*_TARGET_KEYS, "member", "role", "condition"))
-        target = "/".join(str(inputs[k]) for k in rest) + _condition(inputs)
-        return [Grant(str(inputs.get("member")), str(inputs.get("role")), target)]
-    dataset = f"{inputs.get('project')}.{inputs.get('datasetId')}"
-    if type_ == DATASET_ACCESS:
-        return [_acl_grant(inputs, dataset)]
-    if type_ == DATASET:
-        return [_acl_grant(entry, dataset) for entry in inputs.get("accesses") or []]
-    if type_ == ROW_ACCESS_POLICY:
-        target = f"{dataset}.{inputs.get('tableId')} row policy {inputs.get('policyId')}"
-        role = f"rows where {inputs.get('filterPredicate')}"
-        return [Grant(str(g), role, target) for g in inputs.get("grantees") or []]
-    return []
-
-
-_ACL_PRINCIPALS = (("userByEmail", "user:"), ("groupByEmail", "group:"), ("domain", "domain:"),
-                   ("specialGroup", "specialGroup:"), ("iamMember", ""))
-
-
-def _acl_grant(entry: dict, dataset: str) -> Grant:
-    role = str(entry.get("role") or "authorized") + _condition(entry)
-    for key, prefix in _ACL_PRINCIPALS:
-        if entry.get(key):
-            if key == "userByEmail" and str(entry[key]).endswith(".gserviceaccount.com"):
-                prefix = "serviceAccount:"  # the ACL names service accounts as users
-            return Grant(f"{prefix}{entry[key]}", role, dataset)
-    if entry.get("view"):
-        view = entry["view"]
-        return Grant(f"view:{view.get('projectId')}.{view.get('datasetId')}.{view.get('tableId')}", role, dataset)
-    authorized = entry.get("authorizedDataset") or entry.get("dataset")
-    if authorized:
-        ref = authorized.get("dataset", {})
-        return Grant(f"dataset:{ref.get('projectId')}.{ref.get('datasetId')}", role, dataset)
-    routine = entry.get("routine") or {}
-    return Grant(f"routine:{routine.get('projectId')}.{routine.get('datasetId')}.{routine.get('routineId')}",
-                 role, dataset)
-
-
-def _condition(entry: dict) -> str:
-    condition = entry.get("condition")
-    return f" if {condition.get('expression')}" if isinstance(condition, dict) else ""
 
 
 # --- governance ---

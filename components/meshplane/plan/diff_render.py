@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from .contract_render import contract_json, contract_markdown, contract_text
-from .diff import (BREAKING, DATA_LOSS, DELETE, UPDATE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change,
+from .diff import (BREAKING, DATA_LOSS, DELETE, REPLACE, UPDATE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change,
                    DiffResult, Grant)
 
 DATA_LOSS_EXIT = 3
@@ -45,7 +45,8 @@ def render_text(result: DiffResult) -> str:
     lines += contract_text(result.contracts)
     for c in _listed(result, by_risk=True):
         flags = f"  [{', '.join(c.flags)}]" if c.flags else ""
-        lines.append(f"{SYMBOLS[c.op]:>2} {c.op:<8} {_short_type(c.type)}  {c.name}{flags}")
+        first = "  (deleted first: absent until re-created)" if _deleted_first(c) else ""
+        lines.append(f"{SYMBOLS[c.op]:>2} {c.op:<8} {_short_type(c.type)}  {c.name}{flags}{first}")
         if c.changed_inputs:
             lines.append("      " + ", ".join(_input(c, p) for p in c.changed_inputs))
         lines += [f"      loses data: {why}" for why in c.lost_data]
@@ -69,11 +70,15 @@ def render_markdown(result: DiffResult) -> str:
             out += ["", f"#### {TITLES[flag]} ({len(flagged)})", ""] + _fold(sections[flag](flagged))
     rest = [c for c in _listed(result, by_risk=False) if not c.flags]
     if rest:
-        rows = [f"| {c.op} | `{c.name}` | {_short_type(c.type)} | "
+        rows = [f"| {c.op}{', deleted first' if _deleted_first(c) else ''} | `{c.name}` | {_short_type(c.type)} | "
                 f"{_cell(', '.join(_input(c, p, code=True) for p in c.changed_inputs))} |" for c in rest]
         out += ["", f"#### Other changes ({len(rest)})", ""]
         out += _fold(["| Op | Resource | Type | Changed inputs |", "|---|---|---|---|", *rows])
     return "\n".join(out) + "\n"
+
+
+def _deleted_first(c: Change) -> bool:
+    return c.op == REPLACE and c.delete_first
 
 
 def _listed(result: DiffResult, *, by_risk: bool) -> list[Change]:

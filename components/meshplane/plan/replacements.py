@@ -118,6 +118,32 @@ def replace_keys(type_: str, old: dict, new: dict) -> list[str]:
     return found
 
 
+def under(path: str, roots) -> bool:
+    """Whether ``path`` is one of ``roots`` (``replace_on_changes`` paths; ``*`` is every path) or below one."""
+    return any(root == "*" or path == root or path.startswith(root + ".") for root in roots)
+
+
+def option_replacements(before: dict, after: dict, paths: list[str]) -> list[str]:
+    """Replacements the resource options ask for, on two engine states: a changed path under
+    ``replaceOnChanges``, and a changed ``replacementTrigger`` (one set for the first time replaces
+    nothing: the engine's ``shouldTriggerReplace``)."""
+    found = [p for p in paths if under(p, after.get("replaceOnChanges") or ())]
+    old, new = before.get("replacementTrigger"), after.get("replacementTrigger")
+    return found + (["replacementTrigger"] if None not in (old, new) and old != new else [])
+
+
+def policed_tables(resources) -> set[str]:
+    """``project.dataset.table`` of every table with a row access policy, from ``(type, inputs)`` pairs."""
+    return {f"{i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}" for t, i in resources if t == ROW_ACCESS_POLICY}
+
+
+def drops_policed_columns(type_: str, old: dict, new: dict, policed: set[str]) -> bool:
+    """A table with row access policies loses top-level columns: the provider replaces it, as BigQuery
+    cannot drop columns in place there (terraform-provider-google, ``hasRowAccessPolicyFunc``)."""
+    table = f"{new.get('project')}.{new.get('datasetId')}.{new.get('tableId')}"
+    return type_ == TABLE and table in policed and bool(_dropped_columns(old.get("schema"), new.get("schema")))
+
+
 def value_at(inputs: dict, path: str) -> object:
     """The value at a dotted path, or ``MISSING``; lists are values, never descended into."""
     value: object = inputs
