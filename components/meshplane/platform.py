@@ -93,7 +93,8 @@ class PlatformSettings(Strict):
         default_factory=dict,
         description="Per domain, the folder its projects are created in: an id ('folders/123' or '123') or a "
                     "display path below the organization ('data-products/brokerage'), looked up when the stack "
-                    "deploys; a domain without one gets its projects directly under the organization.")
+                    "deploys (a top-level folder named by digits only reads as an id: give it by its id); a domain "
+                    "without one gets its projects directly under the organization.")
     projects: dict[str, str] = Field(
         default_factory=dict,
         description="Existing projects to adopt, by product id ('<domain>.<name>': project id).")
