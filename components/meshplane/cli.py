@@ -115,7 +115,8 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: 
     if result.elsewhere:
         from .plan.review_format import count
 
-        click.echo(f"warning: {count(len(result.elsewhere), 'problem')} elsewhere in the mesh (not in this stack's products "
+        problems = count(len(result.elsewhere), "problem")
+        click.echo(f"warning: {problems} elsewhere in the mesh (not in this stack's products "
                    "or those they read from or grant to) do not stop it; the review lists them, "
                    "'meshplane validate' fails on them", err=True)
     sys.exit(exit_code(violations))

@@ -2,8 +2,8 @@
 
 It reads the ``meshplane:*`` stack config, validates the whole mesh it can see (declarations,
 mesh, governance: problems in its own products and the ones they read from or grant to stop it,
-problems elsewhere are logged as warnings), and builds one ``DataProduct`` per declaration of the stack's domain: proposed
-products are not built, draft ones only outside production. Each product's descriptor is a stack
+problems elsewhere are logged as warnings), and builds one ``DataProduct`` per declaration of the
+stack's domain: proposed products are not built, draft ones only outside production. Each product's descriptor is a stack
 output named by its id.
 
 A producer grants its consumers' runners, which must exist first. Within the stack, consumers are

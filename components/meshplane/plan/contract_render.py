@@ -29,7 +29,8 @@ def contract_markdown(contracts: ContractDiff) -> list[str]:
     if not contracts.changes and not contracts.findings:
         return []
     refused = len(contracts.refused)
-    title = f"#### Port contracts ({count(len(contracts.changes), 'change')}" + (f", {refused} refused)" if refused else ")")
+    title = f"#### Port contracts ({count(len(contracts.changes), 'change')}"
+    title += f", {refused} refused)" if refused else ")"
     out = ["", title, ""]
     for f in _ordered(contracts):
         label = "**Refused**" if f.level == REFUSED else "Warning"

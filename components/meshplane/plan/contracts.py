@@ -160,7 +160,10 @@ def _masking(product: str, port: str, old: set[str], new: set[str]) -> list[Port
 
 def _paths_of(fields: list[dict], prefix: str = "") -> set[str]:
     """Every column path of a schema (``record.field`` for nested ones)."""
-    return {p for f in fields for p in (prefix + f["name"], *_paths_of(f.get("fields") or [], prefix + f["name"] + "."))}
+    paths = set()
+    for f in fields:
+        paths |= {prefix + f["name"]} | _paths_of(f.get("fields") or [], prefix + f["name"] + ".")
+    return paths
 
 
 def _shortens(old: str | None, new: str | None) -> bool:

@@ -134,7 +134,8 @@ def option_replacements(before: dict, after: dict, paths: list[str]) -> list[str
 
 def policed_tables(resources) -> set[str]:
     """``project.dataset.table`` of every table with a row access policy, from ``(type, inputs)`` pairs."""
-    return {f"{i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}" for t, i in resources if t == ROW_ACCESS_POLICY}
+    return {f"{i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}"
+            for t, i in resources if t == ROW_ACCESS_POLICY}
 
 
 def drops_policed_columns(type_: str, old: dict, new: dict, policed: set[str]) -> bool:
