@@ -17,6 +17,12 @@ BULLET = "- "
 CUT = "… (cut: the full terms are in the product descriptor)"
 
 
+def sentence(text: str) -> str:
+    """``text`` stripped, ending with a full stop unless it ends with punctuation already."""
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?" else f"{text}."
+
+
 def one_line(text: str) -> str:
     """``text`` stripped, its line breaks and runs of blanks as single spaces."""
     return " ".join(text.split())
