@@ -74,6 +74,30 @@ def test_random_text_after_a_valid_header_never_raises(target, body):
     check_file(target, "apiVersion: meshplane/v1alpha1\nkind: DataProduct\n" + body)
 
 
+# --- regressions the fuzzer found ---------------------------------------------------------------
+
+PODCAST = ROOT / "blueprints/podcast/podcast-demographics.yaml"
+SCHEMA, CONSUMERS = ("outputPorts", 0, "schema"), ("outputPorts", 0, "consumers")
+ODD_LABELS = [  # (list, a bad field of its first item, the second item's label, the first item's field path)
+    (SCHEMA, ("type", "NOPE"), ("name", ["x"]), "outputPorts.demographics.schema.podcast_id.type"),
+    (SCHEMA, ("type", "NOPE"), ("name", {"a": 1}), "outputPorts.demographics.schema.podcast_id.type"),
+    (SCHEMA, ("type", "NOPE"), ("name", 7), "outputPorts.demographics.schema.podcast_id.type"),
+    (CONSUMERS, ("purpose", 3), ("principal", []),
+     "outputPorts.demographics.consumers.group:podcast-analysts@daff.example.purpose"),
+]
+
+
+@pytest.mark.parametrize("at, bad, label, field", ODD_LABELS)
+def test_a_sibling_labelled_by_a_list_or_mapping_gives_located_problems(at, bad, label, field):
+    """Items are named by their label; a sibling's list label once raised 'unhashable type'."""
+    doc = yaml.safe_load(PODCAST.read_text(encoding="utf-8"))
+    first, second = parent(doc, at + (0,))[:2]
+    first[bad[0]], second[label[0]] = bad[1], label[1]
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    result = check_text(text, "p.yaml")
+    assert_contract("p.yaml", result, text.count("\n") + 1)
+    assert field in [p.field for p in result[1]], [str(p) for p in result[1]]
+
 # --- (b) random YAML data ------------------------------------------------------------------------
 
 scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)

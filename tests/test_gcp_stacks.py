@@ -17,7 +17,7 @@ import pytest
 from components_support import STACKS, STACKS_DIR, built_products, model, runner, settings
 from meshplane import addresses, standards
 from meshplane.column_security import column_tags
-from meshplane.datascan_rules import processing_time_column, quality_rules
+from meshplane.datascan_rules import processing_time_column, rule_columns
 from meshplane.declaration.types import Status
 from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, next_up, unsafe_replacements
 from meshplane.gcpmodel.state import load_state, simulate_up
@@ -125,7 +125,7 @@ def test_who_sees_each_port_table_is_what_the_declarations_say(stack):
                 "@gcp-sa-dataplex.iam.gserviceaccount.com"
         if product.status != Status.RETIRED:
             scan = seen.pop((agent, "table"))
-            read = {r["column"] for r in quality_rules(port) if "column" in r} | {processing_time_column(port)}
+            read = rule_columns(port) | {processing_time_column(port)}  # a SQL rule's * reads every column
             assert scan.rows == ALL and all(scan.column(c) == RAW for c in tagged if c.split(".")[0] in read)
         if port.subject_key and s.platform.governance_principal:
             erase = seen.pop((s.platform.governance_principal, "procedure"))

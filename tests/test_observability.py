@@ -14,6 +14,7 @@ import pytest
 from components_support import LABELS, PID, of_type, run
 from meshplane.datascan_rules import quality_rules, scan_cron, scan_id, scan_period_hours
 from meshplane.declaration.model import OutputPort
+from meshplane.declaration.quality import QualityRule
 from meshplane.gcp.observability import (
     Observability, ObservabilityArgs, failed_scans_filter, metric_name,
 )
@@ -25,6 +26,7 @@ ALERT = "gcp:monitoring/alertPolicy:AlertPolicy"
 MONITORED_PROJECT = "gcp:monitoring/monitoredProject:MonitoredProject"
 REGION = "europe-west1"
 TABLE = f"//bigquery.googleapis.com/projects/{PID}/datasets/top_forty_internal/tables/top_forty_v1"
+SQL_TABLE = f"{PID}.top_forty_internal.top_forty_v1"  # the same table, as SQL names it
 FRESHNESS_SQL = ("IFNULL(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(`processing_time`), SECOND) <= 93600, "
                  "FALSE)")
 ROW_COUNT = {"name": "row-count", "dimension": "VOLUME", "description": "The port table is not empty.",
@@ -49,7 +51,7 @@ def build(**overrides) -> Observability:
 
 
 def test_rules_follow_the_slos():
-    rules = quality_rules(port(freshness="PT26H", completeness=0.99))
+    rules = quality_rules(port(freshness="PT26H", completeness=0.99), SQL_TABLE)
     assert rules == [
         {"name": "freshness", "dimension": "FRESHNESS",
          "description": "Newest processing_time is at most PT26H (93600 s) old.",
@@ -62,7 +64,7 @@ def test_rules_follow_the_slos():
 
 
 def test_without_slos_only_the_row_count_is_checked_daily():
-    assert quality_rules(port()) == [ROW_COUNT]
+    assert quality_rules(port(), SQL_TABLE) == [ROW_COUNT]
     assert scan_period_hours(None) == 24 and len(scan_cron("x", None).split()[1].split(",")) == 1
 
 
@@ -86,7 +88,7 @@ def test_scan_reads_the_port_table_on_schedule_and_publishes_results(preview):
     inv = run(build, preview)
     [scan] = of_type(inv, SCAN)
     sid = "dq-top-forty-top-forty-v1"
-    rules = quality_rules(port(freshness="PT26H", completeness=0.99))
+    rules = quality_rules(port(freshness="PT26H", completeness=0.99), SQL_TABLE)
     assert scan.inputs == {
         "project": PID, "location": REGION, "dataScanId": sid, "labels": LABELS,
         "displayName": "charts.top-forty top_forty v1 SLOs",
@@ -94,6 +96,19 @@ def test_scan_reads_the_port_table_on_schedule_and_publishes_results(preview):
         "data": {"resource": TABLE},
         "executionSpec": {"trigger": {"schedule": {"cron": scan_cron(sid, "PT26H")}}},
         "dataQualitySpec": {"catalogPublishingEnabled": True, "rules": [wire(r) for r in rules]}}
+
+
+def test_a_sql_rule_reads_the_table_the_scan_names_in_bigquery_sql():
+    """No ``${data()}`` (Dataplex templating): the scans set no row filter or sampling, so the port
+    table itself is the same rows, and the plan holds SQL that BigQuery (and any analyser) reads."""
+    checked = port().model_copy(update={"quality": [QualityRule.model_validate(
+        {"dimension": "accuracy", "description": "d", "rule": "sql",
+         "query": "select * from {object} t where t.note::int < 0"})]})
+    [scan] = of_type(run(lambda: build(ports=[(checked, TABLE)])), SCAN)
+    assert scan.inputs["data"] == {"resource": TABLE} and "rowFilter" not in scan.inputs["dataQualitySpec"]
+    assert "samplingPercent" not in scan.inputs["dataQualitySpec"]
+    assert scan.inputs["dataQualitySpec"]["rules"][-1]["sqlAssertion"] == {"sqlStatement": (
+        f"SELECT * FROM `{SQL_TABLE}` AS t WHERE CAST(t.note AS INT64) < 0")}
 
 
 def wire(rule: dict) -> dict:

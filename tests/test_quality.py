@@ -1,8 +1,9 @@
 """A port's declared quality expectations: what the declaration refuses, the Dataplex rules the scan
 runs, the ODCS items a contract carries and reads back, and the descriptor's view of them.
 
-What mocks cannot prove: that Dataplex runs the rules as documented (``${data()}``, thresholds on
-row-level rules), or that a SQL rule's query is valid for the port table (it is parsed, not run).
+What mocks cannot prove: that Dataplex runs the rules as documented (thresholds on row-level rules),
+or that a SQL rule's query is valid for the port table (sqlglot parses and renders it, nothing runs
+it), or that BigQuery's column-level security asks no more of a ``*`` than the tags granted here.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import copy
 import pytest
 
 from components_support import model, settings
+from meshplane.declaration.loader import check_text
 from meshplane import addresses
 from meshplane.column_security import scanned_tags
 from meshplane.datascan_rules import declared_rules, quality_rules, rule_columns
+from meshplane.quality_sql import read_columns
 from meshplane.declaration.model import OutputPort
 from meshplane.declaration.quality import QualityRule
 from meshplane.declaration.types import Confidentiality
@@ -24,6 +27,8 @@ from meshplane.interop.odcs_quality import KEPT_AS_TEXT, odcs_item, read_item
 from test_declaration_rules import accepted, refused
 
 PORT = "outputPorts.demographics"
+TABLE = "daff-prod-p.podcast_demographics_internal.demographics_v1"  # project.dataset.table
+BLUEPRINT = "blueprints/podcast/podcast-demographics.yaml"
 
 
 def with_rules(doc: dict, *rules: dict) -> dict:
@@ -53,16 +58,16 @@ SCAN_RULES = [
       "table_condition_expectation": {"sql_expression": "COUNT(*) >= 1000"}}),
     (dict(rule="sql", query="SELECT * FROM {object} WHERE listeners < 0", dimension="conformity"),
      {"name": "sql-6fb79c16", "dimension": "VALIDITY", "description": "d",
-      "sql_assertion": {"sql_statement": "SELECT * FROM ${data()} WHERE listeners < 0"}}),
+      "sql_assertion": {"sql_statement": f"SELECT * FROM `{TABLE}` WHERE listeners < 0"}}),
 ]
 
 
 @pytest.mark.parametrize("fields, expected", SCAN_RULES)
 def test_each_checked_rule_is_one_dataplex_rule(fields, expected):
     port = model("podcast.podcast-demographics").output_ports[0].model_copy(update={"quality": [rule(**fields)]})
-    assert declared_rules(port) == [expected]
-    assert quality_rules(port)[-1] == expected  # after the SLO and row-count rules, which stay first
-    assert [r["name"] for r in quality_rules(port)[:-1]] == [
+    assert declared_rules(port, TABLE) == [expected]
+    assert quality_rules(port, TABLE)[-1] == expected  # after the SLO and row-count rules, which stay first
+    assert [r["name"] for r in quality_rules(port, TABLE)[:-1]] == [
         "freshness", "completeness-podcast-id", "completeness-listeners", "completeness-processing-time",
         "row-count"]
 
@@ -70,18 +75,71 @@ def test_each_checked_rule_is_one_dataplex_rule(fields, expected):
 def test_declarative_rules_reach_no_scan_and_the_blueprint_checks_two():
     port = model("podcast.podcast-demographics").output_ports[0]
     assert [q.rule for q in port.quality] == ["nullCheck", "sql", None]
-    assert [r["name"] for r in declared_rules(port)] == ["not-null-country", "sql-6fb79c16"]
+    assert [r["name"] for r in declared_rules(port, TABLE)] == ["not-null-country", "sql-6fb79c16"]
 
 
-def test_the_scan_agent_reads_the_tags_of_the_columns_a_sql_rule_names():
+RENDERED = [  # (declared query, the scan's sqlStatement): sqlglot's BigQuery rendering, on the port table
+    ("SELECT * FROM {object} WHERE listeners < 0", f"SELECT * FROM `{TABLE}` WHERE listeners < 0"),
+    ("select * from {object} where country ilike 'n%'",
+     f"SELECT * FROM `{TABLE}` WHERE LOWER(country) LIKE LOWER('n%')"),
+    ("SELECT * FROM {object} WHERE listeners::int < 0", f"SELECT * FROM `{TABLE}` WHERE CAST(listeners AS INT64) < 0"),
+    ('SELECT podcast_id FROM {object} WHERE country = "nl" GROUP BY 1 HAVING COUNT(*) > 1',
+     f"SELECT podcast_id FROM `{TABLE}` WHERE country = 'nl' GROUP BY 1 HAVING COUNT(*) > 1"),
+    ("SELECT * FROM {object} AS a JOIN {object} AS b USING (podcast_id) WHERE a.listeners <> b.listeners",
+     f"SELECT * FROM `{TABLE}` AS a JOIN `{TABLE}` AS b USING (podcast_id) WHERE a.listeners <> b.listeners"),
+]
+
+
+@pytest.mark.parametrize("query, statement", RENDERED)
+def test_a_sql_rule_reaches_the_scan_as_bigquery_sql_on_the_port_table(query, statement):
+    [declared] = declared_rules(OutputPort.model_validate({
+        "name": "p", "version": "1.0.0", "description": "d", "quality": [dict(
+            dimension="accuracy", description="d", rule="sql", query=query)],
+        "schema": [{"name": "processing_time", "type": "TIMESTAMP", "role": "processingTime"}]}), TABLE)
+    assert declared["sql_assertion"] == {"sql_statement": statement}
+    assert "${" not in statement and "{object}" not in statement
+
+
+COLUMNS = ["podcast_id", "country", "listeners", "top_listener_email", "rec"]
+ALL = set(COLUMNS)
+READ = [  # (query, the top-level columns it reads): a * over the port table reads them all
+    ("SELECT * FROM {object} WHERE listeners < 0", ALL),
+    ("select * from {object} where Listeners < 0", ALL),
+    ("SELECT t.* FROM {object} AS t WHERE t.listeners < 0", ALL),
+    ("SELECT * EXCEPT (top_listener_email) FROM {object} WHERE listeners < 0", ALL - {"top_listener_email"}),
+    ("SELECT t.* EXCEPT (top_listener_email, rec) FROM {object} t", ALL - {"top_listener_email", "rec"}),
+    ("SELECT * REPLACE (UPPER(country) AS country) FROM {object} WHERE country IS NULL", ALL),
+    ("SELECT 1 FROM {object} WHERE EXISTS (SELECT * FROM {object} AS o WHERE o.listeners < 0)", ALL),
+    ("WITH c AS (SELECT * FROM {object}) SELECT country FROM c", ALL),
+    ("SELECT * FROM {object} AS t, UNNEST(t.rec) AS e", ALL),
+    ("SELECT * FROM {object} UNION ALL SELECT * FROM {object} WHERE FALSE", ALL),
+    ("SELECT COUNT(*) AS n FROM {object} HAVING n < 3", set()),
+    ("SELECT podcast_id FROM {object} GROUP BY podcast_id HAVING COUNT(*) > 1", {"podcast_id"}),
+    ("SELECT * FROM (SELECT country FROM {object}) WHERE country IS NULL", {"country"}),
+    ("SELECT rec.* FROM {object}", {"rec"}),
+    ("SELECT t.rec.x FROM {object} AS t WHERE t.rec.x IS NULL", {"rec"}),
+    ("SELECT * FROM {object} WHERE ((", set()),  # refused by the declaration rules; reads nothing
+]
+
+
+@pytest.mark.parametrize("query, read", READ)
+def test_the_columns_a_sql_rule_reads(query, read):
+    assert read_columns(query, COLUMNS) == read
+
+
+def test_the_scan_agent_reads_the_tags_of_every_column_a_sql_rule_reads():
     port = model("podcast.podcast-demographics").output_ports[0]
     tags = settings("podcast-prod").platform.policy_tags["EU"]
-    before = scanned_tags(port, Confidentiality.INTERNAL, tags)
-    sql = rule(rule="sql", query="SELECT * FROM {object} WHERE TOP_LISTENER_EMAIL NOT LIKE '%@%'")
-    reading = port.model_copy(update={"quality": [sql]})
-    assert "top_listener_email" in rule_columns(reading) and "top_listener_email" not in rule_columns(port)
     confidential = tags[Confidentiality.CONFIDENTIAL].policy_tag
-    assert scanned_tags(reading, Confidentiality.INTERNAL, tags) == sorted({*before, confidential})
+    assert port.quality[1].query == "SELECT * FROM {object} WHERE listeners < 0"  # the blueprint's: a * ...
+    assert "top_listener_email" in rule_columns(port)  # ... reads the tagged e-mail: BigQuery refuses it otherwise
+    assert confidential in scanned_tags(port, Confidentiality.INTERNAL, tags)
+    named = rule(rule="sql", query="SELECT listeners FROM {object} WHERE TOP_LISTENER_EMAIL NOT LIKE '%@%'")
+    assert "top_listener_email" in rule_columns(port.model_copy(update={"quality": [named]}))
+    excepted = rule(rule="sql", query="SELECT * EXCEPT (top_listener_email) FROM {object} WHERE listeners < 0")
+    unread = port.model_copy(update={"quality": [excepted]})
+    assert "top_listener_email" not in rule_columns(unread)
+    assert confidential not in scanned_tags(unread, Confidentiality.INTERNAL, tags)
 
 
 # --- what the declaration refuses --------------------------------------------------------------------
@@ -102,10 +160,27 @@ REFUSALS = [
     ({"threshold": 0.5}, f"{PORT}.quality[0].threshold", "threshold has no meaning for a declarative rule"),
     ({"rule": "sql", "query": "SELECT * FROM t WHERE listeners < 0"}, f"{PORT}.quality[0].query",
      "reads the port table as {object}"),
+    ({"rule": "sql", "query": "SELECT '{object}' FROM t"}, f"{PORT}.quality[0].query",
+     "reads the port table as {object}; given a query that does not read it"),
+    ({"rule": "sql", "query": "SELECT * FROM {object} WHERE podcast_id NOT IN (SELECT id FROM ops.ds.podcasts)"},
+     f"{PORT}.quality[0].query",
+     "reads the port table only (the scan's agent may read nothing else); given ops.ds.podcasts"),
+    ({"rule": "sql", "query": "SELECT * FROM {object} JOIN other USING (podcast_id)"}, f"{PORT}.quality[0].query",
+     "given other;"),
     ({"rule": "sql", "query": "SELECT * FROM {object}; DROP TABLE x"}, f"{PORT}.quality[0].query",
      "Dataplex refuses semicolons"),
-    ({"rule": "sql", "query": "DELETE FROM {object} WHERE TRUE"}, f"{PORT}.quality[0].query", "a sql rule is a query"),
+    ({"rule": "sql", "query": "DELETE FROM {object} WHERE TRUE"}, f"{PORT}.quality[0].query",
+     "a sql rule is a query; given a statement DELETE"),
+    ({"rule": "sql", "query": "INSERT INTO x SELECT * FROM {object}"}, f"{PORT}.quality[0].query", "statement INSERT"),
+    ({"rule": "sql", "query": "MERGE x USING {object} ON TRUE WHEN MATCHED THEN DELETE"}, f"{PORT}.quality[0].query",
+     "statement MERGE"),
+    ({"rule": "sql", "query": "CREATE TABLE x AS SELECT * FROM {object}"}, f"{PORT}.quality[0].query",
+     "statement CREATE"),
     ({"rule": "sql", "query": "SELECT * FROM {object} WHERE (("}, f"{PORT}.quality[0].query", "not BigQuery SQL"),
+    ({"rule": "sql", "query": "SELECT TOP 5 * FROM {object}"}, f"{PORT}.quality[0].query", "not BigQuery SQL"),
+    ({"rule": "sql", "query": "SELECT * FROM {object} WHERE country = 'nl"}, f"{PORT}.quality[0].query",
+     "not BigQuery SQL: Error tokenizing 'SELECT * FROM {object} WHERE"),
+    ({"rule": "sql", "query": "-- nothing"}, f"{PORT}.quality[0].query", "not BigQuery SQL"),
     ({"rule": "rowCount", "minRows": 1, "name": "Row count"}, f"{PORT}.quality.Row count",
      "two data-quality scan rules would be named 'row-count'"),
     ({"rule": "nullCheck", "column": "country", "threshold": 0}, f"{PORT}.quality[0].threshold", "not a ratio"),
@@ -116,6 +191,17 @@ REFUSALS = [
 @pytest.mark.parametrize("fields, field, phrase", REFUSALS)
 def test_fails_a_quality_rule_that_cannot_be_what_it_says(blueprint, fields, field, phrase):
     refused(with_rules(blueprint, {"dimension": "accuracy", "description": "d", **fields}), field, phrase)
+
+
+def test_a_bad_query_is_located_on_its_line():
+    text = open(BLUEPRINT, encoding="utf-8").read()
+    bad = text.replace('query: "SELECT * FROM {object} WHERE listeners < 0"',
+                       'query: "DELETE FROM {object} WHERE TRUE"')
+    model_, problems = check_text(bad, BLUEPRINT)
+    line = bad.splitlines().index('        query: "DELETE FROM {object} WHERE TRUE"') + 1
+    assert model_ is None and [str(p) for p in problems] == [
+        f"{BLUEPRINT}:{line}:16: {PORT}.quality[1].query: a sql rule is a query; given a statement DELETE; "
+        "expected a SELECT returning the rows that break the expectation"]
 
 
 def test_fails_a_column_check_on_a_value_it_cannot_compare(blueprint):

@@ -205,3 +205,22 @@ def test_odcs_import_locates_a_bad_mode_and_reports_a_primary_key_without_one(tm
     assert "properties[podcast_id].primaryKey: not imported: meshplane has primary keys only as the key of a " \
            "port with customProperties[serving] latestPerKey" in result.stderr
     assert "serving" not in yaml.safe_load(result.stdout)[0]
+
+
+@pytest.mark.parametrize("serving", [{"mode": "latestSnapshot"}, {"mode": "latestPerKey", "key": ["podcast_id"]}],
+                         ids=["snapshot", "key"])
+def test_odcs_import_fails_a_latest_mode_without_a_processing_time_property(tmp_path, serving):
+    """Once a traceback (StopIteration): the re-export asked for the processingTime column a latest port needs."""
+    product = catalog_with(serving)
+    doc = contract(product, product.output_ports[1])
+    for prop in doc["schema"][0]["properties"]:
+        prop.pop("customProperties", None)  # the role: processingTime
+    given = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    result = CliRunner().invoke(import_cmd, ["odcs", str(given)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output and result.stdout == ""
+    line = given.read_text().splitlines().index(f"    value: {serving['mode']}") + 1
+    assert result.stderr.splitlines()[0] == (
+        f"{given}:{line}:12: schema[podcasts_v1].customProperties[serving].value: a {serving['mode']} port "
+        "chooses its rows by the newest processing time; given no property with customProperties[role] "
+        "processingTime; expected one TIMESTAMP property with that role, or no customProperties[serving] (history)")

@@ -56,8 +56,8 @@ def test_a_long_text_is_cut_at_the_same_place_every_time():
 
 LIMITATIONS = [  # (limitations, restrictions, text)
     ("Self-declared.", ["No re-identification", "Internal only."],
-     "Self-declared.\nUsage restrictions: No re-identification. Internal only."),
-    (None, ["No redistribution"], "Usage restrictions: No redistribution."),
+     "Self-declared.\nUsage restrictions:\n- No re-identification\n- Internal only."),
+    (None, ["No redistribution"], "Usage restrictions:\n- No redistribution"),
     ("Gaps.", [], "Gaps."),
     (None, [], None),
 ]
@@ -71,9 +71,38 @@ def test_restrictions_close_the_limitations_and_read_back(limitations, restricti
     assert doc["description"].get("limitations") == text
     assert product_document(product)["description"].get("limitations") == text
     if text:
-        head, split = split_limitations(text)
-        assert head == limitations and split == [r if r.endswith(".") else f"{r}." for r in restrictions]
+        assert split_limitations(text) == (limitations, restrictions)
     assert read_terms(doc) == (limitations, restrictions)  # the exact list: the custom property
+
+
+ROUND_TRIPS = [  # (limitations, restrictions): the text alone reads back as the declaration
+    (None, ["No ads, e.g. targeting.", "Internal only."]),
+    ("Covers ca. 60% of plays. See i.e. the docs.", ["Approx. monthly use only", "No re-identification, etc."]),
+    ("Usage restrictions: are the product's.\nNot a list.", ["A. B. C.", "- starts with a dash", ""]),
+    ("Two\nlines.", ["Spans\n two   lines"]),  # whitespace collapses: one restriction per line
+    (None, ["Usage restrictions:", "x"]),
+]
+
+
+@pytest.mark.parametrize("limitations, restrictions", ROUND_TRIPS)
+def test_the_text_alone_reads_back_restrictions_with_abbreviations_and_full_stops(limitations, restrictions):
+    text = limitations_text(with_terms(DEMO, limitations, restrictions))
+    assert split_limitations(text) == (limitations, [" ".join(r.split()) for r in restrictions])
+
+
+FOREIGN_TEXTS = [  # (text, limitations, restrictions): a line that cannot be split is one restriction
+    ("Gaps.\nUsage restrictions: No ads, e.g. targeting. Internal only.", "Gaps.",
+     ["No ads, e.g. targeting. Internal only."]),
+    ("Usage restrictions: none worth a list", None, ["none worth a list"]),
+    ("Usage restrictions:\nsee the wiki", "Usage restrictions:\nsee the wiki", []),
+    ("Usage restrictions: in the middle\nthen more text.", "Usage restrictions: in the middle\nthen more text.", []),
+    ("Plain.", "Plain.", []),
+]
+
+
+@pytest.mark.parametrize("text, limitations, restrictions", FOREIGN_TEXTS)
+def test_a_restrictions_line_that_cannot_be_split_stays_whole(text, limitations, restrictions):
+    assert split_limitations(text) == (limitations, restrictions)
 
 
 def test_a_contract_with_restrictions_the_declaration_lacks_says_where_they_belong(tmp_path):

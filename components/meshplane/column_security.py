@@ -123,11 +123,12 @@ def subject_key_levels(port: OutputPort, default: Confidentiality,
 
 def scanned_tags(port: OutputPort, default: Confidentiality,
                  tags: dict[Confidentiality, PolicyTagSettings]) -> list[str]:
-    """Policy tags a data-quality scan of ``port`` reads through (the columns its rules name).
+    """Policy tags a data-quality scan of ``port`` reads through (the columns its rules read).
 
     Completeness reads the required top-level columns, freshness the processing-time column, a
-    declared check its column or the columns its SQL names; a scan that cannot read a tagged column
-    fails, and a masked one could count masked values as NULL.
+    declared check its column, a SQL rule the columns it names and, through a ``*`` over the port
+    table, every column but those it EXCEPTs; a scan that cannot read a tagged column fails (BigQuery
+    refuses the whole query), and a masked one could count masked values as NULL.
     """
     from .datascan_rules import processing_time_column, rule_columns
 

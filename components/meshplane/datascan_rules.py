@@ -17,8 +17,9 @@ one to one by ``gcp/observability.py``:
   ``uniqueness_expectation`` that ignores NULLs (both with the rule's ``threshold``, the share of rows
   that must pass),
   ``rowCount`` a table condition ``COUNT(*) >= <minRows>``, ``sql`` a ``sql_assertion`` (the query returns
-  the rows that break the expectation; ODCS's ``{object}`` becomes Dataplex's ``${data()}``, the scanned
-  table with the scan's filters). Their dimension is the ODCS one in Dataplex's words (``DIMENSIONS``).
+  the rows that break the expectation): sqlglot's BigQuery rendering of it with ODCS's ``{object}`` as
+  the scanned table's backquoted ```project.dataset.table``` (``quality_sql``). Their dimension is the
+  ODCS one in Dataplex's words (``DIMENSIONS``).
   Named by the rule's ``name``, else by what they check (``not-null-<column>``, ``unique-<column>``,
   ``min-rows``, ``sql-<hash of the query>``). Rules without a ``rule`` are declarative: no scan rule.
 
@@ -38,19 +39,15 @@ from __future__ import annotations
 import hashlib
 import re
 
-import sqlglot
-from sqlglot import exp
-
-from . import standards
+from . import quality_sql, standards
 from .declaration.model import OutputPort
-from .declaration.quality import OBJECT_PLACEHOLDER, QualityCheck, QualityDimension, QualityRule
+from .declaration.quality import QualityCheck, QualityDimension, QualityRule
 from .declaration.types import ColumnRole, parse_duration
 
 FRESHNESS, COMPLETENESS, VOLUME = "FRESHNESS", "COMPLETENESS", "VOLUME"
 RULE_NAME_MAX = 63
 SCAN_ID_MAX = 63
 HOURLY_DIVISORS = (1, 2, 3, 4, 6, 8, 12, 24)
-DATA_REFERENCE = "${data()}"  # Dataplex: the scanned table, with the scan's row filters and sampling
 D = QualityDimension
 DIMENSIONS = {D.ACCURACY: "ACCURACY", D.COMPLETENESS: COMPLETENESS, D.CONFORMITY: "VALIDITY",
               D.CONSISTENCY: "CONSISTENCY", D.COVERAGE: COMPLETENESS, D.TIMELINESS: FRESHNESS,
@@ -63,14 +60,15 @@ def scan_id(product: str, port: str, major: int) -> str:
     return standards.shorten(f"dq-{product}-{port.replace('_', '-')}-v{major}", SCAN_ID_MAX)
 
 
-def quality_rules(port: OutputPort) -> list[dict]:
-    """The data-quality rules of ``port``'s SLOs, row count > 0 and its declared checks, in a stable order."""
+def quality_rules(port: OutputPort, table: str) -> list[dict]:
+    """The data-quality rules of ``port``'s SLOs, row count > 0 and its declared checks, in a stable order;
+    ``table`` is the scanned port table, ``project.dataset.table``."""
     rules = [freshness_rule(port)] if port.slos.freshness else []
     if port.slos.completeness is not None:
         rules += [completeness_rule(column.name, float(port.slos.completeness))
                   for column in port.columns if column.required and not column.repeated]
     rules.append(row_count_rule())
-    return rules + declared_rules(port)
+    return rules + declared_rules(port, table)
 
 
 def slo_rule_names(port: OutputPort) -> list[str]:
@@ -115,15 +113,14 @@ def row_count_rule() -> dict:
             "table_condition_expectation": {"sql_expression": "COUNT(*) > 0"}}
 
 
-def declared_rules(port: OutputPort) -> list[dict]:
+def declared_rules(port: OutputPort, table: str) -> list[dict]:
     """The port's declared quality rules a scan can check (those with a ``rule``), in declared order."""
-    return [declared_rule(q) for q in port.quality if q.rule is not None]
+    return [declared_rule(q, table) for q in port.quality if q.rule is not None]
 
 
-def declared_rule(q: QualityRule) -> dict:
-    """One declared, machine-checkable quality rule as a Dataplex rule."""
-    name = rule_name(name_slug(q.name) if q.name else default_rule_name(q))
-    out = {"name": name, "dimension": DIMENSIONS[q.dimension], "description": q.description}
+def declared_rule(q: QualityRule, table: str) -> dict:
+    """One declared, machine-checkable quality rule as a Dataplex rule on ``table`` (``project.dataset.table``)."""
+    out = {"name": scan_rule_name(q), "dimension": DIMENSIONS[q.dimension], "description": q.description}
     share = {"threshold": float(q.threshold)} if q.threshold else {}
     if q.rule == QualityCheck.NULL_CHECK:
         return out | {"column": q.column, "non_null_expectation": {}} | share
@@ -131,7 +128,12 @@ def declared_rule(q: QualityRule) -> dict:
         return out | {"column": q.column, "uniqueness_expectation": {}, "ignore_null": True} | share
     if q.rule == QualityCheck.ROW_COUNT:
         return out | {"table_condition_expectation": {"sql_expression": f"COUNT(*) >= {q.min_rows}"}}
-    return out | {"sql_assertion": {"sql_statement": q.query.replace(OBJECT_PLACEHOLDER, DATA_REFERENCE)}}
+    return out | {"sql_assertion": {"sql_statement": quality_sql.render(q.query, table)}}
+
+
+def scan_rule_name(q: QualityRule) -> str:
+    """The scan rule's name: the declared ``name`` as a slug, else after what it checks."""
+    return rule_name(name_slug(q.name) if q.name else default_rule_name(q))
 
 
 def default_rule_name(q: QualityRule) -> str:
@@ -146,22 +148,14 @@ def default_rule_name(q: QualityRule) -> str:
 
 
 def rule_columns(port: OutputPort) -> set[str]:
-    """Top-level columns the scan's rules read: those they name, and those a SQL rule refers to."""
-    read = {rule["column"] for rule in quality_rules(port) if "column" in rule}
-    top = {c.name.lower(): c.name for c in port.columns}
+    """Top-level columns the scan's rules read: those they name, and those a SQL rule reads (all of
+    them through a ``*``, ``quality_sql.read_columns``). The table does not change which."""
+    read = {rule["column"] for rule in quality_rules(port, quality_sql.STAND_IN) if "column" in rule}
+    top = [c.name for c in port.columns]
     for q in port.quality:
-        if q.rule == QualityCheck.SQL:
-            read |= {top[name] for name in sql_columns(q.query) if name in top}
+        if q.rule == QualityCheck.SQL and q.query:
+            read |= quality_sql.read_columns(q.query, top)
     return read
-
-
-def sql_columns(query: str) -> set[str]:
-    """Lowercased names of the columns a SQL rule's query mentions (none if it does not parse)."""
-    try:
-        tree = sqlglot.parse_one(query.replace(OBJECT_PLACEHOLDER, "`port_table`"), read="bigquery")
-    except sqlglot.errors.ParseError:
-        return set()
-    return {column.name.lower() for column in tree.find_all(exp.Column)}
 
 
 def rule_name(raw: str) -> str:

@@ -6,7 +6,7 @@ from . import addresses, standards
 from .bq_schema import schema_fields, time_partitioning
 from .column_security import column_tags, view_masking
 from .control_sql import ERASE_SUBJECT
-from .datascan_rules import declared_rule, scan_id
+from .datascan_rules import scan_id, scan_rule_name
 from .declaration.model import DataProduct
 from .declaration.types import ColumnRole, ServingMode, Status
 from .job_region import job_region
@@ -96,7 +96,7 @@ def _description(product: DataProduct) -> dict:
 def _quality(port) -> list[dict]:
     """The declared quality expectations; a checked one names its rule in the port's data-quality scan."""
     return [q.model_dump(mode="json", by_alias=True, exclude_none=True)
-            | ({"checked": True, "scanRule": declared_rule(q)["name"]} if q.rule else {"checked": False})
+            | ({"checked": True, "scanRule": scan_rule_name(q)} if q.rule else {"checked": False})
             for q in port.quality]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from .problems import Path
 
 _ITEM_KEYS = ("name", "principal", "dataProduct")
@@ -30,8 +28,8 @@ def _item_label(items: list, index: int) -> str:
     for key in _ITEM_KEYS:
         label = item.get(key)
         if isinstance(label, str) and label:
-            same = Counter(i.get(key) for i in items if isinstance(i, dict))
-            if same[label] == 1:
+            same = sum(1 for i in items if isinstance(i, dict) and i.get(key) == label)  # other labels may be any YAML
+            if same == 1:
                 return label
             version = item.get("version")
             return f"{label}@v{str(version).split('.')[0]}" if isinstance(version, str) \

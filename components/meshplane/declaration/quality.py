@@ -58,5 +58,6 @@ class QualityRule(Strict):
         None, description="nullCheck, uniqueCheck: share of rows that must pass (0-1]; default 1 (every row).")
     min_rows: int | None = Field(None, ge=1, description="rowCount: the fewest rows the port table may have.")
     query: str | None = Field(
-        None, min_length=1, description="sql: a BigQuery SELECT returning the rows that break the expectation; "
-                                        "{object} names the port table. The rule passes when it returns none.")
+        None, min_length=1, description="sql: one BigQuery SELECT returning the rows that break the expectation; "
+                                        "{object} names the port table, the only table it may read. The rule "
+                                        "passes when it returns none.")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import sqlglot
-from sqlglot import exp
-
+from ..quality_sql import query_problems
 from .model import OutputPort
 from .problems import Finding, Path
 from .quality import OBJECT_PLACEHOLDER, QualityCheck, QualityRule
@@ -61,33 +59,20 @@ def _column(rule: QualityRule, top: dict, at: Path) -> Iterator[Finding]:
 
 
 def _sql(query: str, at: Path) -> Iterator[Finding]:
-    if OBJECT_PLACEHOLDER not in query:
-        yield Finding(at, f"a sql rule reads the port table as {OBJECT_PLACEHOLDER}; given a query without it; "
-                      f"expected e.g. 'SELECT * FROM {OBJECT_PLACEHOLDER} WHERE listeners < 0'")
-    if ";" in query:
-        yield Finding(at, "a sql rule is one statement (Dataplex refuses semicolons); given a query with ';'; "
-                      "expected one SELECT without ';'")
-        return
-    try:
-        tree = sqlglot.parse_one(query.replace(OBJECT_PLACEHOLDER, "`port_table`"), read="bigquery")
-    except sqlglot.errors.ParseError as exc:
-        yield Finding(at, f"not BigQuery SQL: {str(exc).splitlines()[0][:120]}; expected a SELECT returning "
-                      "the rows that break the expectation")
-        return
-    if not isinstance(tree, exp.Query):
-        yield Finding(at, f"a sql rule is a query; given a {tree.key.upper()} statement; expected a SELECT "
-                      "returning the rows that break the expectation")
+    """One BigQuery SELECT over {object}, the port table alone (``quality_sql``)."""
+    for message in query_problems(query):
+        yield Finding(at, message)
 
 
 def _names(port: OutputPort, at: Path) -> Iterator[Finding]:
     """Each scan rule needs its own name: a declared one may not repeat another or a built-in one."""
-    from ..datascan_rules import declared_rule, slo_rule_names  # the scan's own naming
+    from ..datascan_rules import scan_rule_name, slo_rule_names  # the scan's own naming
 
     taken = slo_rule_names(port)
     for i, rule in enumerate(port.quality):
         if rule.rule is None or any(getattr(rule, key) is None for key in NEEDS[rule.rule]):
             continue
-        name = declared_rule(rule)["name"]
+        name = scan_rule_name(rule)
         if name in taken:
             yield Finding(at + ("quality", i), f"two data-quality scan rules would be named {name!r}; given a "
                           "rule whose name (or what it checks) repeats another; expected a distinct name")

@@ -2,8 +2,10 @@
 
 * One ``gcp.dataplex.Datascan`` per port major on the port table (``data.resource`` =
   ``//bigquery.googleapis.com/projects/<p>/datasets/<d>/tables/<t>``), id ``dq-<product>-<port>-v<major>``
-  (lowercase, '-', at most 63 characters, stable). Rules and schedule: ``datascan_rules``. Dataplex
-  runs in a region: for a multi-region (EU, US) pass the job region, which lies within it.
+  (lowercase, '-', at most 63 characters, stable). Rules and schedule: ``datascan_rules``; a SQL rule
+  reads that same table as ```<p>.<d>.<t>``` (no row filter or sampling is set, so Dataplex's
+  ``${data()}`` would read the same rows). Dataplex runs in a region: for a multi-region (EU, US) pass
+  the job region, which lies within it.
 * Results are published with ``catalog_publishing_enabled``: the latest result becomes metadata of the
   table's Dataplex Catalog entry, where the mesh plane reads it (Catalog API, no stack access); every
   job's result also stays readable through ``dataScans.jobs.get`` (view FULL). No BigQuery export table
@@ -101,7 +103,8 @@ class Observability(pulumi.ComponentResource):
                     schedule=gcp.dataplex.DatascanExecutionSpecTriggerScheduleArgs(
                         cron=scan_cron(sid, port.slos.freshness)))),
             data_quality_spec=gcp.dataplex.DatascanDataQualitySpecArgs(
-                rules=[rule_args(r) for r in quality_rules(port)], catalog_publishing_enabled=True),
+                rules=[rule_args(r) for r in quality_rules(port, ".".join(_table_parts(table)))],
+                catalog_publishing_enabled=True),
             opts=child(self, depends_on=[*args.depends_on, *args.tables]))
 
     def _metric(self, name: str, args: ObservabilityArgs) -> gcp.logging.Metric:

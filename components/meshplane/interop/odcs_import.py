@@ -23,7 +23,7 @@ from ..declaration.yamlpos import Parsed
 from . import contract_path
 from .odcs import Defaults
 from .odcs_quality import read_quality
-from .odcs_serving import read_serving
+from .odcs_serving import read_serving, unserved
 
 ALIASES = {**dict.fromkeys(("INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT"), "INT64"),
            **dict.fromkeys(("FLOAT", "DOUBLE", "REAL"), "FLOAT64"), "BOOLEAN": "BOOL",
@@ -228,6 +228,8 @@ def _object_extras(r: _Reader, obj: dict, columns: list[dict]) -> dict:
             out[key] = hints[key][1]
             r.origins[(key,)] = ("schema", 0, "customProperties", hints[key][0], "value")
     serving, origins = read_serving(hints, props)
+    if (why := unserved(serving, processing)) is not None:
+        r.problem(origins[("serving", "mode")], why)
     out |= serving
     r.origins |= origins
     if "deprecation" not in out and obj.get("deprecated") is True:

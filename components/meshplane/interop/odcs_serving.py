@@ -5,7 +5,9 @@ names its mode in ``schema[0].customProperties[serving]``, and a latestPerKey po
 ``primaryKey: true`` with their ``primaryKeyPosition`` (ODCS's own fields: the view has one row per key).
 A history port writes none of these. Import reads the mode from the custom property and the key from
 the primary-key properties, in position order; the granularity text is derived, so a contract whose
-text differs has it reported as not kept, like every field the export does not reproduce.
+text differs has it reported as not kept, like every field the export does not reproduce. A latest
+mode without a property whose role is processingTime is refused, located at the mode (its view
+chooses rows by the newest processing time, as the declaration rules require).
 """
 
 from __future__ import annotations
@@ -56,3 +58,13 @@ def read_serving(hints: dict[str, tuple[int, object]], props: list) -> tuple[dic
         origins |= {("serving", "key", j): ("schema", 0, "properties", i, "primaryKey")
                     for j, (_, i) in enumerate(keyed)}
     return {"serving": serving}, origins
+
+
+def unserved(serving: dict, processing: str | None) -> str | None:
+    """Why an imported ``serving`` cannot be served: a latest mode without a processingTime column."""
+    mode = serving.get("serving", {}).get("mode")
+    if processing is not None or mode not in (ServingMode.LATEST_SNAPSHOT.value, ServingMode.LATEST_PER_KEY.value):
+        return None
+    return (f"a {mode} port chooses its rows by the newest processing time; given no property with "
+            "customProperties[role] processingTime; expected one TIMESTAMP property with that role, "
+            "or no customProperties[serving] (history)")
