@@ -75,7 +75,7 @@ def test_each_checked_rule_is_one_dataplex_rule(fields, expected):
 def test_declarative_rules_reach_no_scan_and_the_blueprint_checks_two():
     port = model("podcast.podcast-demographics").output_ports[0]
     assert [q.rule for q in port.quality] == ["nullCheck", "sql", None]
-    assert [r["name"] for r in declared_rules(port, TABLE)] == ["not-null-country", "sql-6fb79c16"]
+    assert [r["name"] for r in declared_rules(port, TABLE)] == ["not-null-country", "sql-56114edc"]
 
 
 RENDERED = [  # (declared query, the scan's sqlStatement): sqlglot's BigQuery rendering, on the port table
@@ -131,9 +131,12 @@ def test_the_scan_agent_reads_the_tags_of_every_column_a_sql_rule_reads():
     port = model("podcast.podcast-demographics").output_ports[0]
     tags = settings("podcast-prod").platform.policy_tags["EU"]
     confidential = tags[Confidentiality.CONFIDENTIAL].policy_tag
-    assert port.quality[1].query == "SELECT * FROM {object} WHERE listeners < 0"  # the blueprint's: a * ...
-    assert "top_listener_email" in rule_columns(port)  # ... reads the tagged e-mail: BigQuery refuses it otherwise
-    assert confidential in scanned_tags(port, Confidentiality.INTERNAL, tags)
+    # the blueprint names its columns: the scan agent reads no tagged column raw
+    assert "top_listener_email" not in rule_columns(port)
+    assert confidential not in scanned_tags(port, Confidentiality.INTERNAL, tags)
+    star = port.model_copy(update={"quality": [rule(rule="sql", query="SELECT * FROM {object} WHERE listeners < 0")]})
+    assert "top_listener_email" in rule_columns(star)  # a * reads the tagged e-mail: BigQuery refuses it otherwise
+    assert confidential in scanned_tags(star, Confidentiality.INTERNAL, tags)
     named = rule(rule="sql", query="SELECT listeners FROM {object} WHERE TOP_LISTENER_EMAIL NOT LIKE '%@%'")
     assert "top_listener_email" in rule_columns(port.model_copy(update={"quality": [named]}))
     excepted = rule(rule="sql", query="SELECT * EXCEPT (top_listener_email) FROM {object} WHERE listeners < 0")
@@ -195,7 +198,7 @@ def test_fails_a_quality_rule_that_cannot_be_what_it_says(blueprint, fields, fie
 
 def test_a_bad_query_is_located_on_its_line():
     text = open(BLUEPRINT, encoding="utf-8").read()
-    bad = text.replace('query: "SELECT * FROM {object} WHERE listeners < 0"',
+    bad = text.replace('query: "SELECT podcast_id, actual_date, listeners FROM {object} WHERE listeners < 0"',
                        'query: "DELETE FROM {object} WHERE TRUE"')
     model_, problems = check_text(bad, BLUEPRINT)
     line = bad.splitlines().index('        query: "DELETE FROM {object} WHERE TRUE"') + 1
@@ -253,8 +256,8 @@ def test_the_contract_carries_the_rules_on_the_object_and_on_their_columns():
     doc = contract(product, product.output_ports[0])
     validate_contract(doc)
     [obj] = doc["schema"]
-    assert obj["quality"] == [{"type": "sql", "query": "SELECT COUNT(*) FROM (SELECT * FROM {object} WHERE "
-                               "listeners < 0)", "mustBe": 0, "dimension": "accuracy",
+    assert obj["quality"] == [{"type": "sql", "query": "SELECT COUNT(*) FROM (SELECT podcast_id, actual_date, "
+                               "listeners FROM {object} WHERE listeners < 0)", "mustBe": 0, "dimension": "accuracy",
                                "description": "A listener count is never negative."}]
     props = {p["name"]: p for p in obj["properties"]}
     assert props["country"]["quality"][0]["metric"] == "nullValues"
@@ -296,7 +299,7 @@ def test_the_descriptor_lists_every_expectation_and_which_the_scan_checks():
                    addresses.runner_principal(product, s.platform, s.environment), s.platform, s.environment)
     [port] = d["outputPorts"]
     assert [(q["dimension"], q.get("rule"), q["checked"], q.get("scanRule")) for q in port["quality"]] == [
-        ("completeness", "nullCheck", True, "not-null-country"), ("accuracy", "sql", True, "sql-6fb79c16"),
+        ("completeness", "nullCheck", True, "not-null-country"), ("accuracy", "sql", True, "sql-56114edc"),
         ("accuracy", None, False, None)]
     assert port["quality"][0]["threshold"] == 0.95
     assert d["description"]["limitations"] == product.description.limitations
