@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..quality_sql import query_problems
 from .model import OutputPort
 from .problems import Finding, Path
 from .quality import OBJECT_PLACEHOLDER, QualityCheck, QualityRule
@@ -60,6 +59,8 @@ def _column(rule: QualityRule, top: dict, at: Path) -> Iterator[Finding]:
 
 def _sql(query: str, at: Path) -> Iterator[Finding]:
     """One BigQuery SELECT over {object}, the port table alone (``quality_sql``)."""
+    from ..quality_sql import query_problems  # sqlglot: only when a declaration has a SQL rule
+
     for message in query_problems(query):
         yield Finding(at, message)
 
