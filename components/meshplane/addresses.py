@@ -8,6 +8,7 @@ stack reference or cloud lookup is needed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .declaration.model import DataProduct, OutputPort
 from .platform import PlatformSettings
@@ -16,13 +17,31 @@ from . import standards
 
 def project_id(product: DataProduct, platform: PlatformSettings, environment: str) -> str:
     """The product's project: adopted (declaration, then stack setting) or derived from its id."""
-    adopted = product.platform.gcp.project_id or platform.projects.get(product.id)
-    return adopted or standards.project_id(platform.project_prefix, environment, product.domain, product.name)
+    return adopted_project(product, platform) or standards.project_id(platform.project_prefix, environment, product.domain, product.name)
+
+
+def adopted_project(product: DataProduct, platform: PlatformSettings) -> str | None:
+    """The existing project the product uses (declaration, then stack setting); None: it creates one."""
+    return product.platform.gcp.project_id or platform.projects.get(product.id)
 
 
 def adopts_project(product: DataProduct, platform: PlatformSettings) -> bool:
     """Whether the product uses an existing project instead of creating one."""
-    return bool(product.platform.gcp.project_id or platform.projects.get(product.id))
+    return adopted_project(product, platform) is not None
+
+
+def project_settings_owners(products: Iterable[DataProduct], platform: PlatformSettings) -> dict[str, str]:
+    """Adopted project id -> the product that writes its project-level settings (the audit config):
+    the first by id among ``products`` (those deployed in the environment, every domain's) adopting it.
+
+    A project-level setting is one resource per project: written by two products (of one stack or
+    of two), removing either would remove it for both."""
+    owners: dict[str, str] = {}
+    for product in sorted(products, key=lambda p: p.id):
+        adopted = adopted_project(product, platform)
+        if adopted:
+            owners.setdefault(adopted, product.id)
+    return owners
 
 
 def runner_account_id(product: DataProduct) -> str:

@@ -55,7 +55,7 @@ class DataProduct(pulumi.ComponentResource):
             project_id=self.project_id, display_name=p.display_name, labels=labels, apis=apis(p),
             adopt=addresses.adopts_project(p, args.platform), org_id=args.platform.organization_id,
             folder=self._folder(args), billing_account=args.platform.billing_account,
-            prevent_deletion=args.is_production, audit_adopted=args.platform.audit_adopted_projects,
+            prevent_deletion=args.is_production, audit_adopted=args.platform.audit_adopted_projects and args.owns_project_settings,
             resource_locations=resource_locations_value(p.policies.location)), opts=child(self))
         self.creator = args.deployer or args.platform.deployer or deploying_identity(self)
         self.encryption = self._encryption(name, args)

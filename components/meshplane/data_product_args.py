@@ -31,6 +31,7 @@ class DataProductArgs:
     deployer: pulumi.Input[str] | None = None  # the deploying identity; default: the platform's, else asked once
     unbuilt: frozenset[str] = frozenset()  # consuming products not deployed in this environment: not granted
     folder: str | None = None  # the domain's folder ('folders/123'), looked up once per stack; default: the platform's
+    owns_project_settings: bool = True  # writes its adopted project's audit config (addresses.project_settings_owners)
 
     def consumer_principal(self, product_id: str) -> str | None:
         """A consuming product's runner: from the mesh when known, else from the naming standards;

@@ -58,10 +58,13 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
     deployer = settings.platform.deployer or (deploying_identity(None) if products else None)  # asked once
     creates = any(not addresses.adopts_project(p, settings.platform) for p in products)
     folder = domain_folder(settings.platform, settings.domain) if creates else None  # looked up once
+    owners = addresses.project_settings_owners([p for p in mesh.products if is_built(p, settings)], settings.platform)
     for product in products:
         if on_product:
             on_product(product.id, len(products))
-        built[product.id] = DataProduct(product.name, product_args(product, mesh, settings, ready, deployer, folder))
+        args = product_args(product, mesh, settings, ready, deployer, folder)
+        args.owns_project_settings = owners.get(addresses.adopted_project(product, settings.platform) or "") in (None, product.id)
+        built[product.id] = DataProduct(product.name, args)
         ready[built[product.id].runner] = built[product.id].identity.ready
         pulumi.export(product.id, built[product.id].descriptor)
     return dict(sorted(built.items()))

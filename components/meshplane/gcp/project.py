@@ -7,7 +7,11 @@
 * BigQuery ``DATA_READ`` audit logs: ``IAMAuditConfig`` is authoritative for its service on the
   project. On a created project that is what we want; on an adopted one it would replace the
   exemptions already there, so it is only written there when the platform opts in
-  (``auditAdoptedProjects``).
+  (``auditAdoptedProjects``), by one product only: an adopted project may serve several products (of
+  one stack or of several), and deleting the audit config removes it for all of them. The first
+  product by id among those deployed in the environment adopting the project writes it
+  (``addresses.project_settings_owners``), and retains it in GCP when it stops (removed, or another
+  product becomes the first): the project is not ours, and its access record must not lapse.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ class ProjectArgs:
     prevent_deletion: bool = True  # deletion_policy PREVENT (outside dev)
     resource_locations: str | None = None  # e.g. "in:eu-locations": an org policy on a created project
     audit_data_reads: bool = True  # BigQuery DATA_READ audit logs: the record of every access
-    audit_adopted: bool = False  # also on an adopted project (authoritative: replaces its BigQuery audit config)
+    audit_adopted: bool = False  # also on an adopted project (authoritative: replaces its BigQuery audit config);
+    # the caller passes it to one product per adopted project only
 
 
 class Project(pulumi.ComponentResource):
@@ -76,7 +81,8 @@ class Project(pulumi.ComponentResource):
         self.audit = gcp.projects.IAMAuditConfig(
             f"{name}-bigquery-data-read-audit", project=self.project_id, service="bigquery.googleapis.com",
             audit_log_configs=[gcp.projects.IAMAuditConfigAuditLogConfigArgs(log_type="DATA_READ")],
-            opts=child(self)) if audited else None
+            opts=pulumi.ResourceOptions.merge(child(self), pulumi.ResourceOptions(retain_on_delete=args.adopt))
+        ) if audited else None
         self.register_outputs({"project_id": self.project_id})
 
     def _location_policy(self, name: str, args: ProjectArgs) -> gcp.orgpolicy.Policy | None:

@@ -1,0 +1,68 @@
+"""One stack (or product) never undoes what another declared: settings and grants shared by several
+owners are written once (issue 19).
+
+Mocks are not GCP: what these tests pin is which resources each stack registers and their options;
+that deleting a project's audit config or a member-level IAM binding removes it for everyone holding
+the same one is GCP's behaviour (docs/components.md, "Shared settings and grants").
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from meshplane import addresses
+from meshplane.mesh import Mesh
+from components_support import AUDIT_CONFIG, BLUEPRINTS, of_type, fresh_run, stack_config, settings
+
+SHARED = "daff-legacy-shared"
+
+
+def adopting(stack: str, products: list[str]) -> dict:
+    """The config of ``stack`` with every product of ``products`` adopting one project, audited."""
+    config = copy.deepcopy(stack_config(stack))
+    platform = config["meshplane:platform"]
+    platform["projects"] = {**platform.get("projects", {}), **{pid: SHARED for pid in products}}
+    platform["auditAdoptedProjects"] = True
+    return config
+
+
+def audit_configs(stack: str, config: dict) -> list[str]:
+    """The (name, project) of every audit config the stack registers."""
+    return sorted((r.name, r.inputs["project"]) for r in of_type(fresh_run(stack, config=config), AUDIT_CONFIG)
+                  if r.inputs["project"] == SHARED)
+
+
+def test_project_settings_owner_is_the_first_adopting_product_by_id():
+    mesh = Mesh.load(BLUEPRINTS)
+    platform = settings("podcast-prod").platform.model_copy(update={"projects": {
+        "podcast.podcast-transcripts": SHARED, "podcast.podcast-catalog": SHARED, "charts.top-forty": "other"}})
+    owners = addresses.project_settings_owners(mesh.products, platform)
+    assert owners[SHARED] == "podcast.podcast-catalog"
+    assert owners["other"] == "charts.top-forty"
+    assert not set(owners) & {addresses.project_id(p, platform, "prod") for p in mesh.products
+                              if not addresses.adopts_project(p, platform)}
+
+
+def test_two_products_of_one_stack_adopting_a_project_write_its_audit_config_once():
+    config = adopting("podcast-prod", ["podcast.podcast-catalog", "podcast.podcast-transcripts"])
+    [(name, _)] = audit_configs("podcast-prod", config)
+    assert name.startswith("podcast-catalog-")
+    [audit] = [r for r in of_type(fresh_run("podcast-prod", config=config), AUDIT_CONFIG)
+               if r.inputs["project"] == SHARED]
+    # kept in GCP when this product stops writing it: the project is not the stack's, its record must not lapse
+    assert audit.retain_on_delete and audit.inputs["service"] == "bigquery.googleapis.com"
+
+
+def test_a_product_of_another_stack_first_by_id_owns_the_shared_project_settings():
+    products = ["charts.top-forty", "podcast.podcast-catalog"]
+    assert audit_configs("podcast-prod", adopting("podcast-prod", products)) == []
+    assert [n for n, _ in audit_configs("charts-prod", adopting("charts-prod", products))] == [
+        "top-forty-project-bigquery-data-read-audit"]
+
+
+@pytest.mark.parametrize("stack", ["podcast-prod"])
+def test_a_created_project_keeps_its_audit_config_deleted_with_it(stack):
+    created = [r for r in of_type(fresh_run(stack), AUDIT_CONFIG)]
+    assert created and not any(r.retain_on_delete for r in created)
