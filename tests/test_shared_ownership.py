@@ -66,3 +66,55 @@ def test_a_product_of_another_stack_first_by_id_owns_the_shared_project_settings
 def test_a_created_project_keeps_its_audit_config_deleted_with_it(stack):
     created = [r for r in of_type(fresh_run(stack), AUDIT_CONFIG)]
     assert created and not any(r.retain_on_delete for r in created)
+
+
+# --- grants on the platform's shared policy tags and masking policies ---------------------------
+
+from meshplane.gcpmodel.next_up import DELETE, SAME, StateChange  # noqa: E402
+from meshplane.gcpmodel.state import StateResource  # noqa: E402
+from meshplane.plan.deploy_checks import environment_order  # noqa: E402
+from meshplane.plan.resource_grants import MASKING_IAM, TAG_IAM  # noqa: E402
+from meshplane.plan.shared_grants import binding_of, shared_deletions  # noqa: E402
+from components_support import STACKS_DIR  # noqa: E402
+
+TAG = "projects/daff-governance/locations/eu/taxonomies/1001/policyTags/2002"
+FINE = "roles/datacatalog.categoryFineGrainedReader"
+GOVERNANCE = "group:data-governance@daff.example"
+
+
+def tag_member(urn: str, member: str) -> StateResource:
+    return StateResource(urn=urn, type=TAG_IAM, inputs={"policyTag": TAG, "role": FINE, "member": member})
+
+
+def test_binding_of_a_masking_policy_member_names_the_data_policy():
+    assert binding_of(MASKING_IAM, {"project": "p", "location": "eu", "dataPolicyId": "d",
+                                    "role": "roles/bigquerydatapolicy.maskedReader", "member": "group:g@x"}) == (
+        "projects/p/locations/eu/dataPolicies/d", "roles/bigquerydatapolicy.maskedReader", "group:g@x")
+
+
+def test_the_prod_stacks_share_tag_bindings_so_a_deletion_in_one_would_revoke_the_others():
+    order = environment_order("prod", STACKS_DIR)
+    confidential = TAG.replace("/2002", "/2001")
+    holders = sorted(s for s, held in order.bindings.items() if (confidential, FINE, GOVERNANCE) in held)
+    assert len(holders) >= 2, holders  # the governance principal reads every stack's subject keys raw
+
+
+@pytest.mark.parametrize("others, kept, refused", [
+    ({"charts-prod": {(TAG, FINE, GOVERNANCE)}}, False, ["stack charts-prod"]),
+    ({}, True, ["other-grant of this stack"]),
+    ({"charts-prod": {(TAG, FINE, "group:someone-else@daff.example")}}, False, []),
+])
+def test_fails_to_delete_a_tag_binding_another_owner_still_declares(others, kept, refused):
+    old = tag_member("urn:gone", GOVERNANCE)
+    changes = {"urn:gone": StateChange("urn:gone", TAG_IAM, DELETE, old=old)}
+    registrations = [type("R", (), {"type": TAG_IAM, "name": "other-grant", "inputs": old.inputs})()] if kept else []
+    failures = shared_deletions(changes, registrations, others)
+    assert [f.urn for f in failures] == (["urn:gone"] if refused else [])
+    for holder in refused:
+        assert holder in failures[0].message and GOVERNANCE in failures[0].message
+
+
+def test_a_kept_tag_binding_is_no_finding():
+    old = tag_member("urn:kept", GOVERNANCE)
+    changes = {"urn:kept": StateChange("urn:kept", TAG_IAM, SAME, old=old)}
+    assert shared_deletions(changes, [], {"charts-prod": {(TAG, FINE, GOVERNANCE)}}) == []

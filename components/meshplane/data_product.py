@@ -123,10 +123,7 @@ class DataProduct(pulumi.ComponentResource):
 
     def _column_security(self, name: str, args: DataProductArgs) -> ColumnSecurity | None:
         """Raw or masked reading of the tagged columns: none without the platform's policy tags."""
-        p = args.product
-        grants = tag_grants([(port, port_readers(p, port, args.consumer_principal)) for port in p.output_ports],
-                            p.policies.confidentiality, self.policy_tags, [self.runner, p.team.owner],
-                            erasers=[g for g in [args.platform.governance_principal] if g])
+        grants = product_tag_grants(args, self.policy_tags)
         if not grants:
             return None
         return ColumnSecurity(f"{name}-column-security", ColumnSecurityArgs(
@@ -224,3 +221,13 @@ class DataProduct(pulumi.ComponentResource):
             labels=labels, upstream=args.upstreams.get(port.name),
             pubsub_agent=self.identity.agent_member(PUBSUB) if port.pubsub_topic else None,
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
+
+
+def product_tag_grants(args: DataProductArgs, tags: dict) -> list:
+    """The product's grants on the platform's ``tags`` of its location (``column_security.tag_grants``):
+    its consumers per port, its runner and owner raw everywhere, the governance principal on subject keys."""
+    p = args.product
+    runner = addresses.runner_principal(p, args.platform, args.environment)
+    return tag_grants([(port, port_readers(p, port, args.consumer_principal)) for port in p.output_ports],
+                      p.policies.confidentiality, tags, [runner, p.team.owner],
+                      erasers=[g for g in [args.platform.governance_principal] if g])

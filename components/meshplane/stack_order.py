@@ -48,6 +48,7 @@ class StackOrder:
     unreachable: list[Unreachable] = field(default_factory=list)
     runners: dict[str, dict[str, str]] = field(default_factory=dict)  # stack -> runner principal -> product
     unread: list[str] = field(default_factory=list)  # stacks left out: their config or declarations have problems
+    bindings: dict[str, set] = field(default_factory=dict)  # stack -> its (resource, role, member) on shared tags
 
     @property
     def ok(self) -> bool:

@@ -4,7 +4,8 @@ stack, and who would see what once it has run.
 * Order: the stacks of the environment this one deploys after (``stack_order``); a stack whose
   config or declarations cannot be read is left out of the order and named, never fatal to this plan.
 * Existence: where a ``pulumi up`` of this plan fails (``gcpmodel.existence``), given that the stacks
-  before it have deployed: the first ``up``, or the next against a state.
+  before it have deployed: the first ``up``, or the next against a state; and where it would delete a
+  policy tag or masking policy binding another stack or product still declares (``shared_grants``).
 * Changes: against a state (``pulumi stack export`` or ``meshplane simulate``), each resource created,
   updated, replaced, deleted or the same (``gcpmodel.next_up``).
 * Visibility: who reads which rows and tagged columns of each table once the ``up`` is done
@@ -30,6 +31,7 @@ from ..stack_order import StackOrder, Unreachable, stack_order
 from ..validation import split_problems, stack_paths, stack_scope
 from .replacements import DATASET
 from .runbooks import DEFAULT_GROUPS
+from .shared_grants import shared_deletions, stack_tag_bindings
 
 
 @dataclass
@@ -58,6 +60,8 @@ def deploy_checks(stack: str, registrations: list, platform: PlatformSettings, o
     failures = first_up(registrations, world_for(stack, order), existing=kept, created=created,
                         numbers=project_numbers(prior))
     failures += [Failure(urn, why) for urn, why in unsafe_replacements(changes or {})]
+    failures += shared_deletions(changes or {}, registrations,
+                                 {s: held for s, held in order.bindings.items() if s != stack})
     after = simulate_up(registrations, prior)
     return DeployChecks(
         after=order.after.get(stack, []), failures=failures,
@@ -123,4 +127,6 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
         stacks[name] = (settings, mesh)
     order = stack_order({k: v for k, v in stacks.items() if v[0].environment == environment}, environment)
     order.unread = sorted(unread)
+    order.bindings = {name: stack_tag_bindings(settings, mesh) for name, (settings, mesh) in stacks.items()
+                      if settings.environment == environment}
     return order

@@ -1,0 +1,79 @@
+"""Shared member-level grants: one IAM binding that several stacks (or products) each declare.
+
+A member-level IAM resource (``PolicyTagIamMember``, ``DataPolicyIamMember``) is not authoritative
+for the binding, but deleting it removes the member from the role whatever created it: when two
+stacks grant the same (resource, role, member) on the platform's policy tags or masking policies,
+deleting one revokes the other's. GCP offers no per-owner binding there (the Data Catalog and
+BigQuery data policy IAM APIs take no IAM conditions), so the plan refuses such a deletion while
+another stack of the environment, or another product of this stack, still declares the binding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ..gcpmodel.existence import Failure
+from ..gcpmodel.next_up import DELETE, REPLACE, StateChange
+from ..mesh import Mesh
+from ..placement import PlacementError, policy_tags_for
+from ..stack_config import StackSettings
+from ..stack_order import built
+from .resource_grants import MASKING_IAM, TAG_IAM
+
+Binding = tuple[str, str, str]  # (IAM resource name, role, member)
+
+
+def binding_of(kind: str, inputs: Mapping) -> Binding | None:
+    """The (resource, role, member) a policy tag or masking policy IAM member grants; None for others."""
+    if kind == TAG_IAM:
+        return str(inputs.get("policyTag")), str(inputs.get("role")), str(inputs.get("member"))
+    if kind == MASKING_IAM:
+        name = (f"projects/{inputs.get('project')}/locations/{inputs.get('location')}"
+                f"/dataPolicies/{inputs.get('dataPolicyId')}")
+        return name, str(inputs.get("role")), str(inputs.get("member"))
+    return None
+
+
+def stack_tag_bindings(settings: StackSettings, mesh: Mesh) -> set[Binding]:
+    """Every binding on the platform's tags and masking policies the stack's products declare."""
+    from ..data_product import product_tag_grants
+    from ..gcp import roles
+    from ..program import product_args
+
+    bindings: set[Binding] = set()
+    for product in built(mesh, settings):
+        try:
+            tags = policy_tags_for(product.policies.location, settings.platform.policy_tags)
+        except PlacementError:  # reported by the stack's own validation
+            continue
+        for grant in product_tag_grants(product_args(product, mesh, settings), tags):
+            tag = tags[grant.level]
+            bindings.add((tag.policy_tag, roles.CATEGORY_FINE_GRAINED_READER, grant.member) if grant.raw
+                         else (tag.data_policy, roles.MASKED_READER, grant.member))
+    return bindings
+
+
+def shared_deletions(changes: Mapping[str, StateChange], registrations: Iterable,
+                     others: Mapping[str, set[Binding]]) -> list[Failure]:
+    """The deletions (and replacements that drop a binding) of the next ``up`` that would revoke a
+    binding another stack (``others``: stack -> its bindings) or another resource of this plan holds."""
+    kept: dict[Binding, list[str]] = {}
+    for r in registrations:
+        if (b := binding_of(r.type, r.inputs)) is not None:
+            kept.setdefault(b, []).append(r.name)
+    failures = []
+    for change in changes.values():
+        if change.op not in (DELETE, REPLACE) or change.old is None:
+            continue
+        old = binding_of(change.old.type, change.old.inputs)
+        if old is None or (change.new is not None and binding_of(change.new.type, change.new.inputs) == old):
+            continue
+        holders = [f"stack {s}" for s, held in sorted(others.items()) if old in held]
+        holders += [f"{name} of this stack" for name in kept.get(old, [])]
+        if holders:
+            failures.append(Failure(change.urn, (
+                f"deleting it removes {old[2]} from {old[1]} on {old[0]} for everyone, but {', '.join(holders)} "
+                "still grant(s) it: one binding, several owners; keep it (pulumi state delete, then drop it from "
+                "the declaration) or remove it from every owner together (docs/components.md, 'Shared settings "
+                "and grants')")))
+    return failures
