@@ -51,7 +51,8 @@ LEGACY_ROLES = {"roles/bigquery.dataViewer": "READER", "roles/bigquery.dataEdito
 DEFAULT_ACL = ({"role": "OWNER", "specialGroup": "projectOwners"},
                {"role": "READER", "specialGroup": "projectReaders"},
                {"role": "WRITER", "specialGroup": "projectWriters"})
-READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration", "schema"), DATASET_ACCESS: ("role",)}
+READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration", "schema", "timePartitioning"),
+                                         DATASET_ACCESS: ("role",)}
 COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",),
                                          TABLE: ("timePartitioning.expirationMs", "schema", "expirationTime")}
 SENT_AS_NOTHING: dict[str, tuple[str, ...]] = {  # 0: none sent, none kept
