@@ -12,7 +12,8 @@ program's inputs with that state (``gcp-behaviour.md`` §1):
   back with the inherited key in ``encryptionConfiguration``, which is Optional, ForceNew and not
   Computed (``resource_bigquery_table.go``): the next ``up`` replaces it (TPG #10518). The
   provider strips ``/cryptoKeyVersions/…``. Views have no storage and no key.
-* ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry.
+* ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry; the
+  next ``up`` compares the stated value with the one read back (an inherited default included).
 * A view's ``schema`` comes back as BigQuery computes it (NULLABLE or REPEATED, legacy type names,
   the descriptions sent); the next plan compares schemas as the provider's diff suppression does
   (``table_schema``), so a view schema in the API's terms is clean on the second ``up``.
