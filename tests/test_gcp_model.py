@@ -101,6 +101,43 @@ def test_an_omitted_partition_expiry_is_kept_and_zero_removes_it():
     assert "expirationMs" not in simulate_up([zero])[zero.urn].outputs["timePartitioning"]
 
 
+YEAR_MS = 365 * 86_400_000
+
+
+def test_a_datasets_default_expirations_read_back_as_stated_and_a_second_up_is_clean():
+    """Optional, not Computed: read back as sent; 0 is sent as nothing; removing one is an update."""
+    expiring = dataset(defaultPartitionExpirationMs=YEAR_MS, accesses=SEED)
+    assert read_back([expiring])[expiring.urn]["defaultPartitionExpirationMs"] == YEAR_MS
+    assert second_up([expiring], [expiring])[expiring.urn].op == SAME
+    zero = dataset(defaultPartitionExpirationMs=0, defaultTableExpirationMs=0, accesses=SEED)
+    assert "defaultPartitionExpirationMs" not in read_back([zero])[zero.urn]
+    assert second_up([zero], [dataset(accesses=SEED)])[zero.urn].op == SAME
+    change = second_up([expiring], [zero])[zero.urn]
+    assert (change.op, change.changed) == (UPDATE, ["defaultPartitionExpirationMs"])
+
+
+def test_a_partitioned_table_created_without_an_expiry_takes_its_datasets_default():
+    """At creation only: a table stating 0 gets the default, and the next up tries to remove it."""
+    ds = dataset(defaultPartitionExpirationMs=YEAR_MS, accesses=SEED)
+    zero = table(timePartitioning={"type": "DAY", "field": "t", "expirationMs": 0})
+    stated = table("s", timePartitioning={"type": "DAY", "field": "t", "expirationMs": 90 * 86_400_000})
+    after = read_back([ds, zero, stated])
+    assert after[zero.urn]["timePartitioning"]["expirationMs"] == YEAR_MS
+    assert after[stated.urn]["timePartitioning"]["expirationMs"] == 90 * 86_400_000  # its own wins
+    ups = second_up([ds, zero, stated], [ds, zero, stated])
+    assert (ups[zero.urn].op, ups[stated.urn].op) == (UPDATE, SAME)
+    existing = simulate_up([dataset(accesses=SEED), zero])  # created before the dataset had a default
+    assert next_up([ds, zero], existing)[zero.urn].op == SAME
+
+
+def test_a_default_table_expiration_silently_deletes_every_table_created_without_one():
+    """Why meshplane never sets it: the table comes back with an expirationTime the next up keeps."""
+    ds = dataset(defaultTableExpirationMs=YEAR_MS, accesses=SEED)
+    port = table(timePartitioning={"type": "DAY", "field": "t", "expirationMs": YEAR_MS})
+    assert "expirationTime" in read_back([ds, port])[port.urn]
+    assert second_up([ds, port], [ds, port])[port.urn].op == SAME  # nothing in the plan says it will go
+
+
 def test_replace_on_changes_and_a_replacement_trigger_replace():
     policy = reg(ROW_POLICY, "p", project=P, datasetId="x_internal", tableId="t", policyId="all",
                  filterPredicate="TRUE", grantees=["group:a@x.example"])

@@ -89,6 +89,27 @@ BASE = [
 ]
 
 
+TWO_YEARS_MS = 730 * 86_400_000  # P2Y as meshplane states it (a year is 365 days)
+BUCKET, TOPIC = "gcp:storage/bucket:Bucket", "gcp:pubsub/topic:Topic"
+RETAINED = {"internal": {"labels": labels(retention="p2y"), "defaultPartitionExpirationMs": TWO_YEARS_MS},
+            "table": {"timePartitioning": {"type": "DAY", "field": "t", "expirationMs": TWO_YEARS_MS}}}
+
+
+def bucket(name: str, *rules: dict, versioned: bool = False) -> Resource:
+    """A bucket of product x (no retention label: its product's applies), ``Delete`` on these conditions."""
+    return res(BUCKET, name, True, True, project=P, location="EU", labels=labels(),
+               versioning={"enabled": versioned},
+               lifecycleRules=[{"action": {"type": "Delete"}, "condition": c} for c in rules])
+
+
+def port_table(expiration_ms: int | None, retention: str = "p90d") -> Resource:
+    """A port table whose port overrides the product's retention."""
+    return res(TABLE, "port-table", True, True, project=P, datasetId="x_internal", tableId="p_v1",
+               deletionProtection=True, labels=labels("port", port="p", port_version="v1", retention=retention),
+               timePartitioning={"type": "DAY", "field": "t", **({"expirationMs": expiration_ms}
+                                                                 if expiration_ms is not None else {})})
+
+
 def inventory(**changes) -> list[Resource]:
     """``BASE`` with changes by name (``_`` for ``-``): None removes, a Resource replaces or adds, a dict
     updates inputs (``protect``/``retain`` the options; a None value removes that input)."""
@@ -201,6 +222,28 @@ FAILING = [
     ("resources-labelled", {"subscription": {"labels": labels() | {"managed_by": "terraform"}}},
      [("resources-labelled", "subscription")], "missing label managed_by=meshplane"),
     ("resources-labelled", {"project": {"labels": None}}, [("resources-labelled", "project")], "managed_by"),
+    ("retention-within-declared", {**RETAINED, "table": {"timePartitioning": None}},
+     [("retention-within-declared", "table")], "keeps data forever, longer than its declared retention of 730 days"),
+    ("retention-within-declared",  # 0 is sent as nothing: the dataset has no default to give either
+     {"internal": {"labels": labels(retention="p2y")},
+      "table": {"timePartitioning": {"type": "DAY", "field": "t", "expirationMs": 0}}},
+     [("retention-within-declared", "internal"), ("retention-within-declared", "table")],
+     "set defaultPartitionExpirationMs to at most the retention"),
+    ("retention-within-declared", {**RETAINED, "port_table": port_table(TWO_YEARS_MS)},  # the port's P90D rules
+     [("retention-within-declared", "port-table")], "keeps data 730 days, longer than its declared retention of 90"),
+    ("retention-within-declared", {**RETAINED, "bucket": bucket("bucket", {"age": 800}), "exports": bucket("exports")},
+     [("retention-within-declared", "bucket"), ("retention-within-declared", "exports")],
+     "keeps data 800 days, longer than its declared retention of 730 days; add a lifecycle rule: action Delete"),
+    ("retention-within-declared",  # versioning: deleting LIVE objects keeps them as noncurrent versions
+     {**RETAINED, "bucket": bucket("bucket", {"age": 30, "withState": "LIVE"},
+                                   {"age": 30, "matchesPrefix": ["tmp/"]}, versioned=True)},
+     [("retention-within-declared", "bucket")], "keeps data forever"),
+    ("retention-within-declared",  # a subscription keeps unacknowledged messages 7 days unless told
+     {"internal": {"labels": labels(retention="p1d"), "defaultPartitionExpirationMs": 86_400_000},
+      "table": {"timePartitioning": {"type": "DAY", "field": "t"}},
+      "topic": res(TOPIC, "topic", project=P, labels=labels(), messageRetentionDuration="172800s")},
+     [("retention-within-declared", "subscription"), ("retention-within-declared", "topic")],
+     "keeps data 7 days, longer than its declared retention of 1 days; set messageRetentionDuration"),
 ]
 
 # (rule, changes, settings or None for SETTINGS): inventories each rule lets through
@@ -234,6 +277,14 @@ PASSING = [
     ("datasets-start-closed", {"port": {"accesses": [{"role": "OWNER", "userByEmail": "me@daff.example"}]},
                                "internal": {"accesses": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}}, None),
     ("resources-labelled", {"runner": {"labels": None}}, None),  # service accounts take no labels
+    ("retention-within-declared", {  # stated, inherited from the dataset, at most the retention
+        **RETAINED, "table": {"timePartitioning": {"type": "DAY", "field": "t"}},
+        "port_table": port_table(90 * 86_400_000),
+        "exports": bucket("exports", {"age": 700, "withState": "ANY"}, versioned=True),
+        "topic": res(TOPIC, "topic", project=P, labels=labels(), messageRetentionDuration="604800s")},
+     None),
+    ("retention-within-declared", {  # no retention declared: kept forever is what was declared
+        "table": {"timePartitioning": None}, "exports": bucket("exports")}, None),
 ]
 
 

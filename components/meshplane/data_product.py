@@ -29,7 +29,7 @@ from .terms import catalog_description
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .product_needs import (
     BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, agents, apis, erasers, port_readers,
-    port_retention, retention_ms, scheduled,
+    port_retention, retention_label, retention_ms, scheduled,
 )
 from .data_product_args import DataProductArgs, PurgeRefused
 
@@ -50,6 +50,7 @@ class DataProduct(pulumi.ComponentResource):
                                f"environment {env!r}; expected purge only on dev, test or sandbox stacks")
         labels = standards.labels(domain=p.domain, product=p.name, environment=env, mesh_layer="internal",
                                   extra={"confidentiality": p.policies.confidentiality.value,
+                                         **retention_label(p.policies.retention),
                                          **({PURGE_LABEL: "true"} if p.purge else {})})
         self.project = Project(f"{name}-project", ProjectArgs(
             project_id=self.project_id, display_name=p.display_name, labels=labels, apis=apis(p),
@@ -92,6 +93,7 @@ class DataProduct(pulumi.ComponentResource):
                               retention_ms(port_retention(p, port)), port_tags[(port.name, port.major)])
                     for port in p.output_ports],
             description=f"Internal data of {p.id}: dbt's workspace and the port tables.",
+            retention_ms=retention_ms(p.policies.retention),
             **self._dataset_policies(args)), opts=child(self))
 
     def _identity(self, name: str, args: DataProductArgs) -> Identity:
@@ -218,7 +220,7 @@ class DataProduct(pulumi.ComponentResource):
         return InputPort(f"{name}-in-{port.name}", InputPortArgs(
             port=port, project=self.project_id, runner=self.runner, ready=self.identity.ready,
             internal=self.storage.internal, internal_dataset_id=standards.internal_dataset_id(args.product.name),
-            labels=labels, upstream=args.upstreams.get(port.name),
+            labels=labels, upstream=args.upstreams.get(port.name), retention=args.product.policies.retention,
             pubsub_agent=self.identity.agent_member(PUBSUB) if port.pubsub_topic else None,
             depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
 

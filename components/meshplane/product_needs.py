@@ -1,9 +1,12 @@
-"""What a declaration needs from GCP, derived purely: the APIs it uses, partition expiration, who
-reads each port and who may erase from it. ``DataProduct`` composes components from these."""
+"""What a declaration needs from GCP, derived purely: the APIs it uses, partition expiration and the
+retention label, who reads each port and who may erase from it. ``DataProduct`` composes components
+from these."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from .declaration.model import DataProduct, OutputPort
 from .declaration.types import Status, parse_duration
@@ -12,6 +15,8 @@ from .platform import PlatformSettings
 BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
 RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
 MONITORING, LOGGING, DATAPLEX = "monitoring.googleapis.com", "logging.googleapis.com", "dataplex.googleapis.com"
+RETENTION_LABEL = "retention"
+PUBSUB_DEFAULT_RETENTION_S, PUBSUB_MIN_RETENTION_S = 7 * 86_400, 600  # a subscription's message retention
 
 
 def apis(product: DataProduct) -> list[str]:
@@ -32,6 +37,36 @@ def port_retention(product: DataProduct, port: OutputPort) -> str | None:
 def retention_ms(retention: str | None) -> int | None:
     """A retention as partition expiration in milliseconds (None: kept)."""
     return int(parse_duration(retention).total_seconds() * 1000) if retention else None
+
+
+def retention_label(retention: str | None) -> dict[str, str]:
+    """The ``retention`` label stating how long a resource may keep data (none: no limit declared).
+
+    The declared ISO 8601 duration, lowercased (``P2Y`` -> ``p2y``); a duration whose characters a
+    label value refuses (``PT1.5H``) is stated in whole seconds (``pt5400s``)."""
+    if not retention:
+        return {}
+    value = retention.lower()
+    if not re.fullmatch(r"[a-z0-9]{1,63}", value):
+        value = f"pt{int(parse_duration(retention).total_seconds())}s"
+    return {RETENTION_LABEL: value}
+
+
+def label_retention(value: object) -> timedelta | None:
+    """The duration a ``retention`` label states; None when it is not one (judged as no label)."""
+    try:
+        return parse_duration(value.upper()) if isinstance(value, str) and value else None
+    except (ValueError, TypeError, OverflowError):  # isodate.ISO8601Error is a ValueError
+        return None
+
+
+def subscription_retention(retention: str | None) -> str | None:
+    """A subscription's message retention when the declared retention is shorter than Pub/Sub's
+    default of 7 days (at least Pub/Sub's minimum, 10 minutes); None: the default keeps less."""
+    if not retention:
+        return None
+    seconds = int(parse_duration(retention).total_seconds())
+    return f"{max(seconds, PUBSUB_MIN_RETENTION_S)}s" if seconds < PUBSUB_DEFAULT_RETENTION_S else None
 
 
 def port_readers(product: DataProduct, port: OutputPort,

@@ -11,6 +11,10 @@ entry, the deploying identity as OWNER (what BigQuery gives a dataset's creator 
 ``ignore_changes=["accesses"]``, the combination the ``DatasetAccess`` docstring documents: the
 seed is written once, and the ``DatasetAccess`` resources are the only writers afterwards. A grant
 is never also the seed (the provider refuses to create an entry that is already there).
+
+A dataset may state a default partition expiration, never a default table expiration: BigQuery
+gives the latter to every table created without an ``expirationTime`` and then deletes the whole
+table, and the provider cannot state "no expiration" for a table (it sends nothing for 0).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class BigQueryDatasetArgs:
     friendly_name: str = ""
     kms_key_name: str | None = None  # CMEK: the default key of every table
     max_time_travel_hours: int | None = None
+    default_partition_expiration_ms: int | None = None  # what partitioned tables created without one keep
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     creator: pulumi.Input[str] | None = None  # the deploying identity (user: or serviceAccount:); None: asked
 
@@ -60,6 +65,7 @@ class BigQueryDataset(pulumi.ComponentResource):
             default_encryption_configuration=gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(
                 kms_key_name=args.kms_key_name) if args.kms_key_name else None,
             max_time_travel_hours=str(args.max_time_travel_hours) if args.max_time_travel_hours else None,
+            default_partition_expiration_ms=args.default_partition_expiration_ms or None,
             accesses=[gcp.bigquery.DatasetAccessArgs(role=roles.DATASET_OWNER, user_by_email=creator_email(
                 args.creator, self))],
             opts=data_child(self, depends_on=args.depends_on, purge=purged(args.labels),

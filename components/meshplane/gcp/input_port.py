@@ -4,6 +4,11 @@ Upstream data products grant our runner themselves (the producer controls access
 checks that the mesh found the grant. Operational sources of the same domain are granted here.
 Grants wait for ``ready`` (the product's identities exist and are usable); a Pub/Sub raw table
 names its dataset's key like every data table.
+
+A raw table keeps what the product's retention allows: its partition expiry is the retention,
+always stated (``0`` for none, as a port table's), and its subscription keeps unacknowledged
+messages no longer than the retention when that is shorter than Pub/Sub's 7 days. The topic is
+the source's, not the product's: its retention is the source's to set.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pulumi_gcp as gcp
 
 from ..bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.model import InputPort as InputPortDeclaration
+from ..product_needs import retention_ms, subscription_retention
 from . import roles, waits
 from .dataset import BigQueryDataset
 from .options import child, component_token, data_child, grant_child, purged
@@ -48,6 +54,7 @@ class InputPortArgs:
     upstream: UpstreamPort | None = None
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the Pub/Sub API
     pubsub_agent: pulumi.Input[str] | None = None  # the project's Pub/Sub service agent (a subscription's writer)
+    retention: str | None = None  # the product's retention (ISO 8601): a raw table's and its subscription's
 
 
 class InputPort(pulumi.ComponentResource):
@@ -97,7 +104,8 @@ class InputPort(pulumi.ComponentResource):
             f"{name}-raw", project=args.project, dataset_id=args.internal.dataset_id, table_id=table_id,
             description=f"Messages of {args.port.pubsub_topic}, written by a BigQuery subscription.",
             labels=args.labels, schema=json.dumps(PUBSUB_RAW_COLUMNS, separators=(",", ":")),
-            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="publish_time", expiration_ms=0),
+            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(
+                type="DAY", field="publish_time", expiration_ms=retention_ms(args.retention) or 0),
             encryption_configuration=table_key(args.internal.kms_key_name),
             deletion_protection=not purged(args.labels), opts=data_child(self, purge=purged(args.labels)))
         self.agent_grant = gcp.bigquery.IamMember(  # the narrowest scope: this one table
@@ -114,6 +122,7 @@ class InputPort(pulumi.ComponentResource):
                 table=pulumi.Output.concat(args.project, ".", args.internal_dataset_id, ".",
                                            self.raw_table.table_id),
                 write_metadata=True),
+            message_retention_duration=subscription_retention(args.retention),
             opts=child(self, depends_on=[self.agent_grant_ready, *args.depends_on]))
 
 

@@ -34,6 +34,7 @@ from .. import standards
 from ..bq_schema import view_schema_fields
 from ..declaration.model import OutputPort as OutputPortDeclaration
 from ..column_security import view_masking
+from ..product_needs import retention_label
 from ..view_sql import interface_view_sql
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token, grant_child
@@ -133,8 +134,10 @@ def _waits(ready: dict[str, pulumi.Resource], principals: list) -> list[pulumi.R
 
 
 def port_labels(base: dict[str, str], port: OutputPortDeclaration) -> dict[str, str]:
-    """The port layer's labels (``mesh_layer=port``, port name and major, deprecation)."""
+    """The port layer's labels (``mesh_layer=port``, port name and major, deprecation, the port's
+    retention where it overrides the product's)."""
     extra = {k: v for k, v in base.items() if k not in standards.STANDARD_LABEL_KEYS}
+    extra.update(retention_label(port.retention))
     if port.deprecation is not None:
         extra["deprecated"] = "true"
     return standards.labels(domain=base["data_domain"], product=base["data_product"],

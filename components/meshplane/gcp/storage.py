@@ -4,6 +4,15 @@ A port table names its key when the dataset has one: BigQuery answers with the i
 the provider (``encryption_configuration`` is ForceNew, not Computed) would otherwise replace the
 table on the next ``up`` (TPG #10518). Its partition expiry is always stated, ``0`` for none: the
 field is Computed, so leaving it out would keep an expiry the declaration has removed.
+
+Retention reaches dbt's tables through the dataset's default partition expiration (the product's
+retention): BigQuery gives it to every partitioned table created without an expiry of its own, and
+changing it changes no existing table. There is deliberately no default *table* expiration: BigQuery
+would set it as ``expirationTime`` on every table created without one, port and raw tables
+included, and delete them whole; the provider cannot state "none" (it sends nothing for 0). A port
+table states its own expiry (the port's retention, else the product's), so the default never
+applies to it: it is 0 only when the product declares none, and then the dataset has no default.
+Unpartitioned dbt tables get no expiry from the dataset (docs/components.md).
 """
 
 from __future__ import annotations
@@ -50,6 +59,7 @@ class StorageArgs:
     description: str = ""
     kms_key_name: str | None = None
     max_time_travel_hours: int | None = None
+    retention_ms: int | None = None  # the product's retention: dbt's partitioned tables' default expiry
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     creator: pulumi.Input[str] | None = None  # the deploying identity: the dataset's one initial entry
 
@@ -62,7 +72,8 @@ class Storage(pulumi.ComponentResource):
         self.internal = BigQueryDataset(f"{name}-internal", BigQueryDatasetArgs(
             project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=args.description, kms_key_name=args.kms_key_name,
-            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
+            max_time_travel_hours=args.max_time_travel_hours, default_partition_expiration_ms=args.retention_ms,
+            depends_on=args.depends_on, creator=args.creator),
             opts=child(self))
         self.internal.grant_write(args.runner, depends_on=[args.runner_ready])
         self.internal.grant_read(args.owner)

@@ -12,7 +12,8 @@ program's inputs with that state (``gcp-behaviour.md`` §1):
   back with the inherited key in ``encryptionConfiguration``, which is Optional, ForceNew and not
   Computed (``resource_bigquery_table.go``): the next ``up`` replaces it (TPG #10518). The
   provider strips ``/cryptoKeyVersions/…``. Views have no storage and no key.
-* ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry.
+* ``timePartitioning.expirationMs`` is Optional+Computed: omitted, the table keeps its expiry; the
+  next ``up`` compares the stated value with the one read back (an inherited default included).
 * A view's ``schema`` comes back as BigQuery computes it (NULLABLE or REPEATED, legacy type names,
   the descriptions sent); the next plan compares schemas as the provider's diff suppression does
   (``table_schema``), so a view schema in the API's terms is clean on the second ``up``.
@@ -20,6 +21,14 @@ program's inputs with that state (``gcp-behaviour.md`` §1):
   (a dataset created open by an earlier version stays open under a new initial access list).
   The provider sends nothing for 0 (``expandTimePartitioning``), so stating 0 is how an expiry is
   removed: the update replaces the table resource without one.
+* A dataset's ``defaultPartitionExpirationMs`` and ``defaultTableExpirationMs`` are Optional, not
+  Computed (``resource_bigquery_dataset.go``): sent unless 0, read back as sent (the API's int64
+  string flattened to an int), absent when not sent, and an update PUTs the dataset, so removing
+  one removes it. They apply to tables created afterwards only: a partitioned table created without
+  an expiry (or with 0, which is sent as nothing) comes back with the dataset's partition default,
+  and a table created without ``expirationTime`` comes back with creation time plus the table
+  default (``expirationTime`` is Optional+Computed: omitted, it is kept, and the table is deleted
+  whole when it passes).
 
 ``READ_BACK`` names the inputs whose state value is GCP's answer; ``COMPUTED`` the inputs the
 provider keeps when the program omits them. ``compared`` builds the pair of values the provider
@@ -43,9 +52,14 @@ LEGACY_ROLES = {"roles/bigquery.dataViewer": "READER", "roles/bigquery.dataEdito
 DEFAULT_ACL = ({"role": "OWNER", "specialGroup": "projectOwners"},
                {"role": "READER", "specialGroup": "projectReaders"},
                {"role": "WRITER", "specialGroup": "projectWriters"})
-READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration", "schema"), DATASET_ACCESS: ("role",)}
-COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",), TABLE: ("timePartitioning.expirationMs", "schema")}
-SENT_AS_NOTHING: dict[str, tuple[str, ...]] = {TABLE: ("timePartitioning.expirationMs",)}  # 0: none sent, none kept
+READ_BACK: dict[str, tuple[str, ...]] = {TABLE: ("encryptionConfiguration", "schema", "timePartitioning"),
+                                         DATASET_ACCESS: ("role",)}
+COMPUTED: dict[str, tuple[str, ...]] = {DATASET: ("accesses",),
+                                         TABLE: ("timePartitioning.expirationMs", "schema", "expirationTime")}
+SENT_AS_NOTHING: dict[str, tuple[str, ...]] = {  # 0: none sent, none kept
+    TABLE: ("timePartitioning.expirationMs",),
+    DATASET: ("defaultPartitionExpirationMs", "defaultTableExpirationMs")}
+CREATED_AT_MS = 1_767_225_600_000  # when a simulated table is created (2026-01-01T00:00:00Z)
 _KEY_VERSION = re.compile(r"^(projects/.+/locations/.+/keyRings/.+/cryptoKeys/[^/]+)/cryptoKeyVersions/.+$")
 
 
@@ -54,6 +68,8 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
     prior = prior or {}
     keys = {(r.inputs.get("project"), r.inputs.get("datasetId")): default_key(r.inputs)
             for r in registrations if r.type == DATASET}
+    datasets = {(r.inputs.get("project"), r.inputs.get("datasetId")): r.inputs
+                for r in registrations if r.type == DATASET}
     out = {}
     for r in registrations:
         if r.type not in (DATASET, DATASET_ACCESS, TABLE) and not (r.ignore_changes and r.urn in prior):
@@ -66,6 +82,8 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
             outputs["role"] = legacy_role(outputs["role"])
         elif r.type == TABLE:
             _table_key(outputs, keys.get((r.inputs.get("project"), r.inputs.get("datasetId"))))
+            if r.urn not in prior:  # a dataset's defaults apply at creation only
+                inherit_expirations(outputs, datasets.get((r.inputs.get("project"), r.inputs.get("datasetId"))))
             if is_view(outputs) and isinstance(outputs.get("schema"), str):
                 outputs["schema"] = view_schema_read(outputs["schema"])
         _drop_zeros(r.type, outputs)
@@ -81,6 +99,27 @@ def read_back(registrations: list[Registration], prior: Mapping[str, dict] | Non
 def default_key(inputs: dict) -> str | None:
     """A dataset's default KMS key, if any."""
     return (inputs.get("defaultEncryptionConfiguration") or {}).get("kmsKeyName") or None
+
+
+def inherit_expirations(table: dict, dataset: dict | None) -> None:
+    """A table as created in ``dataset``: its defaults fill the expiries the table does not send."""
+    if dataset is None or is_view(table):
+        return
+    partition_default = _positive(dataset.get("defaultPartitionExpirationMs"))
+    partitioning = table.get("timePartitioning")
+    if partition_default and isinstance(partitioning, dict) and not _positive(partitioning.get("expirationMs")):
+        table["timePartitioning"] = {**partitioning, "expirationMs": partition_default}
+    table_default = _positive(dataset.get("defaultTableExpirationMs"))
+    if table_default and not _positive(table.get("expirationTime")):
+        table["expirationTime"] = CREATED_AT_MS + table_default
+
+
+def _positive(value: object) -> int:
+    """An expiry in milliseconds as the provider reads it (an int; 0 for none or unknown)."""
+    try:
+        return max(int(value), 0) if value is not None and not isinstance(value, bool) else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 def is_view(inputs: dict) -> bool:

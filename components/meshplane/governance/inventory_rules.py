@@ -229,3 +229,6 @@ def resources_labelled(resources: list[Resource], _: GovernanceSettings) -> Iter
     for r in resources:
         if r.type in LABELLED and labels_of(r).get("managed_by") != standards.MANAGED_BY:
             yield r.urn, f"missing label managed_by={standards.MANAGED_BY}"
+
+
+from . import retention_rules  # noqa: E402, F401 - registers the retention rule after these
