@@ -139,6 +139,9 @@ def test_identity_is_a_job_user_on_its_own_project_only(preview):
     assert not of_type(inv, SERVICE_IDENTITY)  # no agents asked for
 
 
+GOVERNANCE = "group:data-governance@daff.example"
+
+
 @MODES
 def test_internal_dataset_grants_only_runner_owner_port_views_and_the_control_routine(preview):
     inv = run_stack("podcast-prod", preview)
@@ -149,7 +152,8 @@ def test_internal_dataset_grants_only_runner_owner_port_views_and_the_control_ro
     authz = {"dataset": {"datasetId": DEMO_PORT_DS, "projectId": project}, "targetTypes": ["VIEWS"]}
     routine = {"projectId": project, "datasetId": "podcast_demographics_control", "routineId": "erase_subject"}
     assert got == {("WRITER", runner("podcast.podcast-demographics", "podcast-prod")), ("READER", OWNER),
-                   (None, canonical(authz)), (None, canonical(routine))}
+                   (None, canonical(authz)), (None, canonical(routine)),
+                   ("roles/bigquery.metadataViewer", GOVERNANCE)}  # erase_subject's INFORMATION_SCHEMA search
 
 
 @MODES

@@ -1,10 +1,12 @@
 """The control port: governance erases a data subject through an authorized routine, and can do nothing else.
 
 Pinned under mocks on the listener-prod stack (listener-profiles serves two majors of a PII port with
-``subjectKey: listener_id``): the routine's exact type, argument and body, its authorization on the
-internal dataset, and that the governance principal's only grant is READER on the control dataset.
+``subjectKey: listener_id``): the routine's exact type, argument and body, its authorizations on the
+internal dataset (delete) and the control dataset (the ledger), the ledger table, and that the governance
+principal's only grants are READER on the control dataset and metadata viewer on the internal one.
+The SQL itself is analysed and run in ``test_control_sql.py``.
 
-What mocks cannot prove: that BigQuery accepts the body (sqlglot parses it here, BigQuery is not run);
+What mocks cannot prove: that BigQuery accepts the body;
 that the authorized routine's DELETE passes row-level and column-level security for the caller (the
 governance principal is in the ``meshplane_all_rows`` TRUE filter of ports with row filters; a subject-key
 column with a policy tag needs Fine-Grained Reader for the caller, which meshplane does not grant); rows
@@ -17,9 +19,7 @@ import json
 from pathlib import Path
 
 import pytest
-import sqlglot
 import yaml
-from sqlglot import exp
 
 from components_support import (
     ACCESS, DATASET, ROW_POLICY, fresh_run, named, of_type, principal_of, project_of, repository_copy, settings,
@@ -27,10 +27,8 @@ from components_support import (
 )
 from helpers import port, product, write_product
 from meshplane import addresses
-from meshplane.control_sql import SubjectTable, erase_subject_sql, subject_tables
+from meshplane.control_sql import Erasure, erase_subject_sql
 from meshplane.declaration.loader import check_text
-from meshplane.declaration.model import OutputPort
-from meshplane.declaration.types import BigQueryType as T
 from meshplane.descriptor import descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,43 +51,6 @@ def inventories():
     return {preview: _inventory(preview=preview) for preview in (False, True)}
 
 
-# --- the SQL -------------------------------------------------------------------------------------
-
-def _statements(body: str) -> list[exp.Expression]:
-    assert body.startswith("BEGIN\n") and body.endswith("\nEND")  # the procedure body is one block
-    return sqlglot.parse(body.removeprefix("BEGIN\n").removesuffix("\nEND"), read="bigquery")
-
-
-def test_erase_subject_deletes_from_every_table_in_one_transaction():
-    body = erase_subject_sql("daff-prod-x", "x_internal", [
-        SubjectTable("a_v1", "listener_id", T.STRING), SubjectTable("b_v2", "n", T.INT64),
-        SubjectTable("c_v1", "select", T.BYTES), SubjectTable("d_v1", "amount", T.NUMERIC)])
-    statements = _statements(body)
-    assert [type(s) for s in statements] == [exp.Transaction, *[exp.Delete] * 4, exp.Commit]
-    assert body.splitlines()[1:3] == ["  BEGIN TRANSACTION;", "  DELETE FROM `daff-prod-x`.`x_internal`.`a_v1`"]
-    wheres = [s.args["where"].this.sql("bigquery") for s in statements[1:-1]]
-    assert wheres == ["`listener_id` = subject_key", "CAST(`n` AS STRING) = subject_key",
-                      "`select` = FROM_BASE64(subject_key)", "CAST(`amount` AS STRING) = subject_key"]
-    for delete in statements[1:-1]:
-        table = delete.this
-        assert (table.catalog, table.db) == ("daff-prod-x", "x_internal")
-        assert all(i.quoted for i in delete.find_all(exp.Identifier) if i.name != "subject_key")
-
-
-def test_erase_subject_needs_a_table_and_plain_identifiers():
-    with pytest.raises(ValueError, match="at least one table"):
-        erase_subject_sql("p", "d", [])
-    with pytest.raises(ValueError, match="not an identifier"):
-        erase_subject_sql("p", "d", [SubjectTable("t`; DROP", "k", T.STRING)])
-
-
-def test_subject_tables_only_for_ports_with_a_subject_key():
-    base = port("p", "1.0.0")
-    keyed = OutputPort.model_validate({**base, "subjectKey": "id"})
-    plain = OutputPort.model_validate(base)
-    assert subject_tables([(plain, "p_v1"), (keyed, "q_v1")]) == [SubjectTable("q_v1", "id", T.STRING)]
-
-
 # --- the stack -----------------------------------------------------------------------------------
 
 @MODES
@@ -100,13 +61,11 @@ def test_routine_is_an_sql_procedure_with_one_string_argument(inventories, previ
     assert {k: v for k, v in routine.inputs.items() if k not in ("definitionBody", "description")} == {
         "project": project, "datasetId": CONTROL, "routineId": "erase_subject", "routineType": "PROCEDURE",
         "language": "SQL", "arguments": [{"name": "subject_key", "dataType": json.dumps({"typeKind": "STRING"})}]}
-    assert routine.inputs["definitionBody"] == (
-        "BEGIN\n  BEGIN TRANSACTION;\n"
-        f"  DELETE FROM `{project}`.`{INTERNAL}`.`profiles_v1`\n  WHERE `listener_id` = subject_key;\n"
-        f"  DELETE FROM `{project}`.`{INTERNAL}`.`profiles_v2`\n  WHERE `listener_id` = subject_key;\n"
-        "  COMMIT TRANSACTION;\nEND")
+    assert routine.inputs["definitionBody"] == erase_subject_sql(
+        Erasure(project, INTERNAL, CONTROL, ("listener_id",), salt=PID))  # found at call time: no table list
     tables = {named(inv, f"listener-profiles-storage-profiles_v{m}").urn for m in (1, 2)}
-    assert tables <= set(routine.dependencies)  # it deletes from them: they exist first
+    ledger = named(inv, "listener-profiles-control-erasures", "gcp:bigquery/table:Table").urn
+    assert tables | {ledger} <= set(routine.dependencies)  # they exist first
     assert (routine.protect, routine.retain_on_delete) == (False, False)  # holds no data
 
 
@@ -114,11 +73,32 @@ def test_routine_is_an_sql_procedure_with_one_string_argument(inventories, previ
 def test_routine_is_authorized_on_the_internal_dataset(inventories, preview):
     inv = inventories[preview]
     project = project_of(PID, STACK)
-    [authz] = [a for a in of_type(inv, ACCESS) if "routine" in a.inputs]
-    assert authz.inputs == {"project": project, "datasetId": INTERNAL, "routine": {
-        "projectId": project, "datasetId": CONTROL, "routineId": "erase_subject"}}
-    assert named(inv, "listener-profiles-control-erase_subject", ROUTINE).urn in authz.dependencies
-    assert authz.parent == named(inv, "listener-profiles-storage-internal", "meshplane:index:BigQueryDataset").urn
+    authz = {a.inputs["datasetId"]: a for a in of_type(inv, ACCESS) if "routine" in a.inputs}
+    assert sorted(authz) == [CONTROL, INTERNAL]  # delete in the internal dataset, append to the ledger
+    for dataset_id, entry in authz.items():
+        assert entry.inputs == {"project": project, "datasetId": dataset_id, "routine": {
+            "projectId": project, "datasetId": CONTROL, "routineId": "erase_subject"}}
+        assert named(inv, "listener-profiles-control-erase_subject", ROUTINE).urn in entry.dependencies
+    assert authz[INTERNAL].parent == named(inv, "listener-profiles-storage-internal",
+                                           "meshplane:index:BigQueryDataset").urn
+
+
+@MODES
+def test_the_ledger_is_kept_like_data_in_the_control_dataset(inventories, preview):
+    from meshplane.control_sql import LEDGER_SCHEMA
+
+    inv = inventories[preview]
+    ledger = named(inv, "listener-profiles-control-erasures", "gcp:bigquery/table:Table")
+    assert (ledger.inputs["datasetId"], ledger.inputs["tableId"]) == (CONTROL, "erasures")
+    assert json.loads(ledger.inputs["schema"]) == LEDGER_SCHEMA
+    assert "subject_key" not in {f["name"] for f in LEDGER_SCHEMA}  # a hash, never the key
+    assert ledger.inputs["timePartitioning"] == {"type": "DAY", "field": "erased_at"}  # no expiry: evidence
+    assert ledger.inputs["deletionProtection"] is True
+    assert (ledger.protect, ledger.retain_on_delete) == (True, True)
+    assert ledger.inputs["labels"]["mesh_layer"] == "control"
+    [dataset] = [d for d in of_type(inv, DATASET) if d.inputs["datasetId"] == CONTROL]
+    key = (dataset.inputs.get("defaultEncryptionConfiguration") or {}).get("kmsKeyName")
+    assert (ledger.inputs.get("encryptionConfiguration") or {}).get("kmsKeyName") == key  # the product's key
 
 
 @MODES
@@ -130,18 +110,19 @@ def test_the_authorization_is_made_again_when_the_procedure_changes(inventories,
 
     inv = inventories[preview]
     [routine] = [r for r in of_type(inv, ROUTINE) if r.inputs["datasetId"] == CONTROL]
-    [authz] = [a for a in of_type(inv, ACCESS) if "routine" in a.inputs]
-    assert authz.replacement_trigger == fingerprint(f"{STRING_TYPE} {routine.inputs['definitionBody']}")
-    assert authz.delete_before_replace
+    for authz in [a for a in of_type(inv, ACCESS) if "routine" in a.inputs]:
+        assert authz.replacement_trigger == fingerprint(f"{STRING_TYPE} {routine.inputs['definitionBody']}")
+        assert authz.delete_before_replace
 
 
 @MODES
 def test_governance_may_call_it_and_nothing_more(inventories, preview):
     inv = inventories[preview]
     grants = [a for a in of_type(inv, ACCESS) if principal_of(a) == GOVERNANCE]
-    assert [(g.inputs["datasetId"], g.inputs["role"]) for g in grants] == [(CONTROL, "READER")]
-    control = [a for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == CONTROL]
-    assert control == grants  # nobody else on the control dataset
+    assert sorted((g.inputs["datasetId"], g.inputs["role"]) for g in grants) == [
+        (CONTROL, "READER"), (INTERNAL, "roles/bigquery.metadataViewer")]  # call, read the ledger, list tables
+    control = [a for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == CONTROL and "routine" not in a.inputs]
+    assert control == [g for g in grants if g.inputs["datasetId"] == CONTROL]  # nobody else on the control dataset
     others = [r for r in inv.registrations if r.type not in (ACCESS, ROW_POLICY) and
               any(isinstance(v, str) and "data-governance@" in v for _, v in walk(r.inputs))]
     assert others == []  # no IAM member, no table grant, no policy tag grant
@@ -155,7 +136,8 @@ def test_governance_may_call_it_and_nothing_more(inventories, preview):
 def test_without_a_governance_principal_nobody_is_granted():
     inv = _inventory(governancePrincipal=None)
     assert [r for r in of_type(inv, ROUTINE)]  # the routine is there, callable by nobody
-    assert [a.inputs for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == CONTROL] == []
+    assert [a.inputs for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == CONTROL and "routine" not in a.inputs] == []
+    assert [a for a in of_type(inv, ACCESS) if a.inputs.get("role") == "roles/bigquery.metadataViewer"] == []
 
 
 def test_no_control_port_without_a_subject_key():
@@ -170,9 +152,9 @@ def test_retired_product_keeps_its_control_port(tmp_path):
                                                policies=POLICIES))
     inv = fresh_run("podcast-prod", root=root)
     [routine] = [r for r in of_type(inv, ROUTINE) if r.inputs["datasetId"] == "old_shows_control"]
-    assert "WHERE `listener_id` = subject_key" in routine.inputs["definitionBody"]
+    assert "LOWER(c.column_name) IN ('listener_id')" in routine.inputs["definitionBody"]
     assert [(principal_of(a), a.inputs["role"]) for a in of_type(inv, ACCESS)
-            if a.inputs["datasetId"] == "old_shows_control"] == [(GOVERNANCE, "READER")]
+            if a.inputs["datasetId"] == "old_shows_control" and "role" in a.inputs] == [(GOVERNANCE, "READER")]
 
 
 def test_descriptor_names_the_procedure():

@@ -178,7 +178,11 @@ FAILING = [
      [("control-port-callers", "control-governance")], "WRITER for group:data-governance@daff.example"),
     ("control-port-callers", {"copy": res(TABLE, "copy", True, True, project=P, datasetId="x_control", tableId="c",
                                           deletionProtection=True, labels=labels("control"))},
-     [("control-port-callers", "copy")], "holds the control port's routines only"),
+     [("control-port-callers", "copy")], "holds the control port's routines and 'erasures' only"),
+    ("consumer-grants-on-port-datasets-only",  # metadata of the internal dataset: the control port's caller only
+     {"internal_meta": access("internal-meta", role="roles/bigquery.metadataViewer",
+                              groupByEmail="analysts@daff.example")},
+     [("consumer-grants-on-port-datasets-only", "internal-meta")], "roles/bigquery.metadataViewer for group:analysts"),
     ("datasets-labelled", {"internal": {"labels": labels("")}},
      [("datasets-labelled", "internal")], "missing labels: mesh_layer"),
     ("datasets-labelled", {"port": {"labels": None}},
@@ -248,6 +252,11 @@ FAILING = [
 
 # (rule, changes, settings or None for SETTINGS): inventories each rule lets through
 PASSING = [
+    ("control-port-callers",  # the erasure ledger, and the caller listing the tables erase_subject searches
+     {"ledger": res(TABLE, "ledger", True, True, project=P, datasetId="x_control", tableId="erasures",
+                    deletionProtection=True, labels=labels("control")),
+      "internal_meta": access("internal-meta", role="roles/bigquery.metadataViewer",
+                              groupByEmail="data-governance@daff.example")}, None),
     ("no-public-principals", {"port_analysts": {"groupByEmail": "all-users@daff.example"}}, None),
     ("no-basic-roles", {"runner_job_user": {"role": "roles/bigquery.dataOwner"}}, None),
     ("consumer-grants-on-port-datasets-only",  # a runner granted through iamMember; unknown principals wait

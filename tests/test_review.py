@@ -118,13 +118,14 @@ def test_each_product_shows_its_policies_as_the_components_apply_them(planned, m
     key = plan.settings.platform.kms_keys["EU"]
     encryption = named_key(planned, "podcast-demographics")
     assert policies == Policies("EU", "internal", key, "P3Y", "No attempt to re-identify listeners. Internal "
-                                "purposes only; no redistribution outside DAFF.")
+                                "purposes only; no redistribution outside DAFF.", "168 h + 7 d fail-safe")
+    assert f"{plan.settings.platform.max_time_travel_hours} h" in policies.time_travel  # where erased rows linger
     assert encryption == key  # the key the product's datasets default to, from the same platform setting
-    assert (f"| `EU` | internal | CMEK `{key}` | P3Y | No attempt to re-identify listeners. Internal purposes "
+    assert (f"| `EU` | internal | CMEK `{key}` | P3Y | 168 h + 7 d fail-safe | No attempt to re-identify listeners. Internal purposes "
             "only; no redistribution outside DAFF. |") in section(markdown, DEMOGRAPHICS)
     catalog = review_of(planned, "podcast.podcast-catalog").policies
     assert (catalog.kms_key, catalog.confidentiality) == (None, "public")
-    assert re.search(r"\n  EU +public +Google-managed +P10Y +Titles are licensed", text)
+    assert re.search(r"\n  EU +public +Google-managed +P10Y +168 h \+ 7 d fail-safe +Titles are licensed", text)
 
 
 def test_a_port_that_keeps_data_otherwise_shows_its_retention_and_none_is_kept():
@@ -176,7 +177,7 @@ def test_unprotected_dataset_is_at_risk(planned):
     step["newState"]["retainOnDelete"] = False
     markdown = render_markdown(dataclasses.replace(plan, document=document), violations)
     part = section(markdown, DEMOGRAPHICS)
-    assert "**5 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
+    assert "**6 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
     assert "| `podcast_demographics_internal` | Dataset (internal) | yes | **no** |" in part
     assert "| **AT RISK** |" in part
 

@@ -10,7 +10,7 @@ from .declaration.types import Status
 from .column_security import column_tags, scanned_tags, tag_grants
 from .descriptor import descriptor
 from .gcp.column_security import ColumnSecurity, ColumnSecurityArgs
-from .control_sql import subject_tables
+from .control_sql import subject_keys
 from .gcp.control_port import ControlPort, ControlPortArgs
 from .gcp.dataset import deploying_identity
 from .gcp.dbt_job import DbtJob, DbtJobArgs, job_env
@@ -174,15 +174,14 @@ class DataProduct(pulumi.ComponentResource):
     def _control_port(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> ControlPort | None:
         """Governance's erasure of data subjects; kept once retired (retained data is still erased on request)."""
         p = args.product
-        ports = [(port, standards.port_table_id(port.name, port.major)) for port in p.output_ports]
-        if not (tables := subject_tables(ports)):
+        if not (keys := subject_keys(p.output_ports)):
             return None
         return ControlPort(f"{name}-control", ControlPortArgs(
             project=self.project_id, dataset_id=standards.control_dataset_id(p.name), location=p.policies.location,
             labels={**labels, "mesh_layer": "control"}, product_id=p.id, internal=self.storage.internal,
-            internal_dataset_id=standards.internal_dataset_id(p.name), tables=tables,
+            internal_dataset_id=standards.internal_dataset_id(p.name), keys=keys,
             governance_principal=args.platform.governance_principal,
-            table_resources=[self.storage.port_tables[(port.name, port.major)] for port, _ in ports
+            table_resources=[self.storage.port_tables[(port.name, port.major)] for port in p.output_ports
                              if port.subject_key], **self._dataset_policies(args)), opts=child(self))
 
     def _discovery(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> Discovery:

@@ -1,14 +1,19 @@
 """The control port: privileged operations governance runs on a product without plain data access.
 
-* A control dataset ``<product>_control`` (labels ``mesh_layer=control``) holding nothing but routines.
-* ``erase_subject(subject_key STRING)``: a SQL procedure deleting, in one transaction, the rows whose
-  subject-key column matches from every port table whose port declares a subject key (``control_sql``).
+* A control dataset ``<product>_control`` (labels ``mesh_layer=control``): the routines and the ledger.
+* ``erase_subject(subject_key STRING)``: a SQL procedure that finds, at call time, every base table of
+  the internal dataset holding a declared subject key (port tables, dbt's tables, Pub/Sub raw tables,
+  tables meshplane never declared) and deletes the subject's rows table by table (``control_sql``).
   It is an *authorized routine* on the internal dataset (a ``DatasetAccess`` with ``routine``), so it
-  deletes there with its own authorization, not the caller's.
-* The platform's governance principal is READER on the control dataset only: it may call the routine
-  and has no grant on internal or port datasets. The caller also needs ``bigquery.jobs.create`` in a
-  project of its own to run ``CALL``. Without a governance principal nobody is granted; without a
-  subject key on any port there is no routine (and no control port).
+  deletes there with its own authorization, not the caller's; and on the control dataset, so it
+  appends to the ledger that its caller may only read.
+* The ledger ``erasures``: one row per call (when, who, the salted SHA-256 of the key, rows removed or
+  the error per table); partitioned by day, the product's key, protected and retained like data.
+* The platform's governance principal is READER on the control dataset (call the routine, read the
+  ledger) and metadata viewer on the internal dataset: the procedure's ``INFORMATION_SCHEMA`` query
+  runs with the caller's rights (tables and schemas, never rows). The caller also needs
+  ``bigquery.jobs.create`` in a project of its own to run ``CALL``. Without a governance principal
+  nobody is granted; without a subject key on any port there is no routine (and no control port).
 * Kept for every built status, retired included: retained data is still subject to erasure.
 """
 
@@ -20,9 +25,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from ..control_sql import ARGUMENT, ERASE_SUBJECT, SubjectTable, erase_subject_sql
+from ..control_sql import ARGUMENT, ERASE_SUBJECT, LEDGER, LEDGER_SCHEMA, Erasure, erase_subject_sql
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
-from .options import child, component_token
+from .options import child, component_token, data_child, purged
+from .storage import table_key
 
 STRING_TYPE = json.dumps({"typeKind": "STRING"})
 
@@ -38,7 +44,7 @@ class ControlPortArgs:
     product_id: str
     internal: BigQueryDataset
     internal_dataset_id: str
-    tables: list[SubjectTable]  # port tables with a subject-key column; at least one
+    keys: tuple[str, ...]  # the ports' subject-key column names (``subject_keys``); at least one
     governance_principal: str | None = None
     kms_key_name: str | None = None
     max_time_travel_hours: int | None = None
@@ -58,18 +64,36 @@ class ControlPort(pulumi.ComponentResource):
             friendly_name="control port", kms_key_name=args.kms_key_name,
             max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
             opts=child(self))
-        self.definition = erase_subject_sql(args.project, args.internal_dataset_id, args.tables)
+        self.ledger = self._ledger(name, args)
+        self.definition = erase_subject_sql(Erasure(
+            args.project, args.internal_dataset_id, args.dataset_id, args.keys, salt=args.product_id))
         self.erase_subject = gcp.bigquery.Routine(
             f"{name}-{ERASE_SUBJECT}", project=args.project, dataset_id=self.dataset.dataset_id,
             routine_id=ERASE_SUBJECT, routine_type="PROCEDURE", language="SQL",
-            description=f"Erase a data subject from the port tables of {args.product_id}: "
+            description=f"Erase a data subject from every table of {args.product_id}: "
                         f"CALL `{args.project}.{args.dataset_id}.{ERASE_SUBJECT}`('<key>').",
             arguments=[gcp.bigquery.RoutineArgumentArgs(name=ARGUMENT, data_type=STRING_TYPE)],
             definition_body=self.definition,
-            opts=child(self, depends_on=args.table_resources))
+            opts=child(self, depends_on=[*args.table_resources, self.ledger]))
+        body = f"{STRING_TYPE} {self.definition}"
         self.authorization = args.internal.authorize_routine(
             ERASE_SUBJECT, args.project, self.dataset.dataset_id, ERASE_SUBJECT,
-            body=f"{STRING_TYPE} {self.definition}", depends_on=[self.erase_subject])
-        self.grant = self.dataset.grant_read(args.governance_principal) if args.governance_principal else None
+            body=body, depends_on=[self.erase_subject])
+        self.ledger_authorization = self.dataset.authorize_routine(
+            ERASE_SUBJECT, args.project, self.dataset.dataset_id, ERASE_SUBJECT,
+            body=body, depends_on=[self.erase_subject])
+        principal = args.governance_principal
+        self.grant = self.dataset.grant_read(principal) if principal else None
+        self.metadata_grant = args.internal.grant_metadata(principal) if principal else None
         self.address = f"{args.project}.{args.dataset_id}.{ERASE_SUBJECT}"
         self.register_outputs({"erase_subject": self.address})
+
+    def _ledger(self, name: str, args: ControlPortArgs) -> gcp.bigquery.Table:
+        """The erasure ledger: append-only for the procedure, read-only for governance, kept like data."""
+        return gcp.bigquery.Table(
+            f"{name}-{LEDGER}", project=args.project, dataset_id=self.dataset.dataset_id, table_id=LEDGER,
+            description=f"Erasure ledger of {args.product_id}: one row per erase_subject call.",
+            labels=args.labels, schema=json.dumps(LEDGER_SCHEMA, separators=(",", ":")),
+            time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="erased_at"),
+            deletion_protection=not purged(args.labels), encryption_configuration=table_key(args.kms_key_name),
+            opts=data_child(self, purge=purged(args.labels)))

@@ -1,6 +1,7 @@
 """A BigQuery dataset with its access inside: the one place that writes a dataset's ACL.
 
-Every grant is a ``bigquery.DatasetAccess`` with a legacy role name (READER, WRITER), one resource
+Every grant is a ``bigquery.DatasetAccess`` with a legacy role name (READER, WRITER) or, for metadata
+only, ``roles/bigquery.metadataViewer`` (which has no legacy name), one resource
 per principal named by a stable key, never ``DatasetIam*``: mixing them makes them overwrite each
 other (terraform-provider-google #10156, #11218; pulumi-gcp #2707).
 
@@ -86,6 +87,11 @@ class BigQueryDataset(pulumi.ComponentResource):
         """Let ``principal`` create, write and delete tables in the dataset (WRITER)."""
         return self._grant(principal, roles.DATASET_WRITER, depends_on)
 
+    def grant_metadata(self, principal: str) -> gcp.bigquery.DatasetAccess:
+        """Let ``principal`` list the dataset's tables and read their schemas, never their rows
+        (``INFORMATION_SCHEMA``: what a procedure that searches the dataset needs of its caller)."""
+        return self._grant(principal, roles.DATASET_METADATA_VIEWER, None, label="metadata")
+
     def authorize_dataset(self, key: str, project: pulumi.Input[str],
                           dataset_id: pulumi.Input[str]) -> gcp.bigquery.DatasetAccess:
         """Let the views of another dataset read this one (an authorized dataset)."""
@@ -114,9 +120,9 @@ class BigQueryDataset(pulumi.ComponentResource):
         self.grants[f"routine-{key}"] = access
         return access
 
-    def _grant(self, principal: str, role: str, depends_on: list[pulumi.Resource] | None
-               ) -> gcp.bigquery.DatasetAccess:
-        key = f"{role.lower()}-{standards.resource_key(principal)}"
+    def _grant(self, principal: str, role: str, depends_on: list[pulumi.Resource] | None, *,
+               label: str | None = None) -> gcp.bigquery.DatasetAccess:
+        key = f"{label or role.lower()}-{standards.resource_key(principal)}"
         if key in self.grants:
             return self.grants[key]
         access = gcp.bigquery.DatasetAccess(

@@ -5,6 +5,8 @@
 DATASET_READER = "READER"
 DATASET_WRITER = "WRITER"
 DATASET_OWNER = "OWNER"  # the deploying identity only, once, as the dataset's creator
+# Table names and schemas, never rows; no legacy name, so the API returns it as written.
+DATASET_METADATA_VIEWER = "roles/bigquery.metadataViewer"
 
 BIGQUERY_JOB_USER = "roles/bigquery.jobUser"
 BIGQUERY_DATA_VIEWER = "roles/bigquery.dataViewer"

@@ -19,6 +19,7 @@ Principals are IAM members (``group:…``, ``serviceAccount:…``); a special gr
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -34,6 +35,9 @@ FINE_GRAINED = "roles/datacatalog.categoryFineGrainedReader"
 MASKED = "roles/bigquerydatapolicy.maskedReader"
 ALL, NONE = "all", "none"
 RAW, MASKED_VALUE, DENIED = "raw", "masked", "denied"
+
+# A procedure searching a dataset's INFORMATION_SCHEMA (erase_subject) reaches every table found there.
+SEARCHED = re.compile(r"`([^`]+)`\.`([^`]+)`\.INFORMATION_SCHEMA\.")
 
 
 @dataclass(frozen=True, order=True)
@@ -90,7 +94,8 @@ def _build(resources: list, masking: Mapping[str, str]) -> _Model:
                 (str(i.get("policyId")), str(i.get("filterPredicate")), set(i.get("grantees") or [])))
         elif r.type == ROUTINE:
             routine = f"{i.get('project')}.{i.get('datasetId')}.{i.get('routineId')}"
-            m.routines[routine] = referenced_tables(str(i.get("definitionBody") or ""))
+            body = str(i.get("definitionBody") or "")
+            m.routines[routine] = referenced_tables(body) | {f"{p}.{d}.*" for p, d in SEARCHED.findall(body)}
         elif r.type == TAG_READER and i.get("role") == FINE_GRAINED:
             m.raw.setdefault(str(i.get("policyTag")), set()).add(str(i.get("member")))
         elif r.type == MASKED_READER and i.get("role") == MASKED:
@@ -159,7 +164,7 @@ def _sights(m: _Model, table: str) -> Iterator[Sight]:
             for principal in _readers(m, view_dataset):
                 yield _sight(m, table, principal, f"view {view}")
     for routine, sources in sorted(m.routines.items()):
-        if table in sources and routine in authorized:
+        if (table in sources or f"{dataset}.*" in sources) and routine in authorized:
             for principal in _readers(m, routine.rsplit(".", 1)[0]):
                 yield _sight(m, table, principal, f"procedure {routine}")
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 from .. import standards
+from ..control_sql import LEDGER
 from ..declaration.locations import regions_within
 from ..gcp import roles
 from ..gcp.options import PURGE_LABEL
@@ -75,6 +76,7 @@ def datasets_start_closed(resources: list[Resource], _: GovernanceSettings) -> I
 def consumer_grants_on_port_datasets_only(resources: list[Resource], _: GovernanceSettings
                                           ) -> Iterator[tuple[str, str]]:
     internal = layer_datasets(resources, "internal")
+    callers = control_callers(resources)
     readers: dict[tuple[str, str], list[Resource]] = {}
     for r in resources:
         key = dataset_key(r)
@@ -89,6 +91,8 @@ def consumer_grants_on_port_datasets_only(resources: list[Resource], _: Governan
                 continue  # principal unknown (CrossGuard preview): judged when known
             if role == roles.DATASET_WRITER and is_runner(address, key[0]):
                 continue
+            if role == roles.DATASET_METADATA_VIEWER and f"{kind}:{address}" in callers.get(key[0], set()):
+                continue  # the control port's caller lists the tables erase_subject searches
             if role == roles.DATASET_READER and kind in ("user", "group") and not address.endswith(SA_DOMAIN):
                 readers.setdefault(key, []).append(r)
                 continue
@@ -99,9 +103,22 @@ def consumer_grants_on_port_datasets_only(resources: list[Resource], _: Governan
         "internal data"))
 
 
+def control_callers(resources: list[Resource]) -> dict[str, set[str]]:
+    """Project -> the principals (``kind:address``) granted READER on a control dataset of it."""
+    control = layer_datasets(resources, "control")
+    found: dict[str, set[str]] = {}
+    for r in resources:
+        if r.type == ACCESS and dataset_key(r) in control and r.inputs.get("role") == roles.DATASET_READER:
+            kind, address = access_principal(r.inputs)
+            if address:
+                found.setdefault(dataset_key(r)[0], set()).add(f"{kind}:{address}")
+    return found
+
+
 @rule("control-port-callers", MANDATORY,
-      "A control dataset (mesh_layer=control) holds routines only and grants READER, which lets a principal "
-      "call its procedures that erase data, to one principal: the platform's governance principal.")
+      "A control dataset (mesh_layer=control) holds routines and the erasure ledger only and grants READER, "
+      "which lets a principal call its procedures that erase data, to one principal: the platform's "
+      "governance principal.")
 def control_port_callers(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     control = layer_datasets(resources, "control")
     callers: dict[tuple[str, str], list[Resource]] = {}
@@ -110,8 +127,8 @@ def control_port_callers(resources: list[Resource], _: GovernanceSettings) -> It
         if key not in control:
             continue
         where = f"control dataset {key[0]}.{key[1]}"
-        if r.type == TABLE:
-            yield r.urn, f"a table or view in {where}: it holds the control port's routines only"
+        if r.type == TABLE and (r.inputs.get("tableId") != LEDGER or r.inputs.get("view")):
+            yield r.urn, f"a table or view in {where}: it holds the control port's routines and {LEDGER!r} only"
         elif r.type in DATASET_IAM:
             yield r.urn, f"dataset IAM on {where}: its ACL is one READER DatasetAccess (the governance principal)"
         elif r.type == ACCESS and not any(a in r.inputs for a in AUTHORIZATIONS):

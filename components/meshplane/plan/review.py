@@ -47,7 +47,7 @@ class ProductReview:
     safety: list[Safety]
     findings: list[Violation]
     sights: list[tuple[str, ...]] = field(default_factory=list)  # who sees what of its tables (review_deploy)
-    policies: Policies | None = None  # location, confidentiality, encryption, retention, usage restrictions
+    policies: Policies | None = None  # location, confidentiality, encryption, retention, time travel, usage
 
     @property
     def resources(self) -> int:
@@ -179,9 +179,9 @@ def _md_block(label: str, head: tuple[str, ...], rows: list[tuple[str, ...]], co
 def _policy_cells(p: Policies, md: bool = False) -> tuple[str, ...]:
     if not md:
         return (p.location, p.confidentiality, f"CMEK {p.kms_key}" if p.kms_key else GOOGLE_MANAGED, p.retention,
-                p.usage_restrictions)
+                p.time_travel, p.usage_restrictions)
     return (code(p.location), escape(p.confidentiality), f"CMEK {code(p.kms_key)}" if p.kms_key else GOOGLE_MANAGED,
-            escape(p.retention), escape(p.usage_restrictions))
+            escape(p.retention), escape(p.time_travel), escape(p.usage_restrictions))
 
 
 def _grant_cells(g: Grant) -> tuple[str, ...]:

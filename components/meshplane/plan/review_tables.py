@@ -42,7 +42,8 @@ KINDS = {
     "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": "Dataplex data asset",
 }
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
-POLICY_HEAD = ("location", "confidentiality", "encryption", "retention", "usage restrictions")
+POLICY_HEAD = ("location", "confidentiality", "encryption", "retention", "time travel", "usage restrictions")
+FAIL_SAFE_DAYS = 7  # BigQuery keeps deleted data this long after the time travel window, out of anyone's reach
 GOOGLE_MANAGED, NO_EXPIRY = "Google-managed", "kept (no expiry)"
 
 
@@ -86,11 +87,13 @@ class Policies:
     kms_key: str | None  # None: Google-managed keys
     retention: str  # the product's, then each port that keeps data otherwise
     usage_restrictions: str
+    time_travel: str = ""  # how long deleted or erased rows stay recoverable, then fail-safe
 
 
 def policy_row(product: DataProduct, platform: PlatformSettings) -> Policies:
     """Location, confidentiality, the key (``kms_key_for``, as ``DataProduct._encryption``), the
-    retention of the port tables (``port_retention``, as ``DataProduct._storage``), the usage restrictions."""
+    retention of the port tables (``port_retention``, as ``DataProduct._storage``), the usage restrictions,
+    the time travel window (the platform's ``maxTimeTravelHours``, as every dataset)."""
     p = product.policies
     key = kms_key_for(p.location, platform.kms_keys) if p.encryption == Encryption.CMEK else None
     kept = {(port.name, port.major): port_retention(product, port) for port in product.output_ports}
@@ -98,7 +101,12 @@ def policy_row(product: DataProduct, platform: PlatformSettings) -> Policies:
     retention = "; ".join([p.retention or NO_EXPIRY] + [f"{name} v{major}: {v or NO_EXPIRY}"
                                                        for (name, major), v in overrides])
     return Policies(p.location, p.confidentiality.value, key, retention,
-                    " ".join(map(sentence, p.usage_restrictions)) or "none")
+                    " ".join(map(sentence, p.usage_restrictions)) or "none", time_travel(platform))
+
+
+def time_travel(platform: PlatformSettings) -> str:
+    """The window in which deleted (and erased) rows can still be read back, then BigQuery's fail-safe."""
+    return f"{platform.max_time_travel_hours} h + {FAIL_SAFE_DAYS} d fail-safe"
 
 
 def resource_kinds(states: list[dict]) -> list[tuple[str, int]]:
@@ -151,7 +159,7 @@ def safety_rows(states: list[dict]) -> list[Safety]:
             row = (f"Dataset ({_layer(i, 'internal')})", i.get("datasetId"),
                    f"deleteContentsOnDestroy={_flag(i.get('deleteContentsOnDestroy'))}")
         elif s["type"] == TABLE and i.get("deletionProtection") is True:
-            row = ("Port table" if i.get("labels", {}).get("port") else "Raw table",
+            row = (_table_kind(i.get("labels") or {}),
                    f"{i.get('datasetId')}.{i.get('tableId')}", "deletionProtection=true")
         else:
             continue
@@ -183,6 +191,12 @@ def _layer(inputs: dict, internal: str) -> str:
     if labels.get("mesh_layer") == "control":
         return internal.replace("internal", "control") if internal else ""
     return internal
+
+
+def _table_kind(labels: dict) -> str:
+    if labels.get("port"):
+        return "Port table"
+    return "Erasure ledger" if labels.get("mesh_layer") == "control" else "Raw table"
 
 
 def _flag(value: object) -> str:
