@@ -14,6 +14,10 @@ product's: the one its internal-layer resources state, keyed by the ``data_domai
   when versioning keeps noncurrent objects);
 * a Pub/Sub topic: its ``messageRetentionDuration`` (none: it keeps nothing itself);
 * a subscription: its ``messageRetentionDuration``, 7 days when unset (Pub/Sub's default).
+
+Records about the data are not the data: the control port's erasure ledger (a hash of each erased
+key, the proof governance keeps) and the access-audit logs (``mesh_layer`` ``control`` and ``audit``)
+follow governance's retention, not the product's.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ TOPIC = "gcp:pubsub/topic:Topic"
 SUBSCRIPTION = "gcp:pubsub/subscription:Subscription"
 UNKNOWN = object()  # a value not known yet (a CrossGuard preview): judged when known
 FOREVER = None
+RECORD_LAYERS = ("control", "audit")  # records about the data, kept by governance's rules
 
 
 @rule("retention-within-declared", MANDATORY,
@@ -44,7 +49,7 @@ def retention_within_declared(resources: list[Resource], _: GovernanceSettings) 
         labels = labels_of(r)
         limit = label_retention(labels.get(RETENTION_LABEL)) or products.get(product_key(labels))
         kept = kept_by(r, datasets)
-        if limit is None or kept is UNKNOWN or r.type not in HINTS:
+        if limit is None or kept is UNKNOWN or r.type not in HINTS or labels.get("mesh_layer") in RECORD_LAYERS:
             continue
         if kept is FOREVER or kept > limit:
             yield r.urn, (f"keeps data {_describe(kept)}, longer than its declared retention of {_describe(limit)}; "
