@@ -29,7 +29,7 @@ from .terms import catalog_description
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .product_needs import (
     BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, agents, apis, erasers, port_readers,
-    port_retention, retention_label, retention_ms, scheduled,
+    port_retention, records_labels, retention_label, retention_ms, scheduled,
 )
 from .data_product_args import DataProductArgs, PurgeRefused
 
@@ -178,7 +178,7 @@ class DataProduct(pulumi.ComponentResource):
             return None
         return ControlPort(f"{name}-control", ControlPortArgs(
             project=self.project_id, dataset_id=standards.control_dataset_id(p.name), location=p.policies.location,
-            labels={**labels, "mesh_layer": "control"}, product_id=p.id, internal=self.storage.internal,
+            labels=records_labels(labels, "control"), product_id=p.id, internal=self.storage.internal,
             internal_dataset_id=standards.internal_dataset_id(p.name), keys=keys,
             governance_principal=args.platform.governance_principal,
             table_resources=[self.storage.port_tables[(port.name, port.major)] for port in p.output_ports

@@ -39,6 +39,12 @@ def retention_ms(retention: str | None) -> int | None:
     return int(parse_duration(retention).total_seconds() * 1000) if retention else None
 
 
+def records_labels(labels: dict[str, str], layer: str) -> dict[str, str]:
+    """Labels of records about the product's data (the control port's ledger): the product's, in ``layer``,
+    without its retention, which is not theirs (governance keeps them; see ``retention_rules``)."""
+    return {**{k: v for k, v in labels.items() if k != RETENTION_LABEL}, "mesh_layer": layer}
+
+
 def retention_label(retention: str | None) -> dict[str, str]:
     """The ``retention`` label stating how long a resource may keep data (none: no limit declared).
 
