@@ -193,3 +193,11 @@ def test_the_alert_fires_on_any_undeclared_read_after_the_metric_exists(preview)
     assert condition["conditionThreshold"]["thresholdValue"] == 0
     assert alert.inputs["notificationChannels"] == settings(STACK).platform.notification_channels
     assert not [f for f in first_up(inv.registrations) if "undeclared" in f.name]
+
+
+@MODES
+def test_a_retired_product_keeps_its_audit_trail_without_the_alert(preview):
+    inv = run_stack("charts-prod", preview)  # charts.top-forty is retired
+    kinds = {r.type for r in inv.registrations if "top-forty-access-audit" in r.name}
+    assert {SINK, DATASET, ROUTINE} <= kinds and not kinds & {METRIC, ALERT}
+    assert not [r for r in of_type(inv, "gcp:monitoring/monitoredProject:MonitoredProject") if "access-audit" in r.name]

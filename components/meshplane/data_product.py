@@ -199,13 +199,13 @@ class DataProduct(pulumi.ComponentResource):
                  for port in p.output_ports}  # consumers may read the port tables through the views
         readers = {**{d: [*ms, *staff] for d, ms in ports.items()},
                    standards.internal_dataset_id(p.name): [*staff, *(m for ms in ports.values() for m in ms)]}
-        scope = next((c.metrics_scope for c in (self.observability, self.dbt_job) if c and c.metrics_scope), None)
         return AccessAudit(f"{name}-access-audit", AccessAuditArgs(
             project=self.project_id, project_number=self.project.number, product=p.name, product_id=p.id,
             settings=settings, readers=readers, owner=p.team.owner, governance_principal=args.platform.governance_principal,
             labels=standards.labels(domain=p.domain, product=p.name, environment=args.environment, mesh_layer="audit",
                                    extra={PURGE_LABEL: "true"} if p.purge else None),
-            notification_channels=args.platform.notification_channels, metrics_scope=scope,
+            notification_channels=args.platform.notification_channels, watch=self.observability is not None,
+            metrics_scope=self.observability.metrics_scope if self.observability else None,
             runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
             depends_on=[self.project.service(s) for s in (LOGGING, MONITORING)], creator=self.creator,
             max_time_travel_hours=args.platform.max_time_travel_hours),

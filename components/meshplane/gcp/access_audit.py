@@ -19,7 +19,9 @@
   theirs): ``CALL `<audit>.<dataset>.who_read_my_ports`(30)``.
 * An alert: a log-based metric in the product's project counts reads of the port and internal
   datasets by undeclared principals (``access_audit.undeclared_reads_filter``), an alert policy in
-  the notification channels' project fires on any count, like the failed-job alert.
+  the notification channels' project fires on any count, like the failed-job alert; it shares the
+  metrics-scope entry the SLO scans made (one per product project). A retired product keeps its
+  sink and audit dataset but has no consumers left, no scans and no alert.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from ..access_audit import (
 )
 from ..platform import AuditLogSettings
 from . import waits
-from .alerting import alert_project, failure_alert, metrics_scope
+from .alerting import alert_project, failure_alert
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .observability import METRIC_PREFIX
 from .options import child, component_token
@@ -58,8 +60,9 @@ class AccessAuditArgs:
     labels: dict[str, str]  # of the audit dataset (mesh_layer audit)
     governance_principal: str | None = None
     notification_channels: list[str] = field(default_factory=list)
-    metrics_scope: pulumi.Resource | None = None  # the product's entry in the alerting project's scope, if made
+    metrics_scope: pulumi.Resource | None = None  # the product's entry in the alerting project's scope (Observability's)
     runbook_url: str | None = None
+    watch: bool = True  # the undeclared-reads metric and alert (not once retired: it has no consumers left)
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # logging and monitoring APIs
     creator: pulumi.Input[str] | None = None
     max_time_travel_hours: int | None = None
@@ -98,10 +101,8 @@ class AccessAudit(pulumi.ComponentResource):
             arguments=[gcp.bigquery.RoutineArgumentArgs(name=DAYS, data_type=INT64_TYPE)],
             definition_body=who_read_sql(s.project, self.dataset_id), opts=child(self))
         self.alerting_project = alert_project(args.notification_channels, args.project)
-        self.metric = self._metric(name, args)
-        self.metrics_scope = args.metrics_scope or metrics_scope(
-            name, self, self.alerting_project, args.project, args.depends_on)
-        self.alert = self._alert(name, args)
+        self.metric = self._metric(name, args) if args.watch else None
+        self.alert = self._alert(name, args) if args.watch else None
         self.address = f"{s.project}.{self.dataset_id}.{WHO_READ}"
         self.register_outputs({"who_read_my_ports": self.address})
 
@@ -128,7 +129,7 @@ class AccessAudit(pulumi.ComponentResource):
             channels=args.notification_channels, documentation=alert_documentation(args, self.dataset_id),
             runbook_url=args.runbook_url, labels=args.labels, depends_on=args.depends_on,
             wait_for={f"metric {metric}": self.metric,
-                      **({f"scope {self.alerting_project}": self.metrics_scope} if self.metrics_scope else {})})
+                      **({f"scope {self.alerting_project}": args.metrics_scope} if args.metrics_scope else {})})
 
 
 def alert_documentation(args: AccessAuditArgs, dataset_id: str) -> str:
