@@ -80,10 +80,11 @@ def test_a_stack_of_the_previous_version_upgrades_without_losing_an_account_or_d
     assert not [c.name for c in changes.values() if c.op == DELETE]
     created = [(c.name, c.op) for c in changes.values() if c.op in (CREATE, REPLACE)
                and c.type.split(":")[-1] in ("Account", "Dataset", "Table", "Project", "ServiceIdentity")]
-    # only the catalog's podcasts port, younger than that state, is new (its dataset, table and view), and
-    # the erasure ledger of the demographics' control port
-    assert sorted(created) == [("podcast-catalog-podcasts-v1", CREATE), ("podcast-catalog-podcasts-v1-view", CREATE),
-                               ("podcast-catalog-storage-podcasts_v1", CREATE),
+    # only the catalog's podcasts port, younger than that state, is new (its dataset, table and view), the
+    # erasure ledger of the demographics' control port, and each product's audit dataset
+    assert sorted(created) == [("podcast-catalog-access-audit-dataset", CREATE), ("podcast-catalog-podcasts-v1", CREATE),
+                               ("podcast-catalog-podcasts-v1-view", CREATE), ("podcast-catalog-storage-podcasts_v1", CREATE),
+                               ("podcast-demographics-access-audit-dataset", CREATE),
                                ("podcast-demographics-control-erasures", CREATE)]
     moved = {c.name: c.renamed_from.rsplit("::", 1)[-1] for c in changes.values() if c.renamed_from}
     assert moved["podcast-demographics-identity-invoker"] == "podcast-demographics-dbt-invoker"

@@ -59,7 +59,7 @@ def test_datasets_start_closed(stack, preview):
 
 def test_every_dataset_has_a_mesh_layer(stack, preview):
     for ds in of_type(run_stack(stack, preview), DATASET):
-        assert ds.inputs["labels"]["mesh_layer"] in ("internal", "port", "control"), ds.urn
+        assert ds.inputs["labels"]["mesh_layer"] in ("internal", "port", "control", "audit"), ds.urn
 
 
 def test_no_declared_consumer_reads_internal_data(stack, preview):

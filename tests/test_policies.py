@@ -55,7 +55,9 @@ def test_cmek_datasets_use_the_platform_key_after_the_agent_may_use_it(preview):
         (key, "roles/cloudkms.cryptoKeyEncrypterDecrypter")}
     assert all(g.inputs["member"].startswith("serviceAccount:bq-") and
                g.inputs["member"].endswith("@bigquery-encryption.iam.gserviceaccount.com") for g in grants.values())
-    datasets = of_type(inv, "gcp:bigquery/dataset:Dataset")
+    datasets = [d for d in of_type(inv, "gcp:bigquery/dataset:Dataset") if d.inputs["labels"]["mesh_layer"] != "audit"]
+    audit = [d for d in of_type(inv, "gcp:bigquery/dataset:Dataset") if d.inputs["labels"]["mesh_layer"] == "audit"]
+    assert audit and not any("defaultEncryptionConfiguration" in d.inputs for d in audit)  # who read, not the data
     assert datasets and all(d.inputs["defaultEncryptionConfiguration"] == {"kmsKeyName": key} for d in datasets)
     waits = {r.urn: r for r in of_type(inv, "time:index/sleep:Sleep") if r.name.endswith("-encryption-propagation")}
     assert waits and all(set(w.dependencies) & set(grants) for w in waits.values())  # the grant propagates first

@@ -92,7 +92,10 @@ def test_fails_purge_of_a_product_not_retired(status):
 def test_purged_data_is_deletable_on_a_dev_stack(repo, preview):
     inv = fresh_run("podcast-dev", preview, root=repo)
     data = data_of(inv)
-    assert sorted(r.type for r in data) == sorted([PROJECT, DATASET, DATASET, TABLE])
+    assert sorted(r.type for r in data) == sorted([PROJECT, DATASET, DATASET, DATASET, TABLE])
+    [audit] = [r for r in data if r.inputs["labels"]["mesh_layer"] == "audit"]  # its audit logs stay in GCP
+    assert (audit.protect, audit.retain_on_delete, audit.inputs["deleteContentsOnDestroy"]) == (False, True, False)
+    data = [r for r in data if r is not audit]
     for r in data:
         assert (r.protect, r.retain_on_delete, r.inputs["labels"]["purge"]) == (False, False, "true"), r.urn
     [project] = of_type_of(data, PROJECT)
@@ -120,10 +123,10 @@ def test_retired_without_purge_keeps_everything_protected(tmp_path, stack):
     root = repository_copy(tmp_path)
     write_product(root / "blueprints", old_shows())
     data = data_of(fresh_run(stack, root=root))
-    assert sorted(r.type for r in data) == sorted([PROJECT, DATASET, DATASET, TABLE])
+    assert sorted(r.type for r in data) == sorted([PROJECT, DATASET, DATASET, DATASET, TABLE])
     for r in data:
         assert (r.protect, r.retain_on_delete) == (True, True) and "purge" not in r.inputs["labels"], r.urn
-    assert [d.inputs["deleteContentsOnDestroy"] for d in of_type_of(data, DATASET)] == [False, False]
+    assert [d.inputs["deleteContentsOnDestroy"] for d in of_type_of(data, DATASET)] == [False, False, False]
     [project] = of_type_of(data, PROJECT)
     assert project.inputs["deletionPolicy"] == ("DELETE" if stack == "podcast-dev" else "PREVENT")
     assert [t.inputs["deletionProtection"] for t in of_type_of(data, TABLE)] == [True]

@@ -9,6 +9,7 @@ from .declaration.types import Encryption as EncryptionKind
 from .declaration.types import Status
 from .column_security import column_tags, scanned_tags, tag_grants
 from .descriptor import descriptor
+from .gcp.access_audit import AccessAudit, AccessAuditArgs
 from .gcp.column_security import ColumnSecurity, ColumnSecurityArgs
 from .control_sql import subject_keys
 from .gcp.control_port import ControlPort, ControlPortArgs
@@ -74,6 +75,7 @@ class DataProduct(pulumi.ComponentResource):
         self.observability = self._observability(name, args, labels)
         self.discovery = self._discovery(name, args, labels)
         self.control_port = self._control_port(name, args, labels)
+        self.access_audit = self._access_audit(name, args)
         self.register_outputs({"descriptor": self.descriptor})
 
     def _folder(self, args: DataProductArgs) -> str | None:
@@ -183,6 +185,29 @@ class DataProduct(pulumi.ComponentResource):
             governance_principal=args.platform.governance_principal,
             table_resources=[self.storage.port_tables[(port.name, port.major)] for port in p.output_ports
                              if port.subject_key], **self._dataset_policies(args)), opts=child(self))
+
+    def _access_audit(self, name: str, args: DataProductArgs) -> AccessAudit | None:
+        """Data-access logs to the platform's audit project, and an alert on undeclared reads; none unless set."""
+        p, settings = args.product, args.platform.audit_logs
+        if settings is None:
+            return None
+        governance = [g for g in [args.platform.governance_principal] if g]
+        staff = [self.runner, p.team.owner, *governance]
+        ports = {addresses.port_dataset_id(p, port): [m for m, _ in port_readers(p, port, args.consumer_principal)]
+                 for port in p.output_ports}  # consumers may read the port tables through the views
+        readers = {**{d: [*ms, *staff] for d, ms in ports.items()},
+                   standards.internal_dataset_id(p.name): [*staff, *(m for ms in ports.values() for m in ms)]}
+        return AccessAudit(f"{name}-access-audit", AccessAuditArgs(
+            project=self.project_id, project_number=self.project.number, product=p.name, product_id=p.id,
+            settings=settings, readers=readers, owner=p.team.owner, governance_principal=args.platform.governance_principal,
+            labels=standards.labels(domain=p.domain, product=p.name, environment=args.environment, mesh_layer="audit",
+                                   extra={PURGE_LABEL: "true"} if p.purge else None),
+            notification_channels=args.platform.notification_channels, watch=self.observability is not None,
+            metrics_scope=self.observability.metrics_scope if self.observability else None,
+            runbook_url=str(p.links["runbook"]) if "runbook" in p.links else None,
+            depends_on=[self.project.service(s) for s in (LOGGING, MONITORING)], creator=self.creator,
+            max_time_travel_hours=args.platform.max_time_travel_hours),
+            opts=child(self))
 
     def _discovery(self, name: str, args: DataProductArgs, labels: dict[str, str]) -> Discovery:
         """Self-registration: a Dataplex data product with its port datasets, and the registry object."""

@@ -79,6 +79,16 @@ class PolicyTagSettings(Strict):
         description="Data masking policy on that tag: projects/P/locations/L/dataPolicies/D.")
 
 
+class AuditLogSettings(Strict):
+    """Where each product's BigQuery data-access audit logs are kept, and for how long."""
+
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+                         description="The platform's audit project: each product gets a dataset of its own there.")
+    location: Location = Field(description="BigQuery location of the audit datasets.")
+    retention_days: int = Field(ge=1, le=3650, description="How many days of audit logs are kept (partition "
+                                                            "expiration of the sink's tables).")
+
+
 class PlatformSettings(Strict):
     """Where products are created and the rules they follow."""
 
@@ -128,3 +138,7 @@ class PlatformSettings(Strict):
                                        description="BigQuery time travel window of every dataset (48-168).")
     governance: GovernanceSettings = Field(default_factory=GovernanceSettings,
                                            description="Global policies.")
+    audit_logs: AuditLogSettings | None = Field(
+        None, description="Route each product's BigQuery data-access audit logs to a dataset in the audit project, "
+                          "readable by the product's owner and the governance principal, and alert on reads by "
+                          "undeclared principals; unset, the logs stay in the project's _Default bucket (30 days).")

@@ -28,7 +28,7 @@ RESOURCE_KEY_MAX = 100
 HASH_LEN = 6
 
 MANAGED_BY = "meshplane"
-MESH_LAYERS = ("internal", "port", "control")
+MESH_LAYERS = ("internal", "port", "control", "audit")
 STANDARD_LABEL_KEYS = frozenset(
     {"data_domain", "data_product", "mesh_layer", "environment", "managed_by", "port", "port_version"}
 )

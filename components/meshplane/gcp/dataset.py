@@ -44,6 +44,7 @@ class BigQueryDatasetArgs:
     kms_key_name: str | None = None  # CMEK: the default key of every table
     max_time_travel_hours: int | None = None
     default_partition_expiration_ms: int | None = None  # what partitioned tables created without one keep
+    outlives_purge: bool = False  # retained in GCP even when purged (audit logs): only unprotected then
     depends_on: list[pulumi.Resource] = field(default_factory=list)
     creator: pulumi.Input[str] | None = None  # the deploying identity (user: or serviceAccount:); None: asked
 
@@ -62,19 +63,24 @@ class BigQueryDataset(pulumi.ComponentResource):
         self.dataset = gcp.bigquery.Dataset(
             name, project=args.project, dataset_id=args.dataset_id, location=args.location,
             labels=args.labels, description=args.description or None,
-            friendly_name=args.friendly_name or None, delete_contents_on_destroy=purged(args.labels),
+            friendly_name=args.friendly_name or None, delete_contents_on_destroy=purged(args.labels) and not args.outlives_purge,
             default_encryption_configuration=gcp.bigquery.DatasetDefaultEncryptionConfigurationArgs(
                 kms_key_name=args.kms_key_name) if args.kms_key_name else None,
             max_time_travel_hours=str(args.max_time_travel_hours) if args.max_time_travel_hours else None,
             default_partition_expiration_ms=args.default_partition_expiration_ms or None,
             accesses=[gcp.bigquery.DatasetAccessArgs(role=roles.DATASET_OWNER, user_by_email=creator_email(
                 args.creator, self))],
-            opts=data_child(self, depends_on=args.depends_on, purge=purged(args.labels),
-                            ignore_changes=["accesses"]))
+            opts=self._options(args))
         self.dataset_id: pulumi.Output[str] = self.dataset.dataset_id
         self.project: pulumi.Output[str] = self.dataset.project
         self.grants: dict[str, gcp.bigquery.DatasetAccess] = {}
         self.register_outputs({"dataset_id": self.dataset_id})
+
+    def _options(self, args: BigQueryDatasetArgs) -> pulumi.ResourceOptions:
+        opts = data_child(self, depends_on=args.depends_on, purge=purged(args.labels), ignore_changes=["accesses"])
+        if args.outlives_purge:
+            opts.retain_on_delete = True  # removed from the stack, it stays in GCP until its partitions expire
+        return opts
 
     def grant_read(self, principal: str, *, depends_on: list[pulumi.Resource] | None = None
                    ) -> gcp.bigquery.DatasetAccess:
@@ -91,6 +97,17 @@ class BigQueryDataset(pulumi.ComponentResource):
         """Let ``principal`` list the dataset's tables and read their schemas, never their rows
         (``INFORMATION_SCHEMA``: what a procedure that searches the dataset needs of its caller)."""
         return self._grant(principal, roles.DATASET_METADATA_VIEWER, None, label="metadata")
+
+    def grant_sink_write(self, key: str, writer_identity: pulumi.Output[str], *,
+                         depends_on: list[pulumi.Resource] | None = None) -> gcp.bigquery.DatasetAccess:
+        """Let a log sink's writer identity (``serviceAccount:…``, known once the sink exists) create
+        and append to its tables (WRITER); ``depends_on``: the wait after the sink."""
+        access = gcp.bigquery.DatasetAccess(
+            f"{self._name}-sink-{key}", project=self._project, dataset_id=self.dataset_id,
+            role=roles.DATASET_WRITER, user_by_email=writer_identity.apply(lambda m: m.split(":", 1)[-1]),
+            opts=grant_child(self, depends_on=depends_on))
+        self.grants[f"sink-{key}"] = access
+        return access
 
     def authorize_dataset(self, key: str, project: pulumi.Input[str],
                           dataset_id: pulumi.Input[str]) -> gcp.bigquery.DatasetAccess:

@@ -1,7 +1,7 @@
 """What each resource makes exist once created, and what it needs when it is created: the per-type
 facts behind the existence check (``existence.py``), from ``gcp-behaviour.md`` ยง2.
 
-* Made: a service account or service agent (its e-mail), an enabled API (and, for Run, its agent),
+* Made: a service account or service agent (its e-mail; a log sink's writer identity), an enabled API (and, for Run, its agent),
   a project, a KMS or image-repository grant, a log-based metric, a metrics-scope entry, a dataset,
   table or routine.
 * Needed: the project and its API; every service account a resource grants or runs as (usable only
@@ -9,7 +9,8 @@ facts behind the existence check (``existence.py``), from ``gcp-behaviour.md`` ย
   wait); for a Cloud Run job, the project's Cloud Run agent on another project's image repository (a
   wait); for an alert, its log-based metric and the metrics scope (waits); for a BigQuery
   subscription, the Pub/Sub agent's write on its table (a wait); the dataset, table or routine it
-  lives in or reads.
+  lives in or reads. A view cannot read a log sink's export table at the first ``up``: the sink
+  creates it on its first export (a procedure may name it: its body is resolved when it is called).
 * Refused whatever the order: a key on a view; a ``DatasetAccess`` for an entry the dataset was
   created with.
 """
@@ -43,6 +44,8 @@ SCHEDULER_JOB = "gcp:cloudscheduler/job:Job"
 ROUTINE = "gcp:bigquery/routine:Routine"
 TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
 SUBSCRIPTION = "gcp:pubsub/subscription:Subscription"
+SINK = "gcp:logging/projectSink:ProjectSink"
+SINK_TABLE_PREFIX = "cloudaudit_googleapis_com_"  # tables a log sink's first export creates, never the stack
 SA_SUFFIX = ".gserviceaccount.com"
 BIGQUERY_AGENT = "@bigquery-encryption.iam.gserviceaccount.com"  # created when looked up
 RUN_AGENT = "serverless-robot-prod.iam.gserviceaccount.com"
@@ -87,6 +90,8 @@ def provides(r: Registration, numbers: Mapping[str, str] | None = None) -> Itera
         yield principal_key(f"serviceAccount:{out['email']}")
     elif r.type == SERVICE and i.get("service") == "run.googleapis.com":
         yield principal_key(f"serviceAccount:{run_agent(str(i.get('project')), numbers)}")  # it comes with the API
+    elif r.type == SINK and out.get("writerIdentity"):
+        yield principal_key(str(out["writerIdentity"]))  # a service agent that appears with the sink
     elif r.type == MONITORED_PROJECT:
         yield f"scope:{i.get('metricsScope')}/{str(i.get('name')).rsplit('/', 1)[-1]}"
 
@@ -148,7 +153,11 @@ def _references(r: Registration) -> Iterator[Need]:
             yield Need(f"table:{i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}",
                        f"table {i.get('tableId')}")
     for project, dataset, table in TABLE_REF.findall(((i.get("view") or {}).get("query")) or ""):
-        yield Need(f"table:{project}.{dataset}.{table}", f"table {project}.{dataset}.{table} (the view reads it)")
+        if table.startswith(SINK_TABLE_PREFIX):  # a procedure may name it: its body is resolved when called
+            yield Need(f"table:{project}.{dataset}.{table}", f"table {project}.{dataset}.{table} (the view reads "
+                       "it), which a log sink creates on its first export, after the deploy", external=False)
+        else:
+            yield Need(f"table:{project}.{dataset}.{table}", f"table {project}.{dataset}.{table} (the view reads it)")
     authorized = ((i.get("authorizedDataset") or {}).get("dataset") or {}) if r.type == DATASET_ACCESS else {}
     if authorized:
         yield Need(f"dataset:{authorized.get('projectId')}.{authorized.get('datasetId')}",

@@ -19,6 +19,7 @@ DEPLOYER = "deployer@credentials.invalid"  # whoever runs `pulumi up`, when the 
 
 
 PROJECT = "gcp:organizations/project:Project"
+SINK = "gcp:logging/projectSink:ProjectSink"
 GET_FOLDERS = "gcp:organizations/getFolders:getFolders"
 
 
@@ -72,6 +73,9 @@ class GcpMocks(pulumi.runtime.Mocks):
             agent = inputs["service"].split(".")[0]
             email = f"service-{project_number(inputs['project'], self.numbers)}@gcp-sa-{agent}.iam.gserviceaccount.com"
             outputs.update(email=email, member=f"serviceAccount:{email}")
+        elif args.typ == SINK:  # a unique writer identity: the sink's project's Logging service agent
+            number = project_number(inputs["project"], self.numbers)
+            outputs["writerIdentity"] = f"serviceAccount:service-{number}@gcp-sa-logging.iam.gserviceaccount.com"
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:

@@ -58,13 +58,14 @@ class Audience:
 
     def _who(self, principal: str, target: str) -> tuple[str, str]:
         if principal == self.governance:
-            return "governance", "Calls the control port (erase a data subject)."
+            return "governance", ("Reads who accessed the product." if target == "audit dataset"
+                                  else "Calls the control port (erase a data subject).")
         if principal == self.deployer:
             return "deployer", "Creates the dataset (its one initial entry; BigQuery adds no project roles)."
         if principal == self.runner:
             return "runner", ""
         if principal == self.owner:
-            return "owner", ""
+            return "owner", "Reads who accessed the product." if target == "audit dataset" else ""
         if any(agent in principal for agent in AGENT_DOMAINS) or principal == UNKNOWN:
             return "service agent", ""
         if principal.startswith("serviceAccount:inv-") and target.startswith("dbt job"):

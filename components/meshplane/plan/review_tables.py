@@ -40,6 +40,7 @@ KINDS = {
     "gcp:orgpolicy/policy:Policy": "Org policy", "gcp:projects/iAMAuditConfig:IAMAuditConfig": "Audit config",
     REPOSITORY_IAM: "Repository IAM grant", "gcp:dataplex/dataProduct:DataProduct": "Dataplex data product",
     "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": "Dataplex data asset",
+    "gcp:logging/projectSink:ProjectSink": "Log sink",
 }
 SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
 POLICY_HEAD = ("location", "confidentiality", "encryption", "retention", "time travel", "usage restrictions")
@@ -188,8 +189,8 @@ def _layer(inputs: dict, internal: str) -> str:
     labels = inputs.get("labels") or {}
     if labels.get("port"):
         return f"{labels['port']} {labels.get('port_version', '')}".strip()
-    if labels.get("mesh_layer") == "control":
-        return internal.replace("internal", "control") if internal else ""
+    if labels.get("mesh_layer") in ("control", "audit"):
+        return internal.replace("internal", labels["mesh_layer"]) if internal else ""
     return internal
 
 
