@@ -177,7 +177,8 @@ def test_unprotected_dataset_is_at_risk(planned):
     step["newState"]["retainOnDelete"] = False
     markdown = render_markdown(dataclasses.replace(plan, document=document), violations)
     part = section(markdown, DEMOGRAPHICS)
-    assert "**7 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]  # with the erasure ledger and the audit dataset
+    # with the erasure ledger and the audit dataset
+    assert "**7 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
     assert "| `podcast_demographics_internal` | Dataset (internal) | yes | **no** |" in part
     assert "| **AT RISK** |" in part
 
