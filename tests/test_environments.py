@@ -60,8 +60,8 @@ def test_dev_reads_the_dev_copy_of_each_operational_source():
 
 
 @pytest.mark.parametrize("mapping, why", [
-    ({}, "the production project 'daff-podcast-ops' is not mapped for the dev environment; expected "
-         "environments.dev.operationalProjects.daff-podcast-ops in the platform settings"),
+    ({}, "the production project 'daff-podcast-ops' is not mapped for the dev environment (platform settings "
+         "environments.dev.operationalProjects)"),
     ({"daff-podcast-ops": "daff-player-ops"}, "the project 'daff-podcast-ops' maps to the production project "
                                               "'daff-player-ops' in dev"),
 ])

@@ -55,9 +55,8 @@ def source_address(port: InputPort | InputPortOverride, platform: PlatformSettin
     mapped = mapping.get(owner)
     production = set(mapping) | {p for ps in platform.governance.operational_projects.values() for p in ps}
     if mapped is None:
-        given = f"the production {kind} {owner!r}"
-        return address, (f"{given} is not mapped for the {environment} environment; expected "
-                         f"environments.{environment}.{_key(kind)}.{owner} in the platform settings")
+        return address, (f"the production {kind} {owner!r} is not mapped for the {environment} environment "
+                         f"(platform settings environments.{environment}.{_key(kind)})")
     if mapped in production:
         return address, f"the {kind} {owner!r} maps to the production {kind} {mapped!r} in {environment}"
     return address.replace(owner, mapped, 1), None
