@@ -34,10 +34,10 @@ def test_order_of_the_prod_stacks_and_the_first_up_of_each():
 
 
 def test_order_refuses_an_environment_whose_consumers_have_no_stack(tmp_path):
-    """Without the platform's list of dev domains, a dev grant to playlist's runner could never succeed."""
+    """A domain the platform lists for dev but with no dev stack: a grant to its runner could never succeed."""
     root = copy_mesh(tmp_path / "repo")
     config = root / "stacks" / "Pulumi.podcast-dev.yaml"
-    config.write_text(config.read_text().replace("        domains: [podcast]", "        domains: [podcast, charts]"))
+    config.write_text(config.read_text().replace("        domains: [podcast]", "        domains: [podcast, playlist]"))
     code, out, _ = invoke("order", "--env", "dev", "--stacks-dir", str(root / "stacks"))
     assert code == 1
     assert "Refused: podcast-dev would grant playlist.monday-playlists" in out and "its runner never exists" in out
