@@ -16,6 +16,7 @@ import yaml
 import pulumi_gcp as gcp
 
 from meshplane import addresses
+from meshplane.environments import for_environment
 from meshplane.declaration.loader import load_declaration
 from meshplane.declaration.model import DataProduct
 from meshplane.declaration.model import InputPort as InputPortDeclaration
@@ -93,9 +94,11 @@ def model(product_id: str) -> DataProduct:
 
 
 def built_products(stack: str) -> list[DataProduct]:
-    """The declarations ``stack`` builds: its domain's, minus proposed (and drafts in production)."""
+    """The declarations ``stack`` builds (as its environment builds them): its domain's, minus proposed (and
+    drafts in production)."""
     s = settings(stack)
-    return [p for p in declarations().values() if p.domain == s.domain and is_built(p, s)]
+    return [for_environment(p, s.platform, s.environment) for p in declarations().values()
+            if p.domain == s.domain and is_built(p, s)]
 
 
 def runner(product_id: str, stack: str) -> str:

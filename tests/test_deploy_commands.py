@@ -33,8 +33,12 @@ def test_order_of_the_prod_stacks_and_the_first_up_of_each():
     assert lines.count("first up succeeds") == 5
 
 
-def test_order_refuses_an_environment_whose_consumers_have_no_stack():
-    code, out, _ = invoke("order", "--env", "dev", "--stacks-dir", str(ROOT / "stacks"))
+def test_order_refuses_an_environment_whose_consumers_have_no_stack(tmp_path):
+    """A domain the platform lists for dev but with no dev stack: a grant to its runner could never succeed."""
+    root = copy_mesh(tmp_path / "repo")
+    config = root / "stacks" / "Pulumi.podcast-dev.yaml"
+    config.write_text(config.read_text().replace("        domains: [podcast]", "        domains: [podcast, playlist]"))
+    code, out, _ = invoke("order", "--env", "dev", "--stacks-dir", str(root / "stacks"))
     assert code == 1
     assert "Refused: podcast-dev would grant playlist.monday-playlists" in out and "its runner never exists" in out
 
@@ -78,7 +82,9 @@ def test_a_renamed_port_shows_its_runbook_in_the_plan(tmp_path):
     root, state = copy_mesh(tmp_path / "repo"), tmp_path / "state.json"
     assert invoke("simulate", "--stack", "podcast-prod", "--stacks-dir", str(root / "stacks"),
                   "--write-state", str(state))[0] == 0
-    edit_declaration(DEMOGRAPHICS, lambda d: output_port(d, "demographics").update(name="audience"))(root)
+    edit_declaration(DEMOGRAPHICS, lambda d: (output_port(d, "demographics").update(name="audience"),
+                                              d["environments"]["dev"]["consumers"].update(
+                                                  audience=d["environments"]["dev"]["consumers"].pop("demographics"))))(root)
     edit_declaration(MONDAY, lambda d: next(p for p in d["inputPorts"] if p["name"] == "podcast_demographics")
                      .update(outputPort="audience"))(root)
     code, out, err = invoke("plan", "--stack", "podcast-prod", "--stacks-dir", str(root / "stacks"),

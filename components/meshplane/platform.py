@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from .declaration.model import Strict
-from .declaration.types import Confidentiality, Duration, Location, Principal, Slug
+from .declaration.types import Confidentiality, Duration, Location, PortName, Principal, Slug
 
 FOLDER_ID_RE = re.compile(r"^(folders/)?[0-9]+$")
 # A GCP folder display name: 1-30 letters, digits, spaces, hyphens and underscores, starting and
@@ -51,6 +51,23 @@ FolderRef = Annotated[str, AfterValidator(check_folder),
                                                "examples": ["folders/123456789012", "data-products/brokerage"]})]
 
 
+class ProductionRead(Strict):
+    """An explicit exception: a product may read production data in a non-production environment."""
+
+    product: str = Field(
+        pattern=r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)?$",
+        description="A product id ('<domain>.<name>'), or a domain: every product of that domain.")
+    input_ports: list[PortName] = Field(
+        default_factory=list, description="The input ports allowed to read production; empty: all of them.")
+    environments: list[Slug] = Field(min_length=1, description="The environments the exception holds in.")
+    reason: str = Field(min_length=1, description="Why production data is needed there (shown in the review).")
+
+    def allows(self, product_id: str, input_port: str, environment: str) -> bool:
+        """Whether this exception covers ``input_port`` of ``product_id`` in ``environment``."""
+        return (self.product in (product_id, product_id.split(".", 1)[0]) and environment in self.environments
+                and (not self.input_ports or input_port in self.input_ports))
+
+
 class GovernanceSettings(Strict):
     """Global policies applied to every declaration of the mesh."""
 
@@ -66,6 +83,11 @@ class GovernanceSettings(Strict):
     operational_projects: dict[Slug, list[str]] = Field(
         default_factory=dict,
         description="Per domain, the projects its operational sources may live in; unset allows any.")
+    production_reads: list[ProductionRead] = Field(
+        default_factory=list,
+        description="The exceptions to 'no production data outside production': each lets one product (or "
+                    "a domain's products) read the production source of its input ports in the environments "
+                    "named (see docs/environments.md).")
 
 
 class PolicyTagSettings(Strict):
@@ -87,6 +109,24 @@ class AuditLogSettings(Strict):
     location: Location = Field(description="BigQuery location of the audit datasets.")
     retention_days: int = Field(ge=1, le=3650, description="How many days of audit logs are kept (partition "
                                                             "expiration of the sink's tables).")
+
+
+class EnvironmentSettings(Strict):
+    """What one environment holds: which domains have a stack there, and its copies of the operational
+    sources declarations name by their production address."""
+
+    domains: list[Slug] | None = Field(
+        None, description="The domains with a stack in this environment; unset: every domain. A product of "
+                          "another domain is not built here: it is not granted, and reading it needs an "
+                          "environment overlay of the input port.")
+    operational_projects: dict[str, str] = Field(
+        default_factory=dict,
+        description="Production project -> this environment's project: a BigQuery table or Pub/Sub topic "
+                    "declared in the production project is read from the same dataset and table (topic) in "
+                    "this one. A source whose project is not mapped is refused outside production.")
+    buckets: dict[str, str] = Field(
+        default_factory=dict,
+        description="Production bucket -> this environment's bucket, for gcsPrefix sources (same path).")
 
 
 class PlatformSettings(Strict):
@@ -142,3 +182,11 @@ class PlatformSettings(Strict):
         None, description="Route each product's BigQuery data-access audit logs to a dataset in the audit project, "
                           "readable by the product's owner and the governance principal, and alert on reads by "
                           "undeclared principals; unset, the logs stay in the project's _Default bucket (30 days).")
+    production_environment: Slug = Field(
+        "prod", description="The environment declarations are written for: its operational sources, "
+                            "consumers and schedule are the declared ones; every other environment reads its "
+                            "own sources and grants its own consumers (see docs/environments.md).")
+    environments: dict[Slug, EnvironmentSettings] = Field(
+        default_factory=dict,
+        description="Per environment other than production: the domains that have a stack there and its "
+                    "operational projects and buckets (see docs/environments.md).")

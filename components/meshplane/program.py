@@ -20,7 +20,7 @@ from pathlib import Path
 import pulumi
 from pydantic import ValidationError
 
-from . import addresses
+from . import addresses, environments
 from .data_product import DataProduct, DataProductArgs
 from .gcp.dataset import deploying_identity
 from .gcp.folders import domain_folder
@@ -52,7 +52,8 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
         for problem in elsewhere:
             pulumi.log.warn(f"elsewhere in the mesh (not this stack's products): {problem}")
-    products = consumers_first([p for p in mesh.products if p.domain == settings.domain and is_built(p, settings)])
+    products = consumers_first([effective(p, mesh, settings) for p in mesh.products
+                                if p.domain == settings.domain and is_built(p, settings)])
     built: dict[str, DataProduct] = {}
     ready: dict = {}  # the runners built so far -> their Identity.ready
     deployer = settings.platform.deployer or (deploying_identity(None) if products else None)  # asked once
@@ -84,20 +85,41 @@ def consumers_first(products: list[Declaration]) -> list[Declaration]:
     return [by_id[pid] for pid in order]
 
 
+def effective(product: Declaration, mesh: Mesh, settings: StackSettings) -> Declaration:
+    """The declaration as the stack's environment builds it (``environments.for_environment``); in
+    production, each port also grants the runners of the products governance lets read it from another
+    environment (masked, read-only)."""
+    platform, env = settings.platform, settings.environment
+    if not environments.is_production(platform, env):
+        return environments.for_environment(product, platform, env)
+    ports = []
+    for port in product.output_ports:
+        readers = [environments.reader_consumer(c, e, addresses.runner_principal(c, platform, e))
+                   for c, e in environments.production_readers(product, port, mesh.products, platform)
+                   if is_built(c, settings.model_copy(update={"environment": e}))]
+        ports.append(port.model_copy(update={"consumers": [*port.consumers, *readers]}) if readers else port)
+    return product.model_copy(update={"output_ports": ports})
+
+
 def product_args(product: Declaration, mesh: Mesh, settings: StackSettings, ready: dict | None = None,
                  deployer: object = None, folder: str | None = None) -> DataProductArgs:
-    """The component's arguments, with the mesh's answers: upstream addresses and consumers' runners;
+    """The component's arguments for ``product`` as the environment builds it (``effective``), with the
+    mesh's answers: upstream addresses (in the environment, or production where the overlay reads it
+    from there) and consumers' runners;
     ``ready`` maps the runners built earlier in this stack to their ``Identity.ready``; ``deployer``
     is the deploying identity (the platform's, or asked once for the stack); ``folder`` the domain's
     folder (looked up once for the stack)."""
     env, platform = settings.environment, settings.platform
     upstreams = {}
+    overlay = environments.overlay(product, env)
     for port in product.input_ports:
         if port.data_product:
             upstream = mesh.sources[port.data_product].product
             served = mesh.output_port(port.data_product, port.output_port, port.version)
+            override = overlay.input_ports.get(port.name)
+            source_env = override.from_environment if override and override.from_environment else env
             upstreams[port.name] = UpstreamPort(
-                address=addresses.port_address(upstream, served, platform, env),
+                address=addresses.port_address(upstream, served, platform, source_env),
                 granted=any(c.data_product == product.id for c in served.consumers))
     consuming = {c.data_product for port in product.output_ports for c in port.consumers if c.data_product}
     unbuilt = frozenset(pid for pid in consuming if not is_built(mesh.sources[pid].product, settings))

@@ -33,7 +33,8 @@ class StackSettings(Strict):
 
     environment: Slug = Field(
         description="The stack's environment: part of every project id, runner e-mail and `environment` label. "
-                    f"{_listed(NON_PRODUCTION)} are non-production, any other value (e.g. 'prod') is production "
+                    f"{_listed(NON_PRODUCTION)} are non-production, any other value is production-like (e.g. "
+                    "'staging'); the platform's productionEnvironment (default 'prod') is production itself "
                     "(see Environments).")
     domain: Slug = Field(description="The domain whose products this stack builds.")
     products: list[str] = Field(

@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from . import addresses
 from .declaration.model import DataProduct
 from .declaration.types import Status
+from .environments import domain_deployed
 from .mesh import Mesh
 from .stack_config import StackSettings
 
 
 def is_built(product: DataProduct, settings: StackSettings) -> bool:
-    """Proposed products are ideas; drafts deploy to non-production stacks only."""
-    if product.status == Status.PROPOSED:
+    """Proposed products are ideas; drafts deploy to non-production stacks only; a product whose domain has
+    no stack in the environment (the platform's ``environments.<env>.domains``) is built nowhere there."""
+    if product.status == Status.PROPOSED or not domain_deployed(settings.platform, settings.environment,
+                                                                product.domain):
         return False
     return product.status != Status.DRAFT or not settings.is_production
 

@@ -46,25 +46,41 @@ def render_schema() -> str:
 
 
 def _environments() -> list[str]:
-    """What ``meshplane:environment`` implies, production against non-production."""
+    """What ``meshplane:environment`` implies: the production environment, production-like ones, the others."""
     others = ", ".join(f"`{e}`" for e in sorted(NON_PRODUCTION))
+    declared = "the environment's (`environments.<env>` of the declaration, else the declared ones)"
     rows = [
-        ("`draft` products", "not built (nor granted as consumers)", "built"),
-        ("`proposed` products", "not built", "not built"),
+        ("`draft` products", "not built (nor granted as consumers)", "not built (nor granted)", "built"),
+        ("`proposed` products", "not built", "not built", "not built"),
         ("`purge: true` (retired products)",
-         "refused: by `meshplane validate --stack` at its line, and by the `DataProduct` component",
+         "refused: by `meshplane validate --stack` at its line, and by the `DataProduct` component", "refused",
          "lifts the protection of the product's project, datasets and tables (label `purge=true`), so "
          "removing the declaration deletes its data"),
-        ("created projects", "`deletion_policy = PREVENT`",
+        ("created projects", "`deletion_policy = PREVENT`", "`deletion_policy = PREVENT`",
          "`deletion_policy = DELETE` (still protected in Pulumi unless purged)"),
-        ("policy `data-protected`", "every dataset and data table protected and retained",
+        ("policy `data-protected`", "every dataset and data table protected and retained", "the same",
          "the same, except data labelled `purge=true`"),
+        ("operational sources", "as declared (production addresses)",
+         "the environment's copy: the platform's `environments.<env>` maps production projects and buckets; "
+         "an unmapped source, or one mapped to production, is refused unless governance `productionReads` "
+         "allows it", "the same"),
+        ("upstream data products", "their production port",
+         "their port in the same environment; an upstream whose domain has no stack there (platform "
+         "`environments.<env>.domains`) is refused unless the declaration's overlay reads a source of the "
+         "environment or, allowed by `productionReads`, the production port (masked, read-only)", "the same"),
+        ("consumers", "as declared",
+         "consuming data products whose domain has a stack there, and the principals of the overlay's "
+         "`consumers`; the declared principals are not granted", "the same"),
+        ("schedule, SLOs", "as declared", declared, declared),
     ]
     return ["## Environments", "",
-            f"The environments {others} are non-production; any other value of `meshplane:environment` "
-            "(`prod`, `staging`...) is production.", "",
-            f"| | production (`prod`, any other value) | non-production ({others}) |", "|---|---|---|",
-            *[f"| {what} | {prod} | {other} |" for what, prod, other in rows], "",
+            "The production environment is the platform's `productionEnvironment` (default `prod`): "
+            f"declarations are written for it. The environments {others} are non-production; any other value "
+            "of `meshplane:environment` (`staging`, `preprod`...) is production-like: protected and governed "
+            "as production, with its own sources and consumers (see [environments.md](environments.md)).", "",
+            f"| | production (`prod`) | production-like (any other value) | non-production ({others}) |",
+            "|---|---|---|---|",
+            *[f"| {what} | {prod} | {like} | {other} |" for what, prod, like, other in rows], "",
             "In every environment its value is part of each project id (`<prefix>-<environment>-<domain>-"
             "<product>`, shortened to 30 characters), so of each runner's e-mail, and the `environment` "
             "label of every resource; a producer grants a consuming product only when the consumer is built "

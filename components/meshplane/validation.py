@@ -20,9 +20,11 @@ from .declaration.problems import DeclarationError, Problem
 from .declaration.yamlpos import YamlError, parse
 from .governance import check_governance
 from .mesh import Mesh, declared_domain
+from .governance.environment_checks import check_environment
 from .governance.platform_checks import check_platform, check_purge
 from .platform import GovernanceSettings, PlatformSettings
 from .stack_config import StackSettings, load_stack
+from .stack_order import is_built
 
 
 def validate_paths(paths: list[str], stack: str | None, stacks_dir: str,
@@ -45,7 +47,8 @@ def validate_paths(paths: list[str], stack: str | None, stacks_dir: str,
 def check_mesh(paths: list[str], rules: GovernanceSettings, platform: PlatformSettings | None = None,
                stack: StackSettings | None = None) -> tuple[Mesh, list[Problem]]:
     """The mesh of ``paths`` and every file, mesh, governance and platform problem, sorted; with the
-    ``stack``, what its environment refuses in the products it builds (a purge in production)."""
+    ``stack``, what its environment refuses in the products it builds (a purge in production, production
+    data outside production, an upstream no stack of the environment serves)."""
     mesh = Mesh.load(paths)
     problems = list(mesh.problems)
     for source in mesh.sources.values():
@@ -54,6 +57,8 @@ def check_mesh(paths: list[str], rules: GovernanceSettings, platform: PlatformSe
             problems += check_platform(source, platform)
         if stack is not None and source.product.domain == stack.domain:
             problems += check_purge(source, stack.environment)
+            if is_built(source.product, stack):
+                problems += check_environment(source, stack.platform, stack.environment)
     return mesh, sorted(problems)
 
 

@@ -229,6 +229,35 @@ class Transformation(Strict):
     dbt: Dbt = Field(description="A scheduled dbt job filling the port tables.")
 
 
+class InputPortOverride(Strict):
+    """Where an input port reads in one environment: another source, or the production port."""
+
+    from_environment: Slug | None = Field(
+        None, description="Read the upstream data product's port in this environment (e.g. prod) instead: "
+                          "read-only, through its masked view, and only when governance productionReads allows "
+                          "it; that environment's producer grants this product's runner.")
+    bigquery_table: str | None = Field(
+        None, pattern=InputPort.model_fields["bigquery_table"].metadata[0].pattern,
+        description="Read this BigQuery table of the environment instead, e.g. a fixture in the domain's dev project.")
+    gcs_prefix: str | None = Field(None, pattern=InputPort.model_fields["gcs_prefix"].metadata[0].pattern,
+                                   description="Read this Cloud Storage prefix of the environment instead.")
+
+
+class EnvironmentOverlay(Strict):
+    """What differs in one environment other than production (dev, test, staging...)."""
+
+    consumers: dict[PortName, list[Consumer]] = Field(
+        default_factory=dict,
+        description="Per output port name, the principals granted in this environment. Outside production a "
+                    "port's declared principal consumers are not granted; consuming data products are, where "
+                    "their domain has a stack.")
+    schedule: Schedule | None = Field(None, description="When the dbt job runs in this environment.")
+    slos: dict[PortName, Slos] = Field(default_factory=dict,
+                                       description="Per output port name, the SLOs checked in this environment.")
+    input_ports: dict[PortName, InputPortOverride] = Field(
+        default_factory=dict, description="Per input port name, where it reads in this environment.")
+
+
 class DataProduct(Strict):
     """One data product: identity, policies, ports and transformation."""
 
@@ -256,3 +285,7 @@ class DataProduct(Strict):
         False, description="Only with status retired, on dev, test or sandbox stacks: the project, datasets "
                            "and tables lose their protection, so removing the declaration (or pulumi destroy) "
                            "deletes the product's data. Production stacks refuse it.")
+    environments: dict[Slug, EnvironmentOverlay] = Field(
+        default_factory=dict,
+        description="Per environment other than production: consumers, schedule, SLOs and input ports that "
+                    "differ there (see docs/environments.md).")

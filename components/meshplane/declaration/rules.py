@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import partial
 
 from .dbt_invocation import ENV_PREFIX, dangling
+from .environment_rules import environment_rules
 from .model import DataProduct, Dbt, InputPort, OutputPort
 from .port_rules import port_rules
 from .problems import Finding, Path
@@ -66,6 +67,7 @@ def _rules(p: DataProduct) -> Iterator[Rule]:
             yield lambda rule=rule: rule(transformation.dbt, at)
     yield from stewardship_rules(p)
     yield from serving_rules(p)
+    yield from environment_rules(p)
 
 
 def _identity(p: DataProduct) -> Iterator[Finding]:

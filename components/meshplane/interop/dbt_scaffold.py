@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from .. import addresses, standards
+from ..environments import for_environment
 from ..bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.dbt_invocation import (DEFAULT_COMMAND, DEFAULT_TARGET, INTERNAL_DATASET_ENV, LOCATION_ENV,
                                           PROJECT_ENV, input_env, job_profile, job_target)
@@ -78,7 +79,10 @@ class Defaults:
 
     @classmethod
     def of(cls, product: DataProduct, mesh: Mesh, stack: StackSettings | None) -> Defaults:
-        """Values the same in every environment; with ``stack``, also that environment's."""
+        """The declared operational sources; with ``stack``, that environment's addresses (its sources,
+        as ``environments.for_environment`` maps them, and its project and upstream ports)."""
+        if stack is not None:
+            product = for_environment(product, stack.platform, stack.environment)
         fixed = {p.name: p.bigquery_table or p.gcs_prefix for p in product.input_ports
                  if p.bigquery_table or p.gcs_prefix}
         if stack is None:

@@ -15,6 +15,7 @@ from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
 from .review_elsewhere import elsewhere_markdown, elsewhere_text
 from .review_lineage import stack_mermaid
+from ..program import effective
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
     GOOGLE_MANAGED, POLICY_HEAD, TABLE, Policies, Safety, access_rows, deployed_grants, findings, policy_row,
@@ -76,7 +77,7 @@ def product_reviews(plan: Plan, violations: list[Violation]) -> list[ProductRevi
     deployed = deployed_grants(plan.checks)
     reviews = []
     for pid, d in sorted(plan.document.get("outputs", {}).items()):
-        decl = plan.mesh.sources[pid].product
+        decl = effective(plan.mesh.sources[pid].product, plan.mesh, plan.settings)  # as the environment builds it
         states = grouped.get(d["name"], [])
         who = audience(decl, runner_of, d["project"], f"serviceAccount:{d['runner']}",
                        platform.governance_principal, deployer_principal(platform.deployer))
