@@ -71,6 +71,16 @@ def test_principal_domains_refused(change, field, line_has, value):
             allowed_principal_domains=["daff.example"])
 
 
+def test_an_environments_consumers_are_held_to_the_same_principal_domains():
+    """An overlay's consumers are granted in their environment: the organisation's domains apply there too."""
+    doc = decl()
+    doc["environments"] = {"dev": {"consumers": {"p": [{"principal": "group:outsiders@evil.example", "purpose": "x"}]}}}
+    _, found = violations(doc, allowed_principal_domains=["daff.example"])
+    assert [line.split(": ")[1] for line in found] == [
+        "environments.dev.consumers.p.group:outsiders@evil.example.principal"]
+    assert "principal outside the organisation's domains" in found[0]
+
+
 def test_row_filter_grantee_domain_refused():
     # a grantee must also be a consumer (a declaration rule), so both places are reported
     doc = decl(outputPorts__consumers=[{"principal": "group:nl@evil.example", "purpose": "x"}],

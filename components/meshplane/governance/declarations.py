@@ -74,6 +74,11 @@ def _all_principals(p: DataProduct) -> Iterator[tuple[Path, str]]:
         for j, row_filter in enumerate(port.row_filters):
             for k, grantee in enumerate(row_filter.grantees):
                 yield ("outputPorts", i, "rowFilters", j, "grantees", k), grantee
+    for env, extra in p.environments.items():  # an environment's consumers are granted like the declared ones
+        for port, consumers in extra.consumers.items():
+            for j, consumer in enumerate(consumers):
+                if consumer.principal:
+                    yield ("environments", env, "consumers", port, j, "principal"), consumer.principal
 
 
 def _operational(p: DataProduct, rules: GovernanceSettings) -> Iterator[tuple[Path, str]]:

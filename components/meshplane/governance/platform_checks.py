@@ -45,15 +45,24 @@ def _column_security(source: Source, platform: PlatformSettings) -> list[Problem
     problems = []
     for i, port in enumerate(product.output_ports):
         masked = unenforced_pii(port.columns, column_tags(port.columns, product.policies.confidentiality, tags))
-        for j, consumer in enumerate(port.consumers):
+        for path, consumer in _consumers_of(product, i, port):
             if consumer.raw_access and masked:
                 problems.append(source.problem(
-                    ("outputPorts", i, "consumers", j, "rawAccess"),
+                    path + ("rawAccess",),
                     f"the platform has no policy tag for {', '.join(masked)} in {location}, so the view masks "
                     f"{'them' if len(masked) > 1 else 'it'} for every reader; given rawAccess: true; expected "
                     f"policyTags for the column's classification under {location} in the platform settings, "
                     "or no rawAccess"))
     return problems
+
+
+def _consumers_of(product, i: int, port) -> list[tuple[tuple, object]]:
+    """(path, consumer) of the port's consumers, declared and in every environment's overlay."""
+    found = [(("outputPorts", i, "consumers", j), c) for j, c in enumerate(port.consumers)]
+    for env, extra in product.environments.items():
+        found += [(("environments", env, "consumers", port.name, j), c)
+                  for j, c in enumerate(extra.consumers.get(port.name, []))]
+    return found
 
 
 def check_purge(source: Source, environment: str) -> list[Problem]:
