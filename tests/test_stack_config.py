@@ -8,7 +8,7 @@ from helpers import ROOT, at, write
 
 from meshplane.declaration.files import UsageError
 from meshplane.declaration.problems import DeclarationError
-from meshplane.stack_config import load_stack
+from meshplane.stack_config import load_stack, settings_from_text
 
 STACKS = ROOT / "stacks"
 STACK_NAMES = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in STACKS.glob("Pulumi.*.yaml"))
@@ -122,3 +122,15 @@ def test_broken_yaml_and_duplicate_keys(tmp_path):
     path, found = problems_of(tmp_path, dup)
     assert any(f.startswith(f"{at(path, 'meshplane:domain: x')}: ") and "duplicate key" in f
                for f in found), found
+
+
+def test_fails_a_stack_whose_domain_its_environment_does_not_list(tmp_path):
+    """It would build nothing, and an up of a deployed stack would delete everything it holds."""
+    text = (ROOT / "stacks" / "Pulumi.podcast-dev.yaml").read_text(encoding="utf-8").replace(
+        "meshplane:domain: podcast", "meshplane:domain: listener")
+    with pytest.raises(DeclarationError) as raised:
+        settings_from_text(text, "Pulumi.listener-dev.yaml")
+    [problem] = raised.value.problems
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "meshplane:domain:" in l)
+    assert (problem.line, problem.field) == (line, "config.meshplane:domain")
+    assert "the stack's domain is not among the domains of its environment; given 'listener'" in problem.message

@@ -89,9 +89,23 @@ def settings_from_text(text: str, file: str) -> StackSettings:
         parsed.key_marks = _rekey(parsed.key_marks)
         problems += [_prefixed(p) for p in validation_problems(exc, parsed, file, StackSettings)]
         raise DeclarationError(problems) from None
+    problems += _unlisted_domain(settings, parsed, file)
     if problems:
         raise DeclarationError(problems)
     return settings
+
+
+def _unlisted_domain(settings: StackSettings, parsed, file: str) -> list[Problem]:
+    """A stack whose domain its environment does not list: it would build nothing (and an ``up`` on a
+    deployed stack would delete everything), while the others would grant products it never builds."""
+    listed = settings.platform.environments.get(settings.environment)
+    if listed is None or listed.domains is None or settings.domain in listed.domains:
+        return []
+    line, column = parsed.value_marks.get(("config", f"{NAMESPACE}:domain"), (1, 1))
+    return [Problem(file, line, column, f"config.{NAMESPACE}:domain", (
+        f"the stack's domain is not among the domains of its environment; given {settings.domain!r}; expected "
+        f"one of {', '.join(listed.domains) or 'none'} (platform.environments.{settings.environment}.domains), "
+        "or the domain added there in every stack of the environment"))]
 
 
 def _rekey(marks: dict) -> dict:
