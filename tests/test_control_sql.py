@@ -38,7 +38,8 @@ def test_discovery_is_one_query_over_the_internal_datasets_information_schema():
     sources = {(t.catalog, t.db, t.name) for t in query.find_all(exp.Table) if t.db}
     assert sources == {(PROJECT, INTERNAL, "INFORMATION_SCHEMA.COLUMNS"), (PROJECT, INTERNAL, "INFORMATION_SCHEMA.TABLES")}
     where = query.args["where"].sql("bigquery")
-    assert "t.table_type = 'BASE TABLE'" in where  # views, snapshots, external tables: no DELETE
+    assert "t.table_type IN ('BASE TABLE', 'CLONE')" in where  # views, snapshots, external tables: no DELETE
+    assert "NOT (c.data_type LIKE 'ARRAY%'" in where  # a repeated or record key cannot equal the argument
     assert "LOWER(c.column_name) IN ('listener_id')" in where
 
 
@@ -162,6 +163,20 @@ def test_a_second_call_removes_nothing(dataset):
 def test_the_key_is_a_parameter_not_sql(dataset):
     assert set(_erase(dataset, ERASURE, "42' OR TRUE --").values()) == {0}
     assert _left(dataset, "profiles_v1", "listener_id") == ["42", "42", "7"]
+
+
+def test_a_raw_messages_key_keeps_its_declared_case(dataset):
+    """A column name matches in any case; a JSON field does not: the raw message is searched as declared."""
+    at = f'"{PROJECT}".{INTERNAL}'
+    dataset.execute(f"CREATE TABLE {at}.raw_accounts (subscription_name VARCHAR, message_id VARCHAR, "
+                    "publish_time TIMESTAMPTZ, data VARCHAR, attributes VARCHAR)")
+    dataset.execute(f"""INSERT INTO {at}.raw_accounts VALUES ('s', 'a1', now(), '{{"listenerId": "42"}}', '{{}}'),
+        ('s', 'a2', now(), '{{"listenerid": "42"}}', '{{}}')""")
+    base = port("p", "1.0.0")
+    keys = subject_keys([OutputPort.model_validate({**base, "subjectKey": "listenerId"})])
+    assert keys == ("listenerId",)
+    removed = _erase(dataset, Erasure(PROJECT, INTERNAL, CONTROL, keys, "s"), "42")
+    assert removed[("raw_accounts", "data")] == 1 and _left(dataset, "raw_accounts", "message_id") == ["a2"]
 
 
 def test_bytes_keys_are_given_in_base64(dataset):

@@ -56,8 +56,13 @@ class Erasure:
 
 
 def subject_keys(ports: list[OutputPort]) -> tuple[str, ...]:
-    """The column names the ports declare as subject keys, lower-cased, sorted, once each."""
-    return tuple(sorted({port.subject_key.lower() for port in ports if port.subject_key}))
+    """The column names the ports declare as subject keys, as declared (a raw message's JSON field is
+    case-sensitive), sorted, once each whatever the case (a column name is not)."""
+    keys: dict[str, str] = {}
+    for port in ports:
+        if port.subject_key:
+            keys.setdefault(port.subject_key.lower(), port.subject_key)
+    return tuple(sorted(keys.values()))
 
 
 def targets_sql(e: Erasure) -> str:
@@ -77,7 +82,8 @@ def targets_sql(e: Erasure) -> str:
         f"FROM {schema}.COLUMNS AS c",
         f"JOIN {schema}.TABLES AS t ON t.table_name = c.table_name",
         "LEFT JOIN raw AS r ON r.table_name = c.table_name",
-        f"WHERE t.table_type = 'BASE TABLE' AND (LOWER(c.column_name) IN ({keys})",
+        f"WHERE t.table_type IN ('BASE TABLE', 'CLONE') AND ((LOWER(c.column_name) IN ({keys})",
+        "    AND NOT (c.data_type LIKE 'ARRAY%' OR c.data_type LIKE 'STRUCT%' OR c.data_type = 'JSON'))",
         f"  OR (r.table_name IS NOT NULL AND c.column_name = '{MESSAGE}'))",
         "ORDER BY c.table_name, c.column_name",
     ])
