@@ -134,3 +134,14 @@ def test_fails_a_stack_whose_domain_its_environment_does_not_list(tmp_path):
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "meshplane:domain:" in l)
     assert (problem.line, problem.field) == (line, "config.meshplane:domain")
     assert "the stack's domain is not among the domains of its environment; given 'listener'" in problem.message
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ("daff-podcast-ops: daff-podcast-ops-dev", "daff-podcast-ops: Daff Podcast!",
+     "config.meshplane:platform.environments.dev.operationalProjects.daff-podcast-ops"),
+])
+def test_fails_an_environments_source_mapping_that_names_no_project(old, new, field):
+    text = (ROOT / "stacks" / "Pulumi.podcast-dev.yaml").read_text(encoding="utf-8").replace(old, new, 1)
+    with pytest.raises(DeclarationError) as raised:
+        settings_from_text(text, "Pulumi.podcast-dev.yaml")
+    assert [p.field for p in raised.value.problems] == [field]

@@ -20,6 +20,12 @@ FOLDER_PATH_PATTERN = (rf"^(folders/)?[0-9]+$|^(?!(folders|organizations)/){FOLD
                        rf"(/{FOLDER_NAME}){{0,{MAX_FOLDER_DEPTH - 1}}}$")
 
 
+PROJECT_ID = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"  # a GCP project id
+BUCKET_NAME = r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$"  # a Cloud Storage bucket name (without dots' longer form)
+ProjectId = Annotated[str, Field(pattern=PROJECT_ID)]
+BucketName = Annotated[str, Field(pattern=BUCKET_NAME)]
+
+
 def is_folder_id(folder: str) -> bool:
     """Whether ``folder`` is a folder id (``folders/123`` or ``123``) rather than a display path."""
     return bool(FOLDER_ID_RE.match(folder))
@@ -104,7 +110,7 @@ class PolicyTagSettings(Strict):
 class AuditLogSettings(Strict):
     """Where each product's BigQuery data-access audit logs are kept, and for how long."""
 
-    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+    project: str = Field(pattern=PROJECT_ID,
                          description="The platform's audit project: each product gets a dataset of its own there.")
     location: Location = Field(description="BigQuery location of the audit datasets.")
     retention_days: int = Field(ge=1, le=3650, description="How many days of audit logs are kept (partition "
@@ -119,12 +125,12 @@ class EnvironmentSettings(Strict):
         None, description="The domains with a stack in this environment; unset: every domain. A product of "
                           "another domain is not built here: it is not granted, and reading it needs an "
                           "environment overlay of the input port.")
-    operational_projects: dict[str, str] = Field(
+    operational_projects: dict[ProjectId, ProjectId] = Field(
         default_factory=dict,
         description="Production project -> this environment's project: a BigQuery table or Pub/Sub topic "
                     "declared in the production project is read from the same dataset and table (topic) in "
                     "this one. A source whose project is not mapped is refused outside production.")
-    buckets: dict[str, str] = Field(
+    buckets: dict[BucketName, BucketName] = Field(
         default_factory=dict,
         description="Production bucket -> this environment's bucket, for gcsPrefix sources (same path).")
 
