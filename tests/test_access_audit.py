@@ -12,7 +12,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from components_support import ACCESS, DATASET, SLEEP, named, of_type, project_of, run_stack, settings
+from components_support import ACCESS, DATASET, SLEEP, model, named, of_type, project_of, run_stack, settings
 from meshplane.access_audit import (
     SINK_TABLE, audit_dataset_id, emails, sink_filter, undeclared_reads_filter, watches_users, who_read_sql,
 )
@@ -39,6 +39,10 @@ def audit_of(inv, kind: str) -> Registration:
 
 def test_the_sink_filter_is_the_projects_bigquery_data_access_log():
     assert sink_filter(P) == f'{LOG} AND protoPayload.serviceName="bigquery.googleapis.com"'
+    # the product's datasets only: products may share an adopted project
+    assert sink_filter(P, ["b", "a"]) == (f'{LOG} AND protoPayload.serviceName="bigquery.googleapis.com" AND '
+                                          f'(protoPayload.resourceName:"projects/{P}/datasets/a/tables/" OR '
+                                          f'protoPayload.resourceName:"projects/{P}/datasets/b/tables/")')
 
 
 @MODES
@@ -47,13 +51,14 @@ def test_the_sink_routes_to_its_own_partitioned_dataset_in_the_audit_project(pre
     sink = audit_of(inv, SINK)
     assert sink.inputs["project"] == project
     assert sink.inputs["destination"] == (f"bigquery.googleapis.com/projects/{audit.project}/datasets/"
-                                          f"{audit_dataset_id(project)}")
-    assert sink.inputs["filter"] == sink_filter(project)
+                                          f"{audit_dataset_id(project, model(PRODUCT).name)}")
+    assert sink.inputs["name"] == f"meshplane-{model(PRODUCT).name}-data-access"  # one per product, not per project
+    assert sink.inputs["filter"].startswith(sink_filter(project) + " AND (")
     assert sink.inputs["uniqueWriterIdentity"] is True
     assert sink.inputs["bigqueryOptions"] == {"usePartitionedTables": True}
     ds = audit_of(inv, DATASET)
     assert (ds.inputs["project"], ds.inputs["datasetId"], ds.inputs["location"]) == (
-        audit.project, audit_dataset_id(project), audit.location)
+        audit.project, audit_dataset_id(project, model(PRODUCT).name), audit.location)
     assert ds.inputs["defaultPartitionExpirationMs"] == audit.retention_days * 86_400_000
     assert "defaultTableExpirationMs" not in ds.inputs  # the sink's one table must outlive any partition
     assert (ds.protect, ds.retain_on_delete, ds.inputs["labels"]["mesh_layer"]) == (True, True, "audit")

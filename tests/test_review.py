@@ -163,7 +163,7 @@ def test_data_safety_lists_every_dataset_as_protected(planned):
     datasets = {s["inputs"]["datasetId"] for s in states if s["type"] == DATASET}
     safety = review_of(planned, DEMOGRAPHICS).safety
     assert datasets == {"podcast_demographics_internal", "podcast_demographics_demographics_v1",
-                        "podcast_demographics_control", "audit_daff_prod_podcast_podca_d278f6"}
+                        "podcast_demographics_control", "audit_daff_prod_podcast_podca_d278f6_podcast_demographics"}
     assert {s.name for s in safety if s.kind.startswith("Dataset")} == datasets
     assert all(s.verdict == "protected" for s in safety)
     assert {s.kind for s in safety} >= {"Project", "Port table"}

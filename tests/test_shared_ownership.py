@@ -118,3 +118,18 @@ def test_a_kept_tag_binding_is_no_finding():
     old = tag_member("urn:kept", GOVERNANCE)
     changes = {"urn:kept": StateChange("urn:kept", TAG_IAM, SAME, old=old)}
     assert shared_deletions(changes, [], {"charts-prod": {(TAG, FINE, GOVERNANCE)}}) == []
+
+
+def test_products_sharing_a_project_each_have_their_own_sink_and_audit_dataset():
+    """A fixed sink name or an audit dataset named by project alone would be created twice (409 on GCP),
+    and deleting either would remove both; each product's sink also routes only its own datasets."""
+    config = adopting("podcast-prod", ["podcast.podcast-catalog", "podcast.podcast-demographics"])
+    inventory = fresh_run("podcast-prod", config=config)
+    sinks = [r for r in of_type(inventory, "gcp:logging/projectSink:ProjectSink") if r.inputs["project"] == SHARED]
+    assert sorted(s.inputs["name"] for s in sinks) == ["meshplane-podcast-catalog-data-access",
+                                                      "meshplane-podcast-demographics-data-access"]
+    assert all(f"datasets/{s.inputs['name'].split('-data-access')[0].removeprefix('meshplane-').replace('-', '_')}"
+               in s.inputs["filter"] for s in sinks)
+    audits = [r.inputs["datasetId"] for r in of_type(inventory, "gcp:bigquery/dataset:Dataset")
+              if r.inputs["labels"]["mesh_layer"] == "audit"]
+    assert len(audits) == len(set(audits)) == 2

@@ -29,9 +29,15 @@ SERVICE_ACCOUNT_SUFFIX = ".gserviceaccount.com"
 DAY_MS = 86_400_000
 
 
-def audit_dataset_id(project_id: str) -> str:
-    """The product's audit dataset in the audit project: ``audit_<product project id>`` (unique per environment)."""
-    return standards.dataset_id("audit", project_id)
+def audit_dataset_id(project_id: str, product: str) -> str:
+    """The product's audit dataset in the audit project, ``audit_<project id>_<product>``: unique per
+    environment, and per product when products share an adopted project."""
+    return standards.dataset_id("audit", project_id, product)
+
+
+def sink_name(product: str) -> str:
+    """The product's sink in its project, ``meshplane-<product>-data-access`` (products may share a project)."""
+    return f"meshplane-{product}-data-access"
 
 
 def metric_name(product: str) -> str:
@@ -44,10 +50,16 @@ def retention_ms(days: int) -> int:
     return days * DAY_MS
 
 
-def sink_filter(project: str) -> str:
-    """The BigQuery data-access audit log entries of ``project``."""
-    return (f'logName="projects/{project}/logs/{DATA_ACCESS_LOG}" AND '
+def sink_filter(project: str, datasets: Sequence[str] = ()) -> str:
+    """The BigQuery data-access audit log entries of ``project``; with ``datasets``, only those naming a
+    table of one of them (the product's, when it shares an adopted project with others)."""
+    base = (f'logName="projects/{project}/logs/{DATA_ACCESS_LOG}" AND '
             'protoPayload.serviceName="bigquery.googleapis.com"')
+    if not datasets:
+        return base
+    tables = " OR ".join(f'protoPayload.resourceName:"projects/{project}/datasets/{d}/tables/"'
+                         for d in sorted(datasets))
+    return f"{base} AND ({tables})"
 
 
 def sink_destination(audit_project: str, dataset_id: str) -> str:

@@ -32,7 +32,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ..access_audit import (
-    DAYS, PRINCIPAL, WHO_READ, audit_dataset_id, metric_name, retention_ms, sink_destination, sink_filter,
+    DAYS, PRINCIPAL, WHO_READ, audit_dataset_id, metric_name, retention_ms, sink_destination, sink_filter, sink_name,
     undeclared_reads_filter, who_read_sql,
 )
 from ..platform import AuditLogSettings
@@ -42,7 +42,6 @@ from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .observability import METRIC_PREFIX
 from .options import child, component_token
 
-SINK = "meshplane-bigquery-data-access"
 INT64_TYPE = '{"typeKind":"INT64"}'
 
 
@@ -74,7 +73,7 @@ class AccessAudit(pulumi.ComponentResource):
     def __init__(self, name: str, args: AccessAuditArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("AccessAudit"), name, None, opts)
         s = args.settings
-        self.dataset_id = audit_dataset_id(args.project)
+        self.dataset_id = audit_dataset_id(args.project, args.product)
         self.dataset = BigQueryDataset(f"{name}-dataset", BigQueryDatasetArgs(
             project=s.project, dataset_id=self.dataset_id, location=s.location, labels=args.labels,
             description=f"BigQuery data-access audit logs of {args.product_id} ({args.project}).",
@@ -82,9 +81,10 @@ class AccessAudit(pulumi.ComponentResource):
             max_time_travel_hours=args.max_time_travel_hours, outlives_purge=True, creator=args.creator),
             opts=child(self))
         self.sink = gcp.logging.ProjectSink(
-            f"{name}-sink", project=args.project, name=SINK,
+            f"{name}-sink", project=args.project, name=sink_name(args.product),
             description=f"BigQuery data-access audit logs of {args.product_id}, kept {s.retention_days} days.",
-            destination=sink_destination(s.project, self.dataset_id), filter=sink_filter(args.project),
+            destination=sink_destination(s.project, self.dataset_id),
+            filter=sink_filter(args.project, list(args.readers)),  # the product's datasets: a shared project
             unique_writer_identity=True,
             bigquery_options=gcp.logging.ProjectSinkBigqueryOptionsArgs(use_partitioned_tables=True),
             opts=child(self, depends_on=[*args.depends_on, self.dataset.dataset]))
