@@ -6,6 +6,9 @@ stacks grant the same (resource, role, member) on the platform's policy tags or 
 deleting one revokes the other's. GCP offers no per-owner binding there (the Data Catalog and
 BigQuery data policy IAM APIs take no IAM conditions), so the plan refuses such a deletion while
 another stack of the environment, or another product of this stack, still declares the binding.
+With ``sharedGrants: platform`` one owner holds them all, the platform stack (``platform_stack``),
+and a domain stack's deletion of a member it held before is refused the same way (the platform
+stack is among the holders) until it is dropped from that stack's state.
 """
 
 from __future__ import annotations
