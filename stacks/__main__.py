@@ -1,4 +1,4 @@
-"""The domain stack: `pulumi up` runs this; `meshplane plan` runs the same program offline."""
+"""The domain stacks and the platform stack: `pulumi up` runs this; `meshplane plan` runs the same program offline."""
 
 from meshplane.program import main
 

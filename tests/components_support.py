@@ -25,11 +25,12 @@ from meshplane.gcp.input_port import InputPort, InputPortArgs, UpstreamPort
 from meshplane.gcp.project import ProjectArgs
 from meshplane.plan.harness import Inventory, Registration, run_program
 from meshplane.program import is_built, main
-from meshplane.stack_config import StackSettings, load_stack
+from meshplane.stack_config import StackSettings, is_platform_stack, load_stack, stack_names
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = ROOT / "stacks"
-STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in STACKS_DIR.glob("Pulumi.*.yaml"))
+ALL_STACKS = stack_names(STACKS_DIR)  # the domain stacks and the platform stack
+STACKS = [s for s in ALL_STACKS if not is_platform_stack(s, STACKS_DIR)]  # the domain stacks
 BLUEPRINTS = sorted((ROOT / "blueprints").glob("*/*.yaml"))
 
 PROJECT = "gcp:organizations/project:Project"

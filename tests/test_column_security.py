@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from components_support import ROOT, fresh_run, model, run_stack, runner, stack_config
+from components_support import ROOT, fresh_run, model, runner, stack_config
 from helpers import pos, product
 from meshplane.column_security import column_tags, scanned_tags, sensitive_leaves, tag_grants, view_masking
 from meshplane.declaration.loader import read_source
@@ -80,9 +80,16 @@ def test_raw_readers_are_never_also_masked_readers_of_a_level():
         (R, "group:a@x.example", True), (R, "group:b@x.example", False), (R, "serviceAccount:r@x.example", True)]
 
 
+def per_stack(stack: str) -> dict:
+    """The config of ``stack`` with the grants on the tags held by the stack itself (``sharedGrants: stacks``:
+    ``ColumnSecurity``); the example's stacks leave them to the platform stack (tests/test_platform_stack.py)."""
+    config = stack_config(stack)
+    return {**config, "meshplane:platform": {**config["meshplane:platform"], "sharedGrants": "stacks"}}
+
+
 @pytest.fixture(scope="module")
 def listener():
-    return run_stack("listener-prod")
+    return fresh_run("listener-prod", config=per_stack("listener-prod"))
 
 
 def schema_of(inv, table_id: str) -> dict[str, dict]:

@@ -30,7 +30,8 @@ def test_order_of_the_prod_stacks_and_the_first_up_of_each():
     lines = [line.strip() for line in out.splitlines()]
     assert lines[1:3] == ["1. charts-prod", "first up succeeds"]
     assert "5. listener-prod  (after playlist-prod, podcast-prod)" in lines
-    assert lines.count("first up succeeds") == 5
+    assert "6. platform  (after charts-prod, playlist-prod, player-prod, podcast-prod, listener-prod)" in lines
+    assert lines.count("first up succeeds") == 6
 
 
 def test_order_refuses_an_environment_whose_consumers_have_no_stack(tmp_path):
@@ -67,12 +68,12 @@ def test_simulate_then_plan_against_the_state_changes_nothing(tmp_path):
     code, out, _ = invoke("simulate", "--stack", "podcast-prod", "--stacks-dir", str(ROOT / "stacks"),
                           "--write-state", str(state))
     assert code == 0, out
-    assert out.startswith("Simulated first pulumi up of podcast-prod (after playlist-prod): 163 created")
+    assert out.startswith("Simulated first pulumi up of podcast-prod (after playlist-prod): 156 created")
     document = json.loads(state.read_text())
-    assert document["version"] == 3 and len(document["deployment"]["resources"]) == 163
+    assert document["version"] == 3 and len(document["deployment"]["resources"]) == 156
     code, out, _ = invoke("simulate", "--stack", "podcast-prod", "--stacks-dir", str(ROOT / "stacks"),
                           "--state", str(state))
-    assert code == 0 and "163 unchanged" in out
+    assert code == 0 and "156 unchanged" in out
     code, out, _ = invoke("plan", "--stack", "podcast-prod", "--stacks-dir", str(ROOT / "stacks"),
                           "--state", str(state), "--format", "json")
     assert code == 0 and set(json.loads(out)["changeSummary"]) == {"same"}

@@ -226,16 +226,21 @@ def test_docs_list_every_replacement_and_flag():
 
 def test_adding_a_consumer_widens_access_only(tmp_path):
     result = diff_documents(*scenario(tmp_path, edit_declaration(DEMOGRAPHICS, add_consumer)))
-    assert ops(result) == {"create": 2, "replace": 1}
-    assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 3, POLICY: 0, NARROWED: 0, BREAKING: 0}
+    assert ops(result) == {"create": 1, "replace": 1}
+    assert result.summary["flags"] == {DATA_LOSS: 0, WIDENED: 2, POLICY: 0, NARROWED: 0, BREAKING: 0}
     access = by_name(result, "podcast-demographics-demographics-v1-reader-group-ad-sales-at-daff.example")
     assert (access.op, [g.role for g in access.gained]) == ("create", ["READER"])
-    masked = by_name(result, "podcast-demographics-column-security-masked-confidential-group-ad-sales-at-daff.example")
-    assert (masked.op, [g.role for g in masked.gained]) == ("create", ["roles/bigquerydatapolicy.maskedReader"])
     all_rows = by_name(result, "podcast-demographics-demographics-v1-rows-meshplane_all_rows")
     # sees every row now; the program replaces a row policy whose grantees change (replace_on_changes)
     assert (all_rows.op, all_rows.changed_inputs, all_rows.delete_first) == ("replace", ["grantees"], True)
     assert exit_code(result) == 0
+    # its masked read of the tagged columns is the platform stack's (sharedGrants: platform): its diff widens
+    shared = diff_documents(*scenario(tmp_path / "platform", edit_declaration(DEMOGRAPHICS, add_consumer),
+                                      stack="platform"))
+    assert ops(shared) == {"create": 1} and shared.summary["flags"][WIDENED] == 1
+    [masked] = [c for c in shared.changes.values() if c.op == "create"]
+    assert [(g.principal, g.role) for g in masked.gained] == [
+        ("group:ad-sales@daff.example", "roles/bigquerydatapolicy.maskedReader")]
 
 
 def test_renaming_a_port_deletes_its_datasets(tmp_path):

@@ -8,10 +8,12 @@ from helpers import ROOT, at, write
 
 from meshplane.declaration.files import UsageError
 from meshplane.declaration.problems import DeclarationError
-from meshplane.stack_config import load_stack, settings_from_text
+
+
+from meshplane.stack_config import is_platform_stack, load_stack, settings_from_text, stack_names
 
 STACKS = ROOT / "stacks"
-STACK_NAMES = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in STACKS.glob("Pulumi.*.yaml"))
+STACK_NAMES = [s for s in stack_names(STACKS) if not is_platform_stack(s, STACKS)]  # domain stacks
 
 GOOD = """\
 # a test stack
@@ -59,7 +61,7 @@ def test_unknown_stack_lists_known_stacks():
         load_stack("nope-prod", STACKS)
     message = str(info.value)
     assert "unknown stack 'nope-prod'" in message
-    assert "known stacks: " + ", ".join(STACK_NAMES) in message
+    assert "known stacks: " + ", ".join(stack_names(STACKS)) in message
 
 
 def test_unknown_stack_in_an_empty_directory(tmp_path):

@@ -82,10 +82,19 @@ def test_schema_is_a_valid_draft_2020_12_schema():
     Draft202012Validator.check_schema(schema)
     config = schema["properties"]["config"]
     assert set(config["properties"]) == {"meshplane:environment", "meshplane:domain", "meshplane:products",
-                                         "meshplane:platform"}
+                                         "meshplane:platform", "meshplane:role"}
     assert config["additionalProperties"] is False and schema["additionalProperties"] is False
     assert config["properties"]["meshplane:platform"] == {**config["properties"]["meshplane:platform"],
                                                           "$ref": "#/$defs/PlatformSettings"}
+
+
+def test_the_platform_stack_takes_role_and_platform_only(validator, stack):
+    """``meshplane:role: platform``: no domain, environment or products; a domain stack needs them."""
+    config = stack["config"]
+    platform = {"config": {"meshplane:role": "platform", "meshplane:platform": config["meshplane:platform"]}}
+    assert errors_of(validator, platform) == []
+    assert errors_of(validator, {"config": {**platform["config"], "meshplane:domain": "podcast"}}) != []
+    assert errors_of(validator, {"config": {"meshplane:platform": config["meshplane:platform"]}}) != []
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: p.name)

@@ -126,9 +126,10 @@ class DataProduct(pulumi.ComponentResource):
             **self._dataset_policies(args)), opts=child(self))
 
     def _column_security(self, name: str, args: DataProductArgs) -> ColumnSecurity | None:
-        """Raw or masked reading of the tagged columns: none without the platform's policy tags."""
+        """Raw or masked reading of the tagged columns: none without the platform's policy tags, nor when
+        the platform stack owns those grants (``sharedGrants: platform``, ``gcp.shared_grants``)."""
         grants = product_tag_grants(args, self.policy_tags)
-        if not grants:
+        if not grants or args.platform.shared_grants == "platform":
             return None
         return ColumnSecurity(f"{name}-column-security", ColumnSecurityArgs(
             grants=grants, tags=self.policy_tags, ready=self.ready), opts=child(self))

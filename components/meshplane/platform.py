@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -192,6 +192,12 @@ class PlatformSettings(Strict):
         "prod", description="The environment declarations are written for: its operational sources, "
                             "consumers and schedule are the declared ones; every other environment reads its "
                             "own sources and grants its own consumers (see docs/environments.md).")
+    shared_grants: Literal["stacks", "platform"] = Field(
+        "stacks", description="Who owns the grants on the policy tags and masking policies above (member-level IAM, "
+                              "shared by every stack that declares the same member): 'stacks', each domain stack "
+                              "its own (deleting one revokes it for all; the plan refuses that); 'platform', only "
+                              "the platform stack (`meshplane:role: platform`), once, for every domain stack "
+                              "(docs/components.md, 'Shared settings and grants').")
     environments: dict[Slug, EnvironmentSettings] = Field(
         default_factory=dict,
         description="Per environment other than production: the domains that have a stack there and its "

@@ -42,9 +42,16 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
 
     ``root`` is the repository (default: where Pulumi.yaml is); ``mesh`` an already validated mesh
     (the offline plan validates first, to report problems with their positions); ``on_product`` is
-    called with each product id and the number of products to build.
+    called with each product id and the number of products to build. The platform stack
+    (``meshplane:role: platform``) builds the shared grants instead (``platform_stack``).
     """
-    settings = settings_from_config(pulumi.Config(NAMESPACE))
+    config = pulumi.Config(NAMESPACE)
+    if config.get("role") == "platform":  # the platform stack: the shared grants, no product
+        from .platform_stack import platform_main
+
+        platform_main((Path(root) if root else repository_root()) / "stacks")
+        return {}
+    settings = settings_from_config(config)
     if mesh is None:
         repository = Path(root) if root else repository_root()
         mesh, problems, elsewhere = check_stack(settings, repository)

@@ -7,7 +7,9 @@ problem by line like declarations. Keys of other namespaces (``gcp:project``...)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+import yaml
 from pydantic import Field, ValidationError
 
 from .declaration.files import UsageError
@@ -50,25 +52,61 @@ class StackSettings(Strict):
         return self.environment not in NON_PRODUCTION
 
 
+class PlatformStackSettings(Strict):
+    """The ``meshplane:*`` keys of the platform stack: it builds no product and owns, once, the grants
+    on the platform's policy tags and masking policies of every domain stack with ``sharedGrants: platform``."""
+
+    role: Literal["platform"] = Field(description="'platform': this is the platform stack, not a domain's.")
+    platform: PlatformSettings = Field(description="The platform settings, as in the domain stacks.")
+
+
+def is_platform_stack(stack: str, stacks_dir: str | Path = "stacks") -> bool:
+    """Whether the stack's config says ``meshplane:role: platform`` (an unreadable file is left to
+    ``load_stack`` to report)."""
+    try:
+        config = yaml.safe_load(stack_file(stack, stacks_dir).read_text(encoding="utf-8")).get("config")
+        return config.get(f"{NAMESPACE}:role") == "platform"
+    except (yaml.YAMLError, AttributeError, OSError, UnicodeDecodeError):
+        return False
+
+
+def stack_names(stacks_dir: str | Path = "stacks") -> list[str]:
+    """Every stack with a config file in ``stacks_dir``, by name."""
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(stacks_dir).glob("Pulumi.*.yaml"))
+
+
 def stack_file(stack: str, stacks_dir: str | Path = "stacks") -> Path:
     """The config file of ``stack``; ``UsageError`` when it does not exist."""
     path = Path(stacks_dir) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in Path(stacks_dir).glob("Pulumi.*.yaml"))
+        known = stack_names(stacks_dir)
         raise UsageError(f"unknown stack {stack!r}: no {path}; known stacks: {', '.join(known) or 'none'}")
     return path
 
 
 def load_stack(stack: str, stacks_dir: str | Path = "stacks") -> StackSettings:
-    """Read and validate a stack's settings; ``DeclarationError`` lists every located problem."""
+    """Read and validate a domain stack's settings; ``DeclarationError`` lists every located problem,
+    ``UsageError`` names the platform stack (it builds no products)."""
+    if is_platform_stack(stack, stacks_dir):
+        raise UsageError(f"stack {stack!r} is the platform stack (meshplane:role: platform): it builds no "
+                         "products; expected a domain stack")
+    return _load(stack, stacks_dir, StackSettings)
+
+
+def load_platform_stack(stack: str, stacks_dir: str | Path = "stacks") -> PlatformStackSettings:
+    """Read and validate the platform stack's settings, located like a domain stack's."""
+    return _load(stack, stacks_dir, PlatformStackSettings)
+
+
+def _load(stack: str, stacks_dir: str | Path, model: type[Strict]):
     path = stack_file(stack, stacks_dir)
     text, problem = read_text(path)
     if problem:
         raise DeclarationError([problem])
-    return settings_from_text(text, str(path))
+    return settings_from_text(text, str(path), model)
 
 
-def settings_from_text(text: str, file: str) -> StackSettings:
+def settings_from_text(text: str, file: str, model: type[Strict] = StackSettings) -> StackSettings:
     """Stack settings from the text of a stack config file."""
     try:
         parsed = parse(text)
@@ -82,12 +120,12 @@ def settings_from_text(text: str, file: str) -> StackSettings:
             if isinstance(k, str) and k.startswith(NAMESPACE + ":")}
     problems = duplicate_key_problems(parsed, file)
     try:
-        settings = StackSettings.model_validate(ours)
+        settings = model.model_validate(ours)
     except ValidationError as exc:
         parsed.data = {k.split(":", 1)[1] if isinstance(k, str) else k: v for k, v in config.items()}
         parsed.value_marks = _rekey(parsed.value_marks)
         parsed.key_marks = _rekey(parsed.key_marks)
-        problems += [_prefixed(p) for p in validation_problems(exc, parsed, file, StackSettings)]
+        problems += [_prefixed(p) for p in validation_problems(exc, parsed, file, model)]
         raise DeclarationError(problems) from None
     problems += _unlisted_domain(settings, parsed, file)
     if problems:
@@ -95,9 +133,11 @@ def settings_from_text(text: str, file: str) -> StackSettings:
     return settings
 
 
-def _unlisted_domain(settings: StackSettings, parsed, file: str) -> list[Problem]:
+def _unlisted_domain(settings, parsed, file: str) -> list[Problem]:
     """A stack whose domain its environment does not list: it would build nothing (and an ``up`` on a
     deployed stack would delete everything), while the others would grant products it never builds."""
+    if not isinstance(settings, StackSettings):  # the platform stack: no domain, no environment
+        return []
     listed = settings.platform.environments.get(settings.environment)
     if listed is None or listed.domains is None or settings.domain in listed.domains:
         return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from .declaration.reference import model_tables
-from .stack_config import NAMESPACE, NON_PRODUCTION, StackSettings
+from .stack_config import NAMESPACE, NON_PRODUCTION, PlatformStackSettings, StackSettings
 
 SCHEMA_ID = "https://meshplane.dev/schemas/stack-config.schema.json"
 MARKER = "<!-- Generated below from the model by `python -m meshplane.declaration.regen`: do not edit below. -->"
@@ -24,11 +24,18 @@ def json_schema() -> dict:
     """The JSON Schema (draft 2020-12) of a whole ``stacks/Pulumi.<stack>.yaml``: Pulumi's keys, and
     under ``config`` the ``meshplane:*`` keys (strict) beside other namespaces' (left alone)."""
     model = StackSettings.model_json_schema(by_alias=True, mode="validation")
+    platform = PlatformStackSettings.model_json_schema(by_alias=True, mode="validation")
+    domain_only = [f"{NAMESPACE}:{key}" for key in model["properties"] if key not in platform["properties"]]
     config = {
         "type": "object",
-        "description": "Stack configuration: meshplane's keys and those of other namespaces (gcp:project...).",
-        "properties": {f"{NAMESPACE}:{key}": value for key, value in model["properties"].items()},
-        "required": [f"{NAMESPACE}:{key}" for key in model["required"]],
+        "description": "Stack configuration: meshplane's keys and those of other namespaces (gcp:project...). "
+                       "A domain stack's, or the platform stack's (`meshplane:role: platform`: role and platform only).",
+        "properties": {f"{NAMESPACE}:{key}": value
+                       for key, value in {**model["properties"], "role": platform["properties"]["role"]}.items()},
+        "if": {"required": [f"{NAMESPACE}:role"]},
+        "then": {"required": [f"{NAMESPACE}:{key}" for key in platform["required"]],
+                 "not": {"anyOf": [{"required": [key]} for key in domain_only]}},
+        "else": {"required": [f"{NAMESPACE}:{key}" for key in model["required"]]},
         "patternProperties": {rf"^(?!{NAMESPACE}:)[^:\s]+:\S": {
             "description": "A key of another namespace: not meshplane's, not checked here."}},
         "additionalProperties": False,

@@ -31,6 +31,10 @@ def render(plan: Plan, violations: list[Violation], fmt: str) -> str:
                             "diagnostics": _diagnostics(violations) + elsewhere_diagnostics(plan.elsewhere)})
     from .review import render_markdown, render_text
 
+    if getattr(plan.settings, "role", None) == "platform":
+        from .review_platform import render_platform
+
+        return render_platform(plan, violations, markdown=fmt == "markdown")
     return (render_markdown if fmt == "markdown" else render_text)(plan, violations)
 
 

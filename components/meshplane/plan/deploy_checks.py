@@ -26,12 +26,12 @@ from ..gcpmodel.state import StateResource, project_numbers, simulate_up
 from ..gcpmodel.visibility import Sight, visibility
 from ..mesh import Mesh
 from ..platform import PlatformSettings
-from ..stack_config import load_stack
+from ..stack_config import StackSettings, is_platform_stack, load_stack, stack_names
 from ..stack_order import StackOrder, Unreachable, stack_order
 from ..validation import split_problems, stack_paths, stack_scope
 from .replacements import DATASET
 from .runbooks import DEFAULT_GROUPS
-from .shared_grants import shared_deletions, stack_tag_bindings
+from .shared_grants import binding_resource, shared_deletions, stack_tag_bindings
 
 
 @dataclass
@@ -63,11 +63,21 @@ def deploy_checks(stack: str, registrations: list, platform: PlatformSettings, o
     failures += shared_deletions(changes or {}, registrations,
                                  {s: held for s, held in order.bindings.items() if s != stack})
     after = simulate_up(registrations, prior)
+    granted = platform_granted(order.bindings.get(stack, set())) if platform.shared_grants == "platform" else []
     return DeployChecks(
         after=order.after.get(stack, []), failures=failures,
         unreachable=[u for u in order.unreachable if u.stack == stack], cycle=order.cycle, unread=order.unread,
-        changes=changes, sights=visibility(after.values(), masking(platform)),
+        changes=changes, sights=visibility([*after.values(), *granted], masking(platform)),
         state=after, open_datasets=open_datasets(after.values()))
+
+
+def platform_granted(bindings: set) -> list[StateResource]:
+    """The stack's bindings on shared tags as the platform stack holds them (``sharedGrants: platform``):
+    the stack creates none, but its readers see its tagged columns through them."""
+    from ..gcp.shared_grants import binding_key
+
+    return [StateResource(f"platform-stack::{binding_key(b)}", kind, inputs=inputs)
+            for b in sorted(bindings) for kind, inputs in [binding_resource(b)]]
 
 
 def open_datasets(state) -> list[tuple[str, list[str]]]:
@@ -97,20 +107,42 @@ def masking(platform: PlatformSettings) -> dict[str, str]:
 
 def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, strict: bool = False,
                       given: Mapping[str, tuple] | None = None) -> StackOrder:
-    """The deploy order of the environment's stacks, each with the mesh its config sees.
+    """The deploy order of the environment's stacks, each with the mesh its config sees; the platform
+    stack, when the environment's stacks leave their shared grants to it, last (it grants their runners).
 
     ``given`` stacks (name -> settings and mesh) are used as they are, and so are their meshes for the
     stacks that see the same declarations. Another stack whose config or declarations have problems is
     left out and listed in ``unread`` (``strict``: its problems are raised)."""
+    stacks, unread = read_stacks(stacks_dir, environment, strict=strict, given=given)
+    order = stack_order(stacks, environment)
+    order.unread = sorted(unread)
+    order.bindings = {name: stack_tag_bindings(settings, mesh) for name, (settings, mesh) in stacks.items()}
+    owned = [name for name, (settings, _) in stacks.items() if settings.platform.shared_grants == "platform"]
+    platform = platform_stack_name(stacks_dir)
+    if owned and platform and not order.cycle:
+        order.after[platform] = list(order.order)
+        order.order.append(platform)
+        order.bindings[platform] = set().union(*(order.bindings[name] for name in owned))
+    return order
+
+
+def platform_stack_name(stacks_dir: str | Path = "stacks") -> str | None:
+    """The platform stack of ``stacks_dir`` (``meshplane:role: platform``); None when there is none."""
+    return next((name for name in stack_names(stacks_dir) if is_platform_stack(name, stacks_dir)), None)
+
+
+def read_stacks(stacks_dir: str | Path, environment: str | None = None, *, strict: bool = False,
+                given: Mapping[str, tuple] | None = None) -> tuple[dict[str, tuple[StackSettings, Mesh]], list[str]]:
+    """The domain stacks of ``environment`` (None: of every environment), each with the mesh it sees,
+    and the names of those whose config or declarations have problems (``strict``: raised)."""
     root, stacks, unread = Path(stacks_dir).resolve().parent, dict(given or {}), []
     meshes = {tuple(stack_paths(settings.products, root)): mesh for settings, mesh in stacks.values()}
-    for path in sorted(Path(stacks_dir).glob("Pulumi.*.yaml")):
-        name = path.name[len("Pulumi."):-len(".yaml")]
-        if name in stacks:
+    for name in stack_names(stacks_dir):
+        if name in stacks or is_platform_stack(name, stacks_dir):
             continue
         try:
             settings = load_stack(name, stacks_dir)
-            if settings.environment != environment:
+            if environment is not None and settings.environment != environment:
                 continue
             files = tuple(stack_paths(settings.products, root))
             if files not in meshes:
@@ -125,8 +157,4 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
             unread.append(name)
             continue
         stacks[name] = (settings, mesh)
-    order = stack_order({k: v for k, v in stacks.items() if v[0].environment == environment}, environment)
-    order.unread = sorted(unread)
-    order.bindings = {name: stack_tag_bindings(settings, mesh) for name, (settings, mesh) in stacks.items()
-                      if settings.environment == environment}
-    return order
+    return {k: v for k, v in stacks.items() if environment is None or v[0].environment == environment}, unread

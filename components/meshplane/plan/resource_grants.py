@@ -53,15 +53,20 @@ def grants_of(s: dict, project: str, datasets: dict, tables: dict) -> Iterator[t
         yield str(i.get("member", "?")), f"dbt job {i.get('name')}", str(i.get("role", "?"))
     elif kind == TAG_IAM:
         tag = str(i.get("policyTag", "?")).split("/")
-        yield str(i.get("member", "?")), f"policy tag {'/'.join(tag[-4:])}", str(i.get("role", "?"))
+        yield str(i.get("member", "?")), f"policy tag {'/'.join(tag[-4:])}{_by(i)}", str(i.get("role", "?"))
     elif kind == MASKING_IAM:
-        yield str(i.get("member", "?")), f"masking policy {i.get('dataPolicyId')}", str(i.get("role", "?"))
+        yield str(i.get("member", "?")), f"masking policy {i.get('dataPolicyId')}{_by(i)}", str(i.get("role", "?"))
     elif kind == REPOSITORY_IAM:
         repository = f"{i.get('location')}-docker.pkg.dev/{i.get('project')}/{i.get('repository')}"
         yield str(i.get("member", "?")), f"image repository {repository}", str(i.get("role", "?"))
     elif kind == KEY_IAM:
         yield str(i.get("member", "?")), f"KMS key {str(i.get('cryptoKeyId', '?')).rsplit('/', 1)[-1]}", \
             str(i.get("role", "?"))
+
+
+def _by(i: dict) -> str:
+    """Who holds a shared-tag grant the stack does not create (``review.platform_held``)."""
+    return f", granted by {i['grantedBy']}" if i.get("grantedBy") else ""
 
 
 def _iam_target(kind: str, i: dict, project: str) -> str:

@@ -22,6 +22,7 @@ from .review_tables import (
     product_resources, resource_kinds, resource_name, safety_rows,
 )
 from .run import Plan
+from .shared_grants import binding_resource, product_tag_bindings
 
 WIDTH = 120  # of the text output's prose lines (tables are as wide as their cells)
 LEGEND = ("access for a principal other than the product's own runner, owner, authorized datasets and "
@@ -85,9 +86,19 @@ def product_reviews(plan: Plan, violations: list[Violation]) -> list[ProductRevi
                   for s in states if s["type"] == TABLE}
         reviews.append(ProductReview(
             pid, decl.display_name, decl.type.value, decl.status.value, decl.team.owner, d["project"],
-            resource_kinds(states), access_rows(states, who, deployed), safety_rows(states),
+            resource_kinds(states), access_rows(states + platform_held(plan, pid), who, deployed), safety_rows(states),
             findings(states, violations), sight_rows(plan.checks.sights, tables), policy_row(decl, platform)))
     return reviews
+
+
+def platform_held(plan: Plan, pid: str) -> list[dict]:
+    """The product's grants on shared tags that the platform stack holds (``sharedGrants: platform``),
+    as review states marked so; none when the stack holds them itself."""
+    if plan.settings.platform.shared_grants != "platform":
+        return []
+    bindings = product_tag_bindings(plan.mesh.sources[pid].product, plan.mesh, plan.settings)
+    return [{"type": kind, "inputs": {**inputs, "grantedBy": "the platform stack"}}
+            for kind, inputs in map(binding_resource, sorted(bindings))]
 
 
 def render_text(plan: Plan, violations: list[Violation]) -> str:

@@ -118,12 +118,15 @@ def resource_kinds(states: list[dict]) -> list[tuple[str, int]]:
 
 def access_rows(states: list[dict], who: Audience, deployed: set | None = None) -> list[Grant]:
     """One grant per (principal, target, role), new access first; ``deployed``: the grants of the
-    deployed state, as ``(principal, project, grant key)`` (``deployed_grants``)."""
+    deployed state, as ``(principal, project, grant key)`` (``deployed_grants``). A grant another stack
+    holds (``grantedBy``, ``review.platform_held``) is not in this state: its news is that stack's review,
+    and its principal's other access here is marked new."""
     datasets = {s["inputs"].get("datasetId"): _layer(s["inputs"], "internal dataset")
                 for s in states if s["type"] == DATASET}
     tables = {(s["inputs"].get("datasetId"), s["inputs"].get("tableId")): _layer(s["inputs"], "")
               for s in states if s["type"] == TABLE}
-    rows = {replace(g, deployed=deployed is not None and (g.principal, g.role, key) in deployed)
+    rows = {replace(g, deployed=deployed is not None and ((g.principal, g.role, key) in deployed
+                                                          or bool(s["inputs"].get("grantedBy"))))
             for s in states for key in [_grant_key(s)]
             for principal, target, role in grants_of(s, who.project, datasets, tables)
             for g in [who.grant(principal, target or "?", role)]}

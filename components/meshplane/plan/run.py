@@ -13,10 +13,11 @@ from ..declaration.problems import DeclarationError, Problem
 from ..gcpmodel.state import StateResource, project_numbers
 from ..mesh import Mesh
 from ..platform import is_folder_id
-from ..stack_config import StackSettings, load_stack, stack_file
-from ..stack_order import StackOrder
+from .. import addresses
+from ..stack_config import StackSettings, is_platform_stack, load_platform_stack, load_stack, stack_file
+from ..stack_order import StackOrder, built
 from ..validation import check_stack
-from .deploy_checks import DeployChecks, deploy_checks, environment_order
+from .deploy_checks import DeployChecks, deploy_checks, environment_order, read_stacks
 from .harness import Inventory, paused_gc, run_program
 from .mocks import GcpMocks, stand_in_folders, unknown_stand_ins
 from .preview import preview_document
@@ -46,6 +47,8 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     order, when already known."""
     from ..program import main  # imports pulumi_gcp: only when a plan is made
 
+    if is_platform_stack(stack, stacks_dir):
+        return plan_platform_stack(stack, stacks_dir, preview=preview, state=state)
     settings = load_stack(stack, stacks_dir)
     root = Path(stacks_dir).resolve().parent
     mesh, problems, elsewhere = check_stack(settings, root)
@@ -62,6 +65,24 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
         checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
     return Plan(stack, settings, mesh, inventory, document, checks, elsewhere)
+
+
+def plan_platform_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool = True,
+                        state: Mapping[str, StateResource] | None = None) -> Plan:
+    """Plan the platform stack: the shared grants of every domain stack, deployed after all of them."""
+    from ..platform_stack import platform_main
+
+    settings = load_platform_stack(stack, stacks_dir)
+    inventory = run_program(lambda: platform_main(stacks_dir), project=PROJECT, stack=stack, preview=preview,
+                            config=_raw_config(stack_file(stack, stacks_dir)), mocks=GcpMocks())
+    stacks, _ = read_stacks(stacks_dir, strict=True)
+    order = StackOrder("", order=[*stacks, stack], after={stack: sorted(stacks)},
+                       runners={name: {addresses.runner_principal(p, s.platform, s.environment): p.id
+                                       for p in built(m, s)} for name, (s, m) in stacks.items()})
+    with paused_gc():
+        checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
+        document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
+    return Plan(stack, settings, Mesh.load([]), inventory, document, checks)
 
 
 def display_paths(settings: StackSettings) -> list[str]:

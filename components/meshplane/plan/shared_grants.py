@@ -6,6 +6,9 @@ stacks grant the same (resource, role, member) on the platform's policy tags or 
 deleting one revokes the other's. GCP offers no per-owner binding there (the Data Catalog and
 BigQuery data policy IAM APIs take no IAM conditions), so the plan refuses such a deletion while
 another stack of the environment, or another product of this stack, still declares the binding.
+With ``sharedGrants: platform`` one owner holds them all, the platform stack (``platform_stack``),
+and a domain stack's deletion of a member it held before is refused the same way (the platform
+stack is among the holders) until it is dropped from that stack's state.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from ..gcpmodel.existence import Failure
 from ..gcpmodel.next_up import DELETE, REPLACE, StateChange
+from ..declaration.model import DataProduct
 from ..mesh import Mesh
 from ..placement import PlacementError, policy_tags_for
 from ..stack_config import StackSettings
@@ -34,23 +38,35 @@ def binding_of(kind: str, inputs: Mapping) -> Binding | None:
     return None
 
 
+def binding_resource(binding: Binding) -> tuple[str, dict]:
+    """The type and inputs of the IAM member resource that holds ``binding`` (``binding_of`` reversed)."""
+    resource, role, member = binding
+    if "/policyTags/" in resource:
+        return TAG_IAM, {"policyTag": resource, "role": role, "member": member}
+    project, location, policy = resource.split("/")[1::2]
+    return MASKING_IAM, {"project": project, "location": location, "dataPolicyId": policy, "role": role,
+                         "member": member}
+
+
 def stack_tag_bindings(settings: StackSettings, mesh: Mesh) -> set[Binding]:
     """Every binding on the platform's tags and masking policies the stack's products declare."""
+    return set().union(*(product_tag_bindings(product, mesh, settings) for product in built(mesh, settings)))
+
+
+def product_tag_bindings(product: DataProduct, mesh: Mesh, settings: StackSettings) -> set[Binding]:
+    """The bindings on the platform's tags and masking policies of one product, as the stack's
+    environment builds it (``program.effective``: production adds the readers of other environments)."""
     from ..data_product import product_tag_grants
     from ..gcp import roles
-    from ..program import product_args
+    from ..program import effective, product_args
 
-    bindings: set[Binding] = set()
-    for product in built(mesh, settings):
-        try:
-            tags = policy_tags_for(product.policies.location, settings.platform.policy_tags)
-        except PlacementError:  # reported by the stack's own validation
-            continue
-        for grant in product_tag_grants(product_args(product, mesh, settings), tags):
-            tag = tags[grant.level]
-            bindings.add((tag.policy_tag, roles.CATEGORY_FINE_GRAINED_READER, grant.member) if grant.raw
-                         else (tag.data_policy, roles.MASKED_READER, grant.member))
-    return bindings
+    try:
+        tags = policy_tags_for(product.policies.location, settings.platform.policy_tags)
+    except PlacementError:  # reported by the stack's own validation
+        return set()
+    grants = product_tag_grants(product_args(effective(product, mesh, settings), mesh, settings), tags)
+    return {(tags[g.level].policy_tag, roles.CATEGORY_FINE_GRAINED_READER, g.member) if g.raw
+            else (tags[g.level].data_policy, roles.MASKED_READER, g.member) for g in grants}
 
 
 def shared_deletions(changes: Mapping[str, StateChange], registrations: Iterable,
