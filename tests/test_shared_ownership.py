@@ -133,3 +133,17 @@ def test_products_sharing_a_project_each_have_their_own_sink_and_audit_dataset()
     audits = [r.inputs["datasetId"] for r in of_type(inventory, "gcp:bigquery/dataset:Dataset")
               if r.inputs["labels"]["mesh_layer"] == "audit"]
     assert len(audits) == len(set(audits)) == 2
+
+
+@pytest.mark.parametrize(("retained", "refused"), [(False, True), (True, False)])
+def test_fails_to_delete_an_audit_config_another_product_still_writes(retained, refused):
+    """A state written before one product owned a shared project's audit config holds a copy per product:
+    deleting one (not retained) would switch the project's logging off for the other."""
+    inputs = {"project": SHARED, "service": "bigquery.googleapis.com", "auditLogConfigs": [{"logType": "DATA_READ"}]}
+    old = StateResource(urn="urn:old", type=AUDIT_CONFIG, inputs=inputs, retain_on_delete=retained)
+    owner = type("R", (), {"type": AUDIT_CONFIG, "name": "podcast-catalog-project-audit", "inputs": inputs})()
+    failures = shared_deletions({"urn:old": StateChange("urn:old", AUDIT_CONFIG, DELETE, old=old)}, [owner], {})
+    assert [f.urn for f in failures] == (["urn:old"] if refused else [])
+    if refused:
+        assert "audit logging of projects/daff-legacy-shared" in failures[0].message
+        assert "podcast-catalog-project-audit of this stack" in failures[0].message

@@ -27,8 +27,15 @@ from .resource_grants import MASKING_IAM, TAG_IAM
 Binding = tuple[str, str, str]  # (IAM resource name, role, member)
 
 
+AUDIT_CONFIG = "gcp:projects/iAMAuditConfig:IAMAuditConfig"
+
+
 def binding_of(kind: str, inputs: Mapping) -> Binding | None:
-    """The (resource, role, member) a policy tag or masking policy IAM member grants; None for others."""
+    """The (resource, role, member) a policy tag or masking policy IAM member grants, or the (project,
+    ``auditConfig``, service) an audit config writes (one per project and service, whoever writes it);
+    None for others."""
+    if kind == AUDIT_CONFIG:
+        return f"projects/{inputs.get('project')}", "auditConfig", str(inputs.get("service"))
     if kind == TAG_IAM:
         return str(inputs.get("policyTag")), str(inputs.get("role")), str(inputs.get("member"))
     if kind == MASKING_IAM:
@@ -79,14 +86,18 @@ def shared_deletions(changes: Mapping[str, StateChange], registrations: Iterable
             kept.setdefault(b, []).append(r.name)
     failures = []
     for change in changes.values():
-        if change.op not in (DELETE, REPLACE) or change.old is None:
-            continue
+        if change.op not in (DELETE, REPLACE) or change.old is None or change.old.retain_on_delete:
+            continue  # a retained resource leaves the stack, not GCP
         old = binding_of(change.old.type, change.old.inputs)
         if old is None or (change.new is not None and binding_of(change.new.type, change.new.inputs) == old):
             continue
         holders = [f"stack {s}" for s, held in sorted(others.items()) if old in held]
         holders += [f"{name} of this stack" for name in kept.get(old, [])]
-        if holders:
+        if holders and old[1] == "auditConfig":
+            failures.append(Failure(change.urn, (
+                f"deleting it removes the {old[2]} audit logging of {old[0]} for everyone, but {', '.join(holders)} "
+                "still write(s) it: pulumi state delete it first (the other writer keeps it in GCP)")))
+        elif holders:
             failures.append(Failure(change.urn, (
                 f"deleting it removes {old[2]} from {old[1]} on {old[0]} for everyone, but {', '.join(holders)} "
                 "still grant(s) it: one binding, several owners; keep it (pulumi state delete, then drop it from "
