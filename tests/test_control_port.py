@@ -37,6 +37,7 @@ ROUTINE = "gcp:bigquery/routine:Routine"
 STACK, PID = "listener-prod", "listener.listener-profiles"
 GOVERNANCE = "group:data-governance@daff.example"
 INTERNAL, CONTROL = "listener_profiles_internal", "listener_profiles_control"
+LEDGER = "listener_profiles_control_ledger"  # a routine is authorized on datasets other than its own
 POLICIES = {"location": "EU", "confidentiality": "internal", "retention": "P1Y"}  # the stacks' governance
 
 
@@ -62,7 +63,7 @@ def test_routine_is_an_sql_procedure_with_one_string_argument(inventories, previ
         "project": project, "datasetId": CONTROL, "routineId": "erase_subject", "routineType": "PROCEDURE",
         "language": "SQL", "arguments": [{"name": "subject_key", "dataType": json.dumps({"typeKind": "STRING"})}]}
     assert routine.inputs["definitionBody"] == erase_subject_sql(
-        Erasure(project, INTERNAL, CONTROL, ("listener_id",), salt=PID))  # found at call time: no table list
+        Erasure(project, INTERNAL, LEDGER, ("listener_id",), salt=PID))  # found at call time: no table list
     tables = {named(inv, f"listener-profiles-storage-profiles_v{m}").urn for m in (1, 2)}
     ledger = named(inv, "listener-profiles-control-erasures", "gcp:bigquery/table:Table").urn
     assert tables | {ledger} <= set(routine.dependencies)  # they exist first
@@ -74,7 +75,7 @@ def test_routine_is_authorized_on_the_internal_dataset(inventories, preview):
     inv = inventories[preview]
     project = project_of(PID, STACK)
     authz = {a.inputs["datasetId"]: a for a in of_type(inv, ACCESS) if "routine" in a.inputs}
-    assert sorted(authz) == [CONTROL, INTERNAL]  # delete in the internal dataset, append to the ledger
+    assert sorted(authz) == [LEDGER, INTERNAL]  # delete in the internal dataset, append to the ledger
     for dataset_id, entry in authz.items():
         assert entry.inputs == {"project": project, "datasetId": dataset_id, "routine": {
             "projectId": project, "datasetId": CONTROL, "routineId": "erase_subject"}}
@@ -89,14 +90,15 @@ def test_the_ledger_is_kept_like_data_in_the_control_dataset(inventories, previe
 
     inv = inventories[preview]
     ledger = named(inv, "listener-profiles-control-erasures", "gcp:bigquery/table:Table")
-    assert (ledger.inputs["datasetId"], ledger.inputs["tableId"]) == (CONTROL, "erasures")
+    assert (ledger.inputs["datasetId"], ledger.inputs["tableId"]) == (LEDGER, "erasures")
     assert json.loads(ledger.inputs["schema"]) == LEDGER_SCHEMA
     assert "subject_key" not in {f["name"] for f in LEDGER_SCHEMA}  # a hash, never the key
     assert ledger.inputs["timePartitioning"] == {"type": "DAY", "field": "erased_at"}  # no expiry: evidence
     assert ledger.inputs["deletionProtection"] is True
     assert (ledger.protect, ledger.retain_on_delete) == (True, True)
     assert ledger.inputs["labels"]["mesh_layer"] == "control"
-    [dataset] = [d for d in of_type(inv, DATASET) if d.inputs["datasetId"] == CONTROL]
+    [dataset] = [d for d in of_type(inv, DATASET) if d.inputs["datasetId"] == LEDGER]
+    assert (dataset.protect, dataset.retain_on_delete, dataset.inputs["labels"]["mesh_layer"]) == (True, True, "control")
     key = (dataset.inputs.get("defaultEncryptionConfiguration") or {}).get("kmsKeyName")
     assert (ledger.inputs.get("encryptionConfiguration") or {}).get("kmsKeyName") == key  # the product's key
 
@@ -123,9 +125,10 @@ def test_governance_may_call_it_and_nothing_more(inventories, preview):
     grants = [a for a in of_type(inv, ACCESS) if principal_of(a) == GOVERNANCE
               and (a.inputs["project"], a.inputs["datasetId"]) not in audit]
     assert sorted((g.inputs["datasetId"], g.inputs["role"]) for g in grants) == [
-        (CONTROL, "READER"), (INTERNAL, "roles/bigquery.metadataViewer")]  # call, read the ledger, list tables
-    control = [a for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == CONTROL and "routine" not in a.inputs]
-    assert control == [g for g in grants if g.inputs["datasetId"] == CONTROL]  # nobody else on the control dataset
+        (CONTROL, "READER"), (LEDGER, "READER"), (INTERNAL, "roles/bigquery.metadataViewer")]  # call, read, list
+    for dataset in (CONTROL, LEDGER):  # nobody else on the control and ledger datasets
+        entries = [a for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == dataset and "routine" not in a.inputs]
+        assert entries == [g for g in grants if g.inputs["datasetId"] == dataset]
     others = [r for r in inv.registrations if r.type not in (ACCESS, ROW_POLICY) and
               any(isinstance(v, str) and "data-governance@" in v for _, v in walk(r.inputs))]
     assert others == []  # no IAM member, no table grant, no policy tag grant
@@ -139,14 +142,16 @@ def test_governance_may_call_it_and_nothing_more(inventories, preview):
 def test_without_a_governance_principal_nobody_is_granted():
     inv = _inventory(governancePrincipal=None)
     assert [r for r in of_type(inv, ROUTINE)]  # the routine is there, callable by nobody
-    assert [a.inputs for a in of_type(inv, ACCESS) if a.inputs["datasetId"] == CONTROL and "routine" not in a.inputs] == []
+    assert [a.inputs for a in of_type(inv, ACCESS) if a.inputs["datasetId"] in (CONTROL, LEDGER)
+            and "routine" not in a.inputs] == []
     assert [a for a in of_type(inv, ACCESS) if a.inputs.get("role") == "roles/bigquery.metadataViewer"] == []
 
 
 def test_no_control_port_without_a_subject_key():
     inv = _inventory("podcast-prod")
     catalog = [d.inputs["datasetId"] for d in of_type(inv, DATASET) if d.inputs["labels"]["mesh_layer"] == "control"]
-    assert catalog == ["podcast_demographics_control"]  # podcast-catalog has no PII, no subject key
+    # podcast-catalog has no PII, no subject key: only podcast-demographics has a control port (and its ledger)
+    assert sorted(catalog) == ["podcast_demographics_control", "podcast_demographics_control_ledger"]
 
 
 def test_retired_product_keeps_its_control_port(tmp_path):

@@ -68,12 +68,12 @@ def test_simulate_then_plan_against_the_state_changes_nothing(tmp_path):
     code, out, _ = invoke("simulate", "--stack", "podcast-prod", "--stacks-dir", str(ROOT / "stacks"),
                           "--write-state", str(state))
     assert code == 0, out
-    assert out.startswith("Simulated first pulumi up of podcast-prod (after playlist-prod): 156 created")
+    assert out.startswith("Simulated first pulumi up of podcast-prod (after playlist-prod): 159 created")
     document = json.loads(state.read_text())
-    assert document["version"] == 3 and len(document["deployment"]["resources"]) == 156
+    assert document["version"] == 3 and len(document["deployment"]["resources"]) == 159
     code, out, _ = invoke("simulate", "--stack", "podcast-prod", "--stacks-dir", str(ROOT / "stacks"),
                           "--state", str(state))
-    assert code == 0 and "156 unchanged" in out
+    assert code == 0 and "159 unchanged" in out
     code, out, _ = invoke("plan", "--stack", "podcast-prod", "--stacks-dir", str(ROOT / "stacks"),
                           "--state", str(state), "--format", "json")
     assert code == 0 and set(json.loads(out)["changeSummary"]) == {"same"}

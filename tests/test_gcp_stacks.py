@@ -93,7 +93,8 @@ def test_a_stack_of_the_previous_version_upgrades_without_losing_an_account_or_d
     assert sorted(created) == [("podcast-catalog-access-audit-dataset", CREATE), ("podcast-catalog-podcasts-v1", CREATE),
                                ("podcast-catalog-podcasts-v1-view", CREATE), ("podcast-catalog-storage-podcasts_v1", CREATE),
                                ("podcast-demographics-access-audit-dataset", CREATE),
-                               ("podcast-demographics-control-erasures", CREATE)]
+                               ("podcast-demographics-control-erasures", CREATE),
+                               ("podcast-demographics-control-ledger-dataset", CREATE)]
     moved = {c.name: c.renamed_from.rsplit("::", 1)[-1] for c in changes.values() if c.renamed_from}
     assert moved["podcast-demographics-identity-invoker"] == "podcast-demographics-dbt-invoker"
     assert moved["podcast-demographics-identity-dataplex-agent"] == "podcast-demographics-observability-dataplex-agent"

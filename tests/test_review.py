@@ -163,7 +163,8 @@ def test_data_safety_lists_every_dataset_as_protected(planned):
     datasets = {s["inputs"]["datasetId"] for s in states if s["type"] == DATASET}
     safety = review_of(planned, DEMOGRAPHICS).safety
     assert datasets == {"podcast_demographics_internal", "podcast_demographics_demographics_v1",
-                        "podcast_demographics_control", "audit_daff_prod_podcast_podca_d278f6_podcast_demographics"}
+                        "podcast_demographics_control", "podcast_demographics_control_ledger",
+                        "audit_daff_prod_podcast_podca_d278f6_podcast_demographics"}
     assert {s.name for s in safety if s.kind.startswith("Dataset")} == datasets
     assert all(s.verdict == "protected" for s in safety)
     assert {s.kind for s in safety} >= {"Project", "Port table"}
@@ -177,8 +178,8 @@ def test_unprotected_dataset_is_at_risk(planned):
     step["newState"]["retainOnDelete"] = False
     markdown = render_markdown(dataclasses.replace(plan, document=document), violations)
     part = section(markdown, DEMOGRAPHICS)
-    # with the erasure ledger and the audit dataset
-    assert "**7 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
+    # with the erasure ledger (in its dataset) and the audit dataset
+    assert "**8 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
     assert "| `podcast_demographics_internal` | Dataset (internal) | yes | **no** |" in part
     assert "| **AT RISK** |" in part
 
@@ -195,9 +196,9 @@ def test_resources_are_grouped_by_product(planned):
 
 def test_resources_by_kind_in_words(planned, markdown):
     kinds = dict(review_of(planned, DEMOGRAPHICS).kinds)
-    assert kinds["BigQuery dataset"] == 4 and kinds["BigQuery view"] == 1 and kinds["Row access policy"] == 2
+    assert kinds["BigQuery dataset"] == 5 and kinds["BigQuery view"] == 1 and kinds["Row access policy"] == 2
     assert kinds["BigQuery routine"] == 2 and kinds["Log sink"] == 1  # erase_subject, who_read_my_ports
-    assert "BigQuery dataset ×4" in section(markdown, DEMOGRAPHICS)
+    assert "BigQuery dataset ×5" in section(markdown, DEMOGRAPHICS)
 
 
 def test_mermaid_lineage_of_the_stack_and_its_neighbours(planned, markdown):

@@ -1,16 +1,18 @@
 """The control port: privileged operations governance runs on a product without plain data access.
 
-* A control dataset ``<product>_control`` (labels ``mesh_layer=control``): the routines and the ledger.
+* A control dataset ``<product>_control`` (labels ``mesh_layer=control``): the routines; and a ledger
+  dataset ``<product>_control_ledger`` beside it for the ledger (a routine is authorized on datasets
+  other than its own: the provider documents the entry as "a routine from a different dataset").
 * ``erase_subject(subject_key STRING)``: a SQL procedure that finds, at call time, every base table of
   the internal dataset holding a declared subject key (port tables, dbt's tables, Pub/Sub raw tables,
   tables meshplane never declared) and deletes the subject's rows table by table (``control_sql``).
   It is an *authorized routine* on the internal dataset (a ``DatasetAccess`` with ``routine``), so it
-  deletes there with its own authorization, not the caller's; and on the control dataset, so it
+  deletes there with its own authorization, not the caller's; and on the ledger dataset, so it
   appends to the ledger that its caller may only read.
 * The ledger ``erasures``: one row per call (when, who, the salted SHA-256 of the key, rows removed or
   the error per table); partitioned by day, the product's key, protected and retained like data.
-* The platform's governance principal is READER on the control dataset (call the routine, read the
-  ledger) and metadata viewer on the internal dataset: the procedure's ``INFORMATION_SCHEMA`` query
+* The platform's governance principal is READER on the control dataset (call the routine) and on the
+  ledger dataset (read the ledger), and metadata viewer on the internal dataset: the procedure's ``INFORMATION_SCHEMA`` query
   runs with the caller's rights (tables and schemas, never rows). The caller also needs
   ``bigquery.jobs.create`` in a project of its own to run ``CALL``. Without a governance principal
   nobody is granted; without a subject key on any port there is no routine (and no control port).
@@ -31,6 +33,11 @@ from .options import child, component_token, data_child, purged
 from .storage import table_key
 
 STRING_TYPE = json.dumps({"typeKind": "STRING"})
+
+
+def ledger_dataset_id(control_dataset_id: str) -> str:
+    """The ledger's dataset beside the control dataset: ``<product>_control_ledger``."""
+    return f"{control_dataset_id}_ledger"
 
 
 @dataclass
@@ -64,9 +71,16 @@ class ControlPort(pulumi.ComponentResource):
             friendly_name="control port", kms_key_name=args.kms_key_name,
             max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
             opts=child(self))
+        self.ledger_dataset_id = ledger_dataset_id(args.dataset_id)
+        self.ledger_dataset = BigQueryDataset(f"{name}-ledger-dataset", BigQueryDatasetArgs(
+            project=args.project, dataset_id=self.ledger_dataset_id, location=args.location, labels=args.labels,
+            description=f"Erasure ledger of {args.product_id}: written by its control port's erase_subject only.",
+            friendly_name="erasure ledger", kms_key_name=args.kms_key_name,
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
+            opts=child(self))
         self.ledger = self._ledger(name, args)
         self.definition = erase_subject_sql(Erasure(
-            args.project, args.internal_dataset_id, args.dataset_id, args.keys, salt=args.product_id))
+            args.project, args.internal_dataset_id, self.ledger_dataset_id, args.keys, salt=args.product_id))
         self.erase_subject = gcp.bigquery.Routine(
             f"{name}-{ERASE_SUBJECT}", project=args.project, dataset_id=self.dataset.dataset_id,
             routine_id=ERASE_SUBJECT, routine_type="PROCEDURE", language="SQL",
@@ -79,11 +93,12 @@ class ControlPort(pulumi.ComponentResource):
         self.authorization = args.internal.authorize_routine(
             ERASE_SUBJECT, args.project, self.dataset.dataset_id, ERASE_SUBJECT,
             body=body, depends_on=[self.erase_subject])
-        self.ledger_authorization = self.dataset.authorize_routine(
+        self.ledger_authorization = self.ledger_dataset.authorize_routine(
             ERASE_SUBJECT, args.project, self.dataset.dataset_id, ERASE_SUBJECT,
             body=body, depends_on=[self.erase_subject])
         principal = args.governance_principal
         self.grant = self.dataset.grant_read(principal) if principal else None
+        self.ledger_grant = self.ledger_dataset.grant_read(principal) if principal else None
         self.metadata_grant = args.internal.grant_metadata(principal) if principal else None
         self.address = f"{args.project}.{args.dataset_id}.{ERASE_SUBJECT}"
         self.register_outputs({"erase_subject": self.address})
@@ -91,7 +106,7 @@ class ControlPort(pulumi.ComponentResource):
     def _ledger(self, name: str, args: ControlPortArgs) -> gcp.bigquery.Table:
         """The erasure ledger: append-only for the procedure, read-only for governance, kept like data."""
         return gcp.bigquery.Table(
-            f"{name}-{LEDGER}", project=args.project, dataset_id=self.dataset.dataset_id, table_id=LEDGER,
+            f"{name}-{LEDGER}", project=args.project, dataset_id=self.ledger_dataset.dataset_id, table_id=LEDGER,
             description=f"Erasure ledger of {args.product_id}: one row per erase_subject call.",
             labels=args.labels, schema=json.dumps(LEDGER_SCHEMA, separators=(",", ":")),
             time_partitioning=gcp.bigquery.TableTimePartitioningArgs(type="DAY", field="erased_at"),
