@@ -16,6 +16,7 @@ from components_support import (
     runner, settings, stack_config,
 )
 from meshplane import addresses, environments
+from meshplane.interop.dbt_scaffold import Defaults
 from meshplane.cli import main as cli
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.rules import check_product
@@ -127,6 +128,10 @@ def test_an_allowed_production_upstream_is_read_masked_and_granted_by_production
     [reader] = [c for c in granted if c.principal == dev_runner]
     assert not reader.raw_access and "podcast.podcast-demographics in dev" in reader.purpose
     dev = settings("podcast-dev").model_copy(update={"platform": plat})
+    # the dbt scaffold names the production port, as the job reads it
+    upstream = model("listener.listener-demographics")
+    scaffolded = Defaults.of(source.product, mesh, dev).inputs["listener_demographics"]
+    assert scaffolded == addresses.port_address(upstream, upstream.output_ports[0], plat, "prod")
     assert effective(model("listener.listener-demographics"), mesh, dev).output_ports[0].consumers == \
         model("listener.listener-demographics").output_ports[0].consumers[:0] + [
             c for c in model("listener.listener-demographics").output_ports[0].consumers if c.data_product]

@@ -31,6 +31,13 @@ def domain_deployed(platform: PlatformSettings, environment: str, domain: str) -
         or domain in settings.domains
 
 
+def source_environment(product: DataProduct, input_port: str, environment: str) -> str:
+    """The environment an upstream input port reads in: the stack's, or the one its overlay names
+    (``fromEnvironment``, e.g. a read-only production port for dev)."""
+    override = overlay(product, environment).input_ports.get(input_port)
+    return override.from_environment if override and override.from_environment else environment
+
+
 def overlay(product: DataProduct, environment: str) -> EnvironmentOverlay:
     """The product's overlay for ``environment`` (empty when it declares none)."""
     return product.environments.get(environment, NO_OVERLAY)

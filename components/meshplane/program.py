@@ -118,15 +118,13 @@ def product_args(product: Declaration, mesh: Mesh, settings: StackSettings, read
     folder (looked up once for the stack)."""
     env, platform = settings.environment, settings.platform
     upstreams = {}
-    overlay = environments.overlay(product, env)
     for port in product.input_ports:
         if port.data_product:
             upstream = mesh.sources[port.data_product].product
             served = mesh.output_port(port.data_product, port.output_port, port.version)
-            override = overlay.input_ports.get(port.name)
-            source_env = override.from_environment if override and override.from_environment else env
             upstreams[port.name] = UpstreamPort(
-                address=addresses.port_address(upstream, served, platform, source_env),
+                address=addresses.port_address(upstream, served, platform,
+                                               environments.source_environment(product, port.name, env)),
                 granted=any(c.data_product == product.id for c in served.consumers))
     consuming = {c.data_product for port in product.output_ports for c in port.consumers if c.data_product}
     unbuilt = frozenset(pid for pid in consuming if not is_built(mesh.sources[pid].product, settings))

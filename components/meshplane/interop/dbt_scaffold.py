@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from .. import addresses, standards
-from ..environments import for_environment
+from ..environments import for_environment, source_environment
 from ..bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.dbt_invocation import (DEFAULT_COMMAND, DEFAULT_TARGET, INTERNAL_DATASET_ENV, LOCATION_ENV,
                                           PROJECT_ENV, input_env, job_profile, job_target)
@@ -94,8 +94,9 @@ class Defaults:
                 inputs[port.name] = f"{project}.{internal_dataset(product)}.{RAW_PREFIX}{port.name}"
             elif port.data_product:
                 upstream = mesh.sources[port.data_product].product
-                inputs[port.name] = addresses.port_address(upstream, _upstream(mesh, port), stack.platform,
-                                                           stack.environment)
+                inputs[port.name] = addresses.port_address(
+                    upstream, _upstream(mesh, port), stack.platform,
+                    source_environment(product, port.name, stack.environment))  # as the job reads it
         return cls(project, inputs)
 
 
