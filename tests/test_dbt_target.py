@@ -8,12 +8,14 @@ dbt itself, with the job's own arguments. What they cannot prove: which ``profil
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 import yaml
 
 from helpers import at
+from meshplane.standards import internal_dataset_id
 from meshplane.declaration.dbt_invocation import DEFAULT_COMMAND, DEFAULT_TARGET, job_profile, job_target
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Dbt
@@ -150,3 +152,31 @@ def test_check_profile_reads_profiles_dir_then_the_project(tmp_path, monkeypatch
     assert check_profile(source, project, str(elsewhere))[1].path == elsewhere / "profiles.yml"
     monkeypatch.setenv("DBT_PROFILES_DIR", str(elsewhere))
     assert "names a fixed project" in check_profile(source, project, None)[0][0].message
+
+
+# --- dbt's own tables keep no data longer than the product's retention ------------------------------
+
+@pytest.mark.parametrize(("config", "kept_forever"), [
+    ({"materialized": "table"}, True),
+    ({"materialized": "incremental", "hours_to_expiration": 100_000}, True),  # longer than P1Y
+    ({"materialized": "table", "partition_by": {"field": "day", "data_type": "date"}}, False),
+    ({"materialized": "table", "hours_to_expiration": 24}, False),
+    ({"materialized": "view"}, False),  # holds no rows
+])
+def test_check_reports_dbt_tables_the_retention_cannot_reach(config, kept_forever):
+    """The internal dataset's default partition expiration reaches partitioned tables only: meshplane sets
+    no default table expiration, which would delete the port tables too."""
+    from meshplane.interop.dbt_check import check_manifest
+
+    source, _ = read_source(str(DECLARATION))
+    product = source.product.model_copy(update={"policies": source.product.policies.model_copy(
+        update={"retention": "P1Y"})})
+    source = dataclasses.replace(source, product=product)
+    node = {"resource_type": "model", "name": "int_weeks", "original_file_path": "models/int_weeks.sql",
+            "schema": internal_dataset_id(product.name), "alias": "int_weeks", "config": config}
+    manifest = {"nodes": {"model.x.int_weeks": node}}
+    found = [p for p in check_manifest(source, manifest) if p.field == "policies.retention"]
+    assert bool(found) == kept_forever
+    if kept_forever:
+        assert "model int_weeks (models/int_weeks.sql) keeps its rows in the internal dataset longer" \
+            in found[0].message

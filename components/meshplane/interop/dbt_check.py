@@ -16,6 +16,7 @@ from .. import standards
 from ..declaration.files import UsageError
 from ..declaration.loader import Source
 from ..declaration.problems import Problem
+from ..declaration.types import parse_duration
 from .dbt_scaffold import PORTS_FILE, SOURCES_FILE, data_type, internal_dataset
 
 WRITERS = ("model", "seed", "snapshot")  # nodes that write a relation
@@ -92,6 +93,9 @@ def check_manifest(source: Source, manifest: dict, manifest_name: str = "the man
                                            f"schema {dataset} and alias {table} ({SCAFFOLD} {PORTS_FILE.as_posix()})"))
         for node in feeding:
             problems += _port_model(source, i, node, dataset, table)
+    ports = {standards.port_table_id(port.name, port.major) for port in product.output_ports}
+    own = [n for n in writers if n.get("schema") == dataset and n.get("alias") not in ports]
+    problems += _kept_forever(source, own)
     names = {s.get("source_name") for s in manifest.get("sources", {}).values()}
     for j, port in enumerate(product.input_ports):
         if port.name not in names:
@@ -99,6 +103,30 @@ def check_manifest(source: Source, manifest: dict, manifest_name: str = "the man
                                            f"given no source named {port.name!r} in {manifest_name}; expected "
                                            f"one ({SCAFFOLD} {SOURCES_FILE.as_posix()})"))
     return sorted(set(problems))
+
+
+def _kept_forever(source: Source, nodes: list[dict]) -> list[Problem]:
+    """dbt's own tables in the internal dataset that would keep rows longer than the product's retention:
+    the dataset's default partition expiration reaches partitioned tables only (a default table
+    expiration would delete the port tables too, so meshplane sets none)."""
+    retention = source.product.policies.retention
+    if retention is None:
+        return []
+    hours = parse_duration(retention).total_seconds() / 3600
+    out = []
+    for node in nodes:
+        config = node.get("config") or {}
+        if config.get("materialized") in ("view", "ephemeral") or config.get("partition_by"):
+            continue
+        expiry = config.get("hours_to_expiration")
+        if isinstance(expiry, (int, float)) and 0 < expiry <= hours:
+            continue
+        out.append(source.problem(("policies", "retention"), (
+            f"{node.get('resource_type')} {node.get('name')} ({node.get('original_file_path')}) keeps its rows "
+            f"in the internal dataset longer than the product's retention {retention}; given no partition_by "
+            f"and hours_to_expiration: {_yaml(expiry)}; expected partition_by (the dataset's partition "
+            f"expiration then applies) or hours_to_expiration of at most {hours:g}")))
+    return out
 
 
 def _port_model(source: Source, i: int, node: dict, dataset: str, table: str) -> list[Problem]:
