@@ -65,19 +65,12 @@ class ControlPort(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ControlPortArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(component_token("ControlPort"), name, None, opts)
-        self.dataset = BigQueryDataset(f"{name}-dataset", BigQueryDatasetArgs(
-            project=args.project, dataset_id=args.dataset_id, location=args.location, labels=args.labels,
-            description=f"Control port of {args.product_id}: privileged routines for governance.",
-            friendly_name="control port", kms_key_name=args.kms_key_name,
-            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
-            opts=child(self))
+        self.dataset = self._dataset(f"{name}-dataset", args, args.dataset_id, "control port",
+                                     f"Control port of {args.product_id}: privileged routines for governance.")
         self.ledger_dataset_id = ledger_dataset_id(args.dataset_id)
-        self.ledger_dataset = BigQueryDataset(f"{name}-ledger-dataset", BigQueryDatasetArgs(
-            project=args.project, dataset_id=self.ledger_dataset_id, location=args.location, labels=args.labels,
-            description=f"Erasure ledger of {args.product_id}: written by its control port's erase_subject only.",
-            friendly_name="erasure ledger", kms_key_name=args.kms_key_name,
-            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
-            opts=child(self))
+        self.ledger_dataset = self._dataset(
+            f"{name}-ledger-dataset", args, self.ledger_dataset_id, "erasure ledger",
+            f"Erasure ledger of {args.product_id}: written by its control port's erase_subject only.")
         self.ledger = self._ledger(name, args)
         self.definition = erase_subject_sql(Erasure(
             args.project, args.internal_dataset_id, self.ledger_dataset_id, args.keys, salt=args.product_id))
@@ -102,6 +95,15 @@ class ControlPort(pulumi.ComponentResource):
         self.metadata_grant = args.internal.grant_metadata(principal) if principal else None
         self.address = f"{args.project}.{args.dataset_id}.{ERASE_SUBJECT}"
         self.register_outputs({"erase_subject": self.address})
+
+    def _dataset(self, name: str, args: ControlPortArgs, dataset_id: str, friendly: str,
+                 description: str) -> BigQueryDataset:
+        """A dataset of the control port: in the product's project and location, under its key."""
+        return BigQueryDataset(name, BigQueryDatasetArgs(
+            project=args.project, dataset_id=dataset_id, location=args.location, labels=args.labels,
+            description=description, friendly_name=friendly, kms_key_name=args.kms_key_name,
+            max_time_travel_hours=args.max_time_travel_hours, depends_on=args.depends_on, creator=args.creator),
+            opts=child(self))
 
     def _ledger(self, name: str, args: ControlPortArgs) -> gcp.bigquery.Table:
         """The erasure ledger: append-only for the procedure, read-only for governance, kept like data."""
