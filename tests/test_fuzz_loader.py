@@ -56,7 +56,7 @@ def assert_contract(file: str, result: tuple, text_lines: int | None = None) -> 
 def check_file(target: Path, content: bytes | str) -> None:
     raw = content if isinstance(content, bytes) else content.encode("utf-8")
     target.write_bytes(raw)
-    assert_contract(str(target), check_declaration(target), raw.count(b"\n") + 1)
+    assert_contract(str(target), check_declaration(target), len(re.split(rb"\r\n|\r|\n", raw)))  # YAML's breaks
 
 
 # --- (a) random text and bytes -------------------------------------------------------------------
@@ -229,3 +229,9 @@ def test_mutated_blueprint_never_raises(target, path, data):
 
 def test_blueprints_are_found():
     assert len(BLUEPRINTS) >= 1
+
+
+@pytest.mark.parametrize("content", ["\r[", "\r\n[", "a: 1\r[", "["])
+def test_an_error_at_the_end_of_the_file_is_on_its_last_line(target, content):
+    """YAML breaks lines at \\r too; an error past the last character is reported on the last line."""
+    check_file(target, content)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import re
+
 import yaml
 
 from .problems import Path
@@ -85,7 +87,7 @@ def parse(text: str) -> Parsed:
         raise YamlError(f"invalid YAML: {_reader_message(exc)}", _position(text, exc.position)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        where = (min(mark.line + 1, _lines(text)), mark.column + 1) if mark else (1, 1)  # end of file: its last line
         raise YamlError(_yaml_message(exc), where) from None
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as exc:
         raise YamlError(f"invalid YAML: {type(exc).__name__}: {exc}".replace("\n", " "), (1, 1)) from None
@@ -218,3 +220,8 @@ def _reader_message(exc: yaml.reader.ReaderError) -> str:
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     parts = [p.replace("\n", " ") for p in (exc.context, exc.problem) if p]
     return "invalid YAML: " + "; ".join(parts) if parts else "invalid YAML"
+
+
+def _lines(text: str) -> int:
+    """How many lines ``text`` has as YAML counts them (``\r\n``, ``\r`` and ``\n`` break a line)."""
+    return len(re.split(r"\r\n|\r|\n", text))
