@@ -164,6 +164,34 @@ def test_only_gserviceaccount_users_of_an_acl_are_service_accounts(user, princip
     assert grant.principal == principal
 
 
+@pytest.mark.parametrize(("type_", "inputs", "target"), [
+    ("gcp:bigquery/iamMember:IamMember", {"tableId": "t", "datasetId": "d", "project": "p"}, "p/d/t"),
+    ("gcp:storage/bucketIAMMember:BucketIAMMember", {"bucket": "b"}, "b"),
+    ("gcp:serviceaccount/iAMMember:IAMMember", {"serviceAccountId": "projects/p/serviceAccounts/a"},
+     "projects/p/serviceAccounts/a"),
+    ("gcp:cloudrunv2/jobIamMember:JobIamMember", {"name": "j", "location": "eu", "project": "p"}, "p/eu/j"),
+    ("gcp:datacatalog/policyTagIamMember:PolicyTagIamMember", {"policyTag": "tags/1"}, "tags/1"),
+])
+def test_an_iam_grants_target_reads_from_the_project_down(type_, inputs, target):
+    (grant,) = grants_of(type_, {"member": "group:a@x", "role": "r", **inputs})
+    assert (grant.principal, grant.role, grant.target) == ("group:a@x", "r", target)
+
+
+@pytest.mark.parametrize(("entry", "principal", "role"), [
+    ({"routine": {"projectId": "p", "datasetId": "control", "routineId": "erase_subject"}},
+     "routine:p.control.erase_subject", "authorized"),
+    ({"dataset": {"dataset": {"projectId": "p", "datasetId": "port"}, "targetTypes": ["VIEWS"]}},
+     "dataset:p.port", "authorized"),
+    ({"role": "READER", "groupByEmail": "g@x"}, "group:g@x", "READER"),
+    ({"role": "READER", "domain": "x.example"}, "domain:x.example", "READER"),
+    ({"role": "READER", "specialGroup": "projectReaders"}, "specialGroup:projectReaders", "READER"),
+    ({"role": "WRITER", "iamMember": "principalSet://x"}, "principalSet://x", "WRITER"),
+])
+def test_every_kind_of_acl_entry_is_a_grant_on_its_dataset(entry, principal, role):
+    (grant,) = grants_of(DATASET_ACCESS, {"project": "p", "datasetId": "internal", **entry})
+    assert (grant.principal, grant.role, grant.target) == (principal, role, "p.internal")
+
+
 # --- the diff's paths and policy ---
 
 @pytest.mark.parametrize(("old", "new", "paths"), [
