@@ -22,7 +22,7 @@ from meshplane.declaration.model import Column
 from meshplane.declaration.types import Confidentiality
 from meshplane.plan.diff import NARROWED, POLICY, WIDENED
 from meshplane.plan.diff_access import grants_of
-from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE,
+from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
                                          schema_forces_replacement)
 from meshplane.view_sql import interface_view_sql
 from test_view_sql import h
@@ -114,6 +114,24 @@ def test_the_generated_cases_cover_the_force_new_keys_the_issue_names():
 def test_a_column_type_change_replaces_the_table(old, new):
     schema = [{"name": "a", "type": old}]
     assert schema_forces_replacement(json.dumps(schema), json.dumps([{"name": "a", "type": new}]))
+
+
+@pytest.mark.parametrize(("old", "new"), [("INTEGER", "INT64"), ("FLOAT", "FLOAT64"), ("FLOAT64", "FLOAT"),
+                                          ("BOOLEAN", "BOOL"), ("BOOL", "BOOLEAN"), ("string", "STRING")])
+def test_a_type_alias_is_the_same_column_type(old, new):
+    schema = json.dumps([{"name": "a", "type": old}])
+    assert schema_forces_replacement(schema, json.dumps([{"name": "a", "type": new}])) is False
+    assert schema_forces_replacement(schema, schema) is False
+
+
+@pytest.mark.parametrize(("was", "now", "lost"), [("PREVENT", "DELETE", ["deletionPolicy"]),
+                                                 ("ABANDON", None, ["deletionPolicy"]),
+                                                 ("DELETE", "ABANDON", []), (None, "DELETE", [])])
+def test_a_deletion_policy_guards_only_when_it_prevents_or_abandons(was, now, lost):
+    old, new = ({"datasetId": "d"} | ({"deletionPolicy": v} if v else {}) for v in (was, now))
+    change = one(DATASET, old, new)
+    assert (change.lost_guards, change.data_loss) == (lost, bool(lost))
+    assert guards({"deletionPolicy": "DELETE"}, False) == set() and guards({}, True) == {"protect"}
 
 
 # --- access: grants and their targets ---
