@@ -158,6 +158,15 @@ def test_moving_a_grant_to_another_tag_key_or_policy_widens_and_narrows(type_, k
     assert [was in g.target for g in change.lost] == [True]
 
 
+def test_a_condition_is_part_of_the_grant():
+    grant = {"project": "p", "role": "roles/bigquery.dataViewer", "member": "group:a@x"}
+    until = {"title": "until", "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}
+    change = one("gcp:projects/iAMMember:IAMMember", {**grant, "condition": until}, grant)
+    assert (change.op, change.flags) == ("replace", [WIDENED, NARROWED])
+    assert [g.target for g in change.lost] == [f"p if {until['expression']}"]
+    assert [g.target for g in change.gained] == ["p"]
+
+
 def _view(table: str) -> dict:
     return {"view": {"projectId": "p", "datasetId": "port", "tableId": table}}
 
@@ -200,6 +209,9 @@ def test_an_iam_grants_target_reads_from_the_project_down(type_, inputs, target)
      "routine:p.control.erase_subject", "authorized"),
     ({"dataset": {"dataset": {"projectId": "p", "datasetId": "port"}, "targetTypes": ["VIEWS"]}},
      "dataset:p.port", "authorized"),
+    ({"authorizedDataset": {"dataset": {"projectId": "p", "datasetId": "port"}}}, "dataset:p.port", "authorized"),
+    ({"role": "READER", "userByEmail": "u@x", "condition": {"expression": "request.time < t"}}, "user:u@x",
+     "READER if request.time < t"),
     ({"role": "READER", "groupByEmail": "g@x"}, "group:g@x", "READER"),
     ({"role": "READER", "domain": "x.example"}, "domain:x.example", "READER"),
     ({"role": "READER", "specialGroup": "projectReaders"}, "specialGroup:projectReaders", "READER"),
