@@ -20,6 +20,7 @@ import argparse
 import ast
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="run only the first N mutants")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per mutant (a timeout kills it)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes its copy
     relative = Path("meshplane") / args.module
     source = (PACKAGE / relative).read_text(encoding="utf-8")
     found = list(mutants(source))[: args.limit or None]
