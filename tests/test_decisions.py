@@ -23,7 +23,7 @@ from meshplane.declaration.types import Confidentiality
 from meshplane.plan.diff import NARROWED, POLICY, WIDENED
 from meshplane.plan.diff_access import grants_of
 from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
-                                         schema_forces_replacement)
+                                         in_place_losses, schema_forces_replacement)
 from meshplane.view_sql import interface_view_sql
 from test_view_sql import h
 from test_view_sql import run as run_view
@@ -132,6 +132,14 @@ def test_a_deletion_policy_guards_only_when_it_prevents_or_abandons(was, now, lo
     change = one(DATASET, old, new)
     assert (change.lost_guards, change.data_loss) == (lost, bool(lost))
     assert guards({"deletionPolicy": "DELETE"}, False) == set() and guards({}, True) == {"protect"}
+
+
+def test_a_record_losing_its_fields_replaces_and_an_unreadable_schema_drops_nothing():
+    record = [{"name": "r", "type": "RECORD", "fields": [{"name": "x", "type": "STRING"}]}]
+    assert schema_forces_replacement(json.dumps(record), json.dumps([{"name": "r", "type": "RECORD"}])) is True
+    assert schema_forces_replacement(json.dumps([{"name": "r", "type": "RECORD"}]), json.dumps(record)) is True
+    for old, new in (('{"a": 1}', '[{"name": "a"}]'), ('[{"name": "a"}]', '{"a": 1}')):
+        assert in_place_losses(TABLE, {"schema": old}, {"schema": new}) == []
 
 
 # --- access: grants and their targets ---
