@@ -114,6 +114,10 @@ def test_the_generated_cases_cover_the_force_new_keys_the_issue_names():
 def test_a_column_type_change_replaces_the_table(old, new):
     schema = [{"name": "a", "type": old}]
     assert schema_forces_replacement(json.dumps(schema), json.dumps([{"name": "a", "type": new}]))
+    table = {"project": "p", "datasetId": "d", "tableId": "t"}
+    change = one(TABLE, {**table, "schema": json.dumps(schema)},
+                 {**table, "schema": json.dumps([{"name": "a", "type": new}])})
+    assert (change.op, change.replace_keys, change.changed_inputs) == ("replace", ["schema"], ["schema"])
 
 
 @pytest.mark.parametrize(("old", "new"), [("INTEGER", "INT64"), ("FLOAT", "FLOAT64"), ("FLOAT64", "FLOAT"),
@@ -138,7 +142,8 @@ def test_a_record_losing_its_fields_replaces_and_an_unreadable_schema_drops_noth
     record = [{"name": "r", "type": "RECORD", "fields": [{"name": "x", "type": "STRING"}]}]
     assert schema_forces_replacement(json.dumps(record), json.dumps([{"name": "r", "type": "RECORD"}])) is True
     assert schema_forces_replacement(json.dumps([{"name": "r", "type": "RECORD"}]), json.dumps(record)) is True
-    for old, new in (('{"a": 1}', '[{"name": "a"}]'), ('[{"name": "a"}]', '{"a": 1}')):
+    for old, new in (('{"a": 1}', '[{"name": "a"}]'), ('[{"name": "a"}]', '{"a": 1}'),
+                     ('[{"name": "a"}]', "04da6b54-80e4-46f7-96ec-b56ff0331ba9")):  # unknown during preview
         assert in_place_losses(TABLE, {"schema": old}, {"schema": new}) == []
 
 
