@@ -163,6 +163,12 @@ FAILING = [
      [("consumer-grants-on-port-datasets-only", "internal-consumer")], f"READER for user:{OTHER_RUNNER}"),
     ("consumer-grants-on-port-datasets-only", {"internal_writer": {"userByEmail": OTHER_RUNNER}},
      [("consumer-grants-on-port-datasets-only", "internal-writer")], "only the product's runner (WRITER)"),
+    ("consumer-grants-on-port-datasets-only",  # a person or group never writes internal data, only the runner
+     {"internal_writer": {"userByEmail": None, "groupByEmail": "editors@daff.example"}},
+     [("consumer-grants-on-port-datasets-only", "internal-writer")], "WRITER for group:editors@daff.example"),
+    ("consumer-grants-on-port-datasets-only",
+     {"internal_writer": {"userByEmail": "jo@daff.example"}},
+     [("consumer-grants-on-port-datasets-only", "internal-writer")], "WRITER for user:jo@daff.example"),
     ("consumer-grants-on-port-datasets-only",
      {"internal_domain": access("internal-domain", role="READER", domain="daff.example")},
      [("consumer-grants-on-port-datasets-only", "internal-domain")], "READER for domain:daff.example"),
