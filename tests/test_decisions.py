@@ -23,7 +23,8 @@ from meshplane.declaration.types import Confidentiality
 from meshplane.plan.diff import NARROWED, POLICY, WIDENED
 from meshplane.plan.diff_access import grants_of
 from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
-                                         in_place_losses, schema_forces_replacement)
+                                         schema_forces_replacement)
+from meshplane.plan.table_losses import in_place_losses
 from meshplane.view_sql import interface_view_sql
 from test_view_sql import h
 from test_view_sql import run as run_view

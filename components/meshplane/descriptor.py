@@ -6,9 +6,9 @@ from . import addresses, standards
 from .bq_schema import schema_fields, time_partitioning
 from .column_security import column_tags, view_masking
 from .control_sql import ERASE_SUBJECT
-from .datascan_rules import scan_id, scan_rule_name
+from .datascan_rules import processing_time_column, scan_id, scan_rule_name
 from .declaration.model import DataProduct
-from .declaration.types import ColumnRole, ServingMode, Status
+from .declaration.types import ServingMode, Status
 from .job_region import job_region
 from .platform import PlatformSettings
 from .view_sql import masked_columns
@@ -75,7 +75,7 @@ def _serving(port) -> dict:
     mode = port.serving.mode
     if mode is ServingMode.HISTORY:
         return {"mode": mode.value}
-    processing = next(c.name for c in port.columns if c.role is ColumnRole.PROCESSING_TIME)
+    processing = processing_time_column(port)
     key = {"key": list(port.serving.key)} if mode is ServingMode.LATEST_PER_KEY else {}
     return {"mode": mode.value, **key, "processingTime": processing}
 

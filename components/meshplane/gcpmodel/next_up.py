@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from ..plan.diff import changed_paths
 from ..plan.harness import Registration
-from ..plan.replacements import (BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, drops_policed_columns,
-                                 is_iam_member, policed_tables, replace_keys, under)
+from ..plan.replacements import BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys, under
+from ..plan.table_losses import drops_policed_columns, policed_tables
 from .readback import compared
 from .state import StateResource, plain
 

@@ -22,8 +22,8 @@ from ..governance.inventory import Rule, Violation, check_inventory, resources_f
 from ..platform import GovernanceSettings
 from .contracts import BUCKET_OBJECT, descriptor_paths
 from .diff_access import Grant, compare_access
-from .replacements import (MISSING, drops_policed_columns, guards, holds_data, in_place_losses, option_replacements,
-                           policed_tables, replace_keys)
+from .replacements import MISSING, guards, holds_data, option_replacements, replace_keys
+from .table_losses import drops_policed_columns, in_place_losses, policed_tables
 from .versions import ContractDiff, compare_contracts
 
 CREATE, UPDATE, REPLACE, DELETE, SAME = OPS = ("create", "update", "replace", "delete", "same")

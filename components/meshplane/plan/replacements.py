@@ -132,19 +132,6 @@ def option_replacements(before: dict, after: dict, paths: list[str]) -> list[str
     return found + (["replacementTrigger"] if None not in (old, new) and old != new else [])
 
 
-def policed_tables(resources) -> set[str]:
-    """``project.dataset.table`` of every table with a row access policy, from ``(type, inputs)`` pairs."""
-    return {f"{i.get('project')}.{i.get('datasetId')}.{i.get('tableId')}"
-            for t, i in resources if t == ROW_ACCESS_POLICY}
-
-
-def drops_policed_columns(type_: str, old: dict, new: dict, policed: set[str]) -> bool:
-    """A table with row access policies loses top-level columns: the provider replaces it, as BigQuery
-    cannot drop columns in place there (terraform-provider-google, ``hasRowAccessPolicyFunc``)."""
-    table = f"{new.get('project')}.{new.get('datasetId')}.{new.get('tableId')}"
-    return type_ == TABLE and table in policed and bool(_dropped_columns(old.get("schema"), new.get("schema")))
-
-
 def value_at(inputs: dict, path: str) -> object:
     """The value at a dotted path, or ``MISSING``; lists are values, never descended into."""
     value: object = inputs
@@ -192,43 +179,6 @@ def schema_forces_replacement(old: object, new: object) -> bool:
     except (TypeError, ValueError):
         return True
     return not _columns_changeable(before, after, top=True)
-
-
-def in_place_losses(type_: str, old: dict, new: dict) -> list[str]:
-    """What an in-place update of a data table deletes: dropped columns (BigQuery drops their data),
-    a shorter partition expiry (older partitions go), an expiration time that comes sooner."""
-    if type_ != TABLE:
-        return []
-    lost = [f"drops column {name}" for name in _dropped_columns(old.get("schema"), new.get("schema"))]
-    was, now = (_number((i.get("timePartitioning") or {}).get("expirationMs")) for i in (old, new))
-    if now and (not was or now < was):
-        lost.append(f"partitions expire after {_days(now)} (was {_days(was) if was else 'never'})")
-    was, now = _number(old.get("expirationTime")), _number(new.get("expirationTime"))
-    if now and (not was or now < was):
-        lost.append("the table expires (expirationTime)")
-    return lost
-
-
-def _dropped_columns(old: object, new: object) -> list[str]:
-    try:
-        before, after = json.loads(old or "[]"), json.loads(new or "[]")
-    except (TypeError, ValueError):
-        return []
-    if not isinstance(before, list) or not isinstance(after, list):
-        return []
-    kept = {c.get("name") for c in after}
-    return [c.get("name") for c in before if c.get("name") not in kept]
-
-
-def _number(value: object) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):  # unknown during preview
-        return 0
-
-
-def _days(ms: int) -> str:
-    return f"{ms / 86_400_000:g} days"
 
 
 def _columns_changeable(old: object, new: object, *, top: bool) -> bool:
