@@ -1,0 +1,270 @@
+"""The component provider over gRPC, as the engine drives it: the schema it serves, and what a
+``Construct`` registers, compared with the Python components' own inventory for the same inputs.
+
+One plugin process serves the whole module (``provider_support.Plugin``). Regenerate the golden
+schema with ``MESHPLANE_UPDATE_PROVIDER_SCHEMA=1 pytest tests/test_provider.py`` and review its diff:
+it is the API every generated SDK (TypeScript, Go, C#, YAML) is built from.
+What this cannot prove: the CLI's language host and codegen, and anything GCP does (mocks).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import grpc
+import jsonschema
+import pytest
+
+from components_support import ACCESS, DATASET, PROJECT, ROOT, comparable, fresh_run, run, stack_config
+from helpers import BLUEPRINT_FILES, dump, port, product
+from provider_support import ConstructRefused, Plugin
+from meshplane import __version__
+from meshplane.data_product import DataProduct, DataProductArgs
+from meshplane.declaration.loader import load_declaration
+from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs
+from meshplane.gcp.input_port import UpstreamPort
+from meshplane.platform import PlatformSettings
+from meshplane.wire.components import COMPONENTS
+
+SCHEMA = ROOT / "provider" / "schema.json"
+METASCHEMA = ROOT / "tests" / "data" / "pulumi-package-metaschema.json"
+UPDATE = os.environ.get("MESHPLANE_UPDATE_PROVIDER_SCHEMA") == "1"
+PLATFORM = stack_config("podcast-dev")["meshplane:platform"]
+DEMOGRAPHICS = ROOT / "blueprints" / "podcast" / "podcast-demographics.yaml"
+BUILTIN_REFS = {"pulumi.json#/Any", "pulumi.json#/Asset", "pulumi.json#/Archive", "pulumi.json#/Json"}
+
+
+@pytest.fixture(scope="module")
+def plugin():
+    started = Plugin()
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="module")
+def schema(plugin) -> dict:
+    return plugin.schema()
+
+
+def upstreams(path: Path = DEMOGRAPHICS) -> dict[str, str]:
+    """An address for each input port of the declaration that reads another product."""
+    return {p.name: f"up-proj.up_{p.name}.v{p.version}" for p in load_declaration(path).input_ports if p.data_product}
+
+
+def test_schema_matches_the_reviewed_golden(schema):
+    text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    if UPDATE:
+        SCHEMA.write_text(text, encoding="utf-8")
+    assert SCHEMA.is_file(), f"no {SCHEMA}; run with MESHPLANE_UPDATE_PROVIDER_SCHEMA=1"
+    assert text == SCHEMA.read_text(encoding="utf-8"), "the schema changed; regenerate with MESHPLANE_UPDATE_PROVIDER_SCHEMA=1"
+
+
+def python_patterns(text: str) -> str:
+    """The metaschema with its ECMA named groups ``(?<x>`` as Python's ``(?P<x>`` (``re`` knows only these)."""
+    return text.replace("(?<", "(?P<").replace("(?P<=", "(?<=").replace("(?P<!", "(?<!")
+
+
+def test_schema_is_a_valid_pulumi_package(schema):
+    metaschema = json.loads(python_patterns(METASCHEMA.read_text(encoding="utf-8")))
+    jsonschema.Draft202012Validator.check_schema(metaschema)
+    errors = sorted(jsonschema.Draft202012Validator(metaschema).iter_errors(schema), key=lambda e: e.json_path)
+    assert not errors, "\n".join(f"{e.json_path}: {e.message}" for e in errors)
+
+
+def test_schema_names_the_package_and_its_components(schema):
+    assert (schema["name"], schema["version"]) == ("meshplane", __version__)
+    assert sorted(schema["resources"]) == sorted(f"meshplane:index:{c.__name__}" for c in COMPONENTS)
+    assert all(spec["isComponent"] for spec in schema["resources"].values())
+
+
+def specs(schema: dict):
+    """(where, spec) of every resource, type, property (nested items too) and enum value."""
+    def nested(where, spec):
+        yield where, spec
+        for key in ("items", "additionalProperties"):
+            if isinstance(spec.get(key), dict):
+                yield from nested(f"{where}.{key}", spec[key])
+
+    for kind in ("resources", "types"):
+        for token, spec in schema.get(kind, {}).items():
+            yield f"{kind}.{token}", spec
+            for group in ("inputProperties", "properties"):
+                for name, prop in spec.get(group, {}).items():
+                    yield from nested(f"{kind}.{token}.{group}.{name}", prop)
+            for value in spec.get("enum", []):
+                yield f"{kind}.{token}.enum.{value.get('name', value['value'])}", value
+
+
+def test_every_description_is_a_sentence(schema):
+    bad = [where for where, spec in specs(schema) if not isinstance(spec.get("description"), str)
+           or not spec["description"].strip()]
+    assert not bad, f"without a description (a docstring in meshplane/wire/components.py): {bad}"
+
+
+def test_every_ref_resolves(schema):
+    refs = [(where, spec["$ref"]) for where, spec in specs(schema) if "$ref" in spec]
+    assert refs, "the schema references no type: the lint would prove nothing"
+    bad = [(where, ref) for where, ref in refs if ref not in BUILTIN_REFS
+           and not (ref.startswith("#/types/") and ref.removeprefix("#/types/") in schema.get("types", {}))]
+    assert not bad, bad
+
+
+def test_enum_values_match_their_type(schema):
+    python = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
+    for token, spec in schema.get("types", {}).items():
+        for value in spec.get("enum", []):
+            assert isinstance(value["value"], python[spec["type"]]), f"{token}: {value}"
+
+
+def test_required_inputs_are_inputs(schema):
+    for token, spec in schema["resources"].items():
+        assert set(spec.get("requiredInputs", [])) <= set(spec["inputProperties"]), token
+
+
+# --- Construct -----------------------------------------------------------------------------------
+
+def construct(plugin, type_: str, name: str, inputs: dict, stack: str = "dev"):
+    return plugin.construct(f"meshplane:index:{type_}", name, inputs, stack=stack)
+
+
+def test_data_product_registers_what_the_python_component_does(plugin):
+    outputs, wire = construct(plugin, "DataProduct", "demographics", {
+        "declaration": DEMOGRAPHICS.read_text(encoding="utf-8"), "environment": "dev", "platform": PLATFORM,
+        "upstreams": upstreams()})
+    declaration = load_declaration(DEMOGRAPHICS)
+    ups = {name: UpstreamPort(address, granted=True) for name, address in upstreams().items()}
+    expected = run(lambda: DataProduct("demographics", DataProductArgs(
+        product=declaration, environment="dev", platform=PlatformSettings.model_validate(PLATFORM), upstreams=ups)))
+    assert len(wire.registrations) > 50
+    assert comparable(wire) == comparable(expected)
+    [project] = [r.inputs["projectId"] for r in expected.of_type(PROJECT)]
+    assert outputs["projectId"] == project
+    assert outputs["runnerEmail"] == f"run-podcast-demographics@{project}.iam.gserviceaccount.com"
+    assert outputs["ports"] == {"demographics-v1": {
+        "name": "demographics", "major": 1, "project": project, "dataset": "podcast_demographics_demographics_v1",
+        "view": "demographics_v1", "address": f"{project}.podcast_demographics_demographics_v1.demographics_v1"}}
+    assert outputs["descriptor"]["id"] == "podcast.podcast-demographics"
+
+
+def test_data_product_reads_a_declaration_file(plugin):
+    _, wire = construct(plugin, "DataProduct", "demographics", {
+        "declarationFile": str(DEMOGRAPHICS), "environment": "dev", "platform": PLATFORM, "upstreams": upstreams()})
+    [project] = wire.of_type(PROJECT)
+    assert project.inputs["labels"]["data_product"] == "podcast-demographics"
+
+
+def refusal(plugin, type_: str, inputs: dict) -> ConstructRefused:
+    with pytest.raises(ConstructRefused) as caught:
+        construct(plugin, type_, "bad", inputs)
+    assert caught.value.code == grpc.StatusCode.INVALID_ARGUMENT, caught.value
+    return caught.value
+
+
+def test_fails_on_a_bad_declaration_naming_its_fields(plugin):
+    doc = product("sales.orders", ports=[port(version="x")])
+    doc["policies"]["location"] = "MARS"
+    refused = refusal(plugin, "DataProduct", {"declaration": dump(doc), "environment": "dev", "platform": PLATFORM})
+    assert sorted(refused.errors) == ["declaration.outputPorts.p.version", "declaration.policies.location"]
+    assert "given 'MARS'" in refused.errors["declaration.policies.location"]
+    assert refused.errors["declaration.policies.location"].startswith("line 15:13: not a BigQuery location")
+
+
+def test_fails_on_bad_platform_settings_and_environment(plugin):
+    platform = {**PLATFORM, "billingAccount": "nope", "maxTimeTravelHours": 12}
+    refused = refusal(plugin, "DataProduct", {"declaration": DEMOGRAPHICS.read_text(encoding="utf-8"),
+                                              "environment": "Dev!", "platform": platform})
+    assert sorted(refused.errors) == ["environment"]  # the environment is checked first
+    refused = refusal(plugin, "DataProduct", {"declaration": DEMOGRAPHICS.read_text(encoding="utf-8"),
+                                              "environment": "dev", "platform": platform})
+    assert sorted(refused.errors) == ["platform.billingAccount", "platform.maxTimeTravelHours"]
+
+
+def test_fails_without_the_upstream_of_an_input_port(plugin):
+    given = {**upstreams(), "nonsense": "a.b.c"}
+    missing = sorted(given)[0] if sorted(given)[0] != "nonsense" else sorted(given)[1]
+    del given[missing]
+    refused = refusal(plugin, "DataProduct", {"declaration": DEMOGRAPHICS.read_text(encoding="utf-8"),
+                                              "environment": "dev", "platform": PLATFORM, "upstreams": given})
+    assert sorted(refused.errors) == sorted([f"upstreams.{missing}", "upstreams.nonsense"])
+
+
+def test_fails_without_a_declaration_or_with_a_missing_file(plugin):
+    refused = refusal(plugin, "DataProduct", {"environment": "dev", "platform": PLATFORM})
+    assert list(refused.errors) == ["declaration"]
+    refused = refusal(plugin, "DataProduct", {"declarationFile": "/nonexistent/x.yaml", "environment": "dev",
+                                              "platform": PLATFORM})
+    assert list(refused.errors) == ["declarationFile"]
+
+
+DATASET_INPUTS = {"project": "p-proj", "datasetId": "d_x", "location": "EU", "labels": {"mesh_layer": "port"},
+                  "maxTimeTravelHours": 96, "creator": "serviceAccount:deployer@p.iam.gserviceaccount.com",
+                  "readers": ["group:readers@daff.example"], "writers": ["serviceAccount:w@p.iam.gserviceaccount.com"],
+                  "metadataViewers": ["user:someone@daff.example"]}
+
+
+def test_dataset_alone_starts_closed_with_its_grants_as_in_python(plugin):
+    _, wire = construct(plugin, "BigQueryDataset", "ds", DATASET_INPUTS)
+
+    def python():
+        dataset = BigQueryDataset("ds", BigQueryDatasetArgs(
+            project="p-proj", dataset_id="d_x", location="EU", labels={"mesh_layer": "port"}, max_time_travel_hours=96,
+            creator="serviceAccount:deployer@p.iam.gserviceaccount.com"))
+        dataset.grant_read("group:readers@daff.example")
+        dataset.grant_write("serviceAccount:w@p.iam.gserviceaccount.com")
+        dataset.grant_metadata("user:someone@daff.example")
+
+    assert comparable(wire) == comparable(run(python))
+    [dataset] = wire.of_type(DATASET)
+    assert dataset.inputs["maxTimeTravelHours"] == "96"  # sent as 96.0: an int, not "96.0"
+    assert dataset.inputs["accesses"] == [{"role": "OWNER", "userByEmail": "deployer@p.iam.gserviceaccount.com"}]
+    assert dataset.protect and dataset.ignore_changes == ("accesses",)
+    assert sorted(r.inputs["role"] for r in wire.of_type(ACCESS)) == ["READER", "WRITER", "roles/bigquery.metadataViewer"]
+
+
+def test_fails_on_a_dataset_with_bad_principals_or_hours(plugin):
+    refused = refusal(plugin, "BigQueryDataset", {**DATASET_INPUTS, "readers": ["allUsers"], "maxTimeTravelHours": 100.5})
+    assert sorted(refused.errors) == ["maxTimeTravelHours"]  # the hours are checked first
+    refused = refusal(plugin, "BigQueryDataset", {**DATASET_INPUTS, "readers": ["group:ok@daff.example", "allUsers"],
+                                                  "location": "MARS"})
+    assert sorted(refused.errors) == ["readers[1]"]
+    refused = refusal(plugin, "BigQueryDataset", {**DATASET_INPUTS, "location": "MARS"})
+    assert sorted(refused.errors) == ["location"]
+
+
+def without_stack_component(inventory) -> list[str]:
+    """Each registration as comparable text, the DomainStack left out of URNs and parents."""
+    def strip(urn: str) -> str:
+        return urn.replace("meshplane:index:DomainStack$", "")
+
+    rows = []
+    for r in inventory.registrations:
+        if r.type == "meshplane:index:DomainStack":
+            continue
+        parent = "" if r.parent.split("::")[2:3] == ["meshplane:index:DomainStack"] else strip(r.parent)
+        rows.append(json.dumps([strip(r.urn), r.type, r.name, parent, r.inputs, r.protect, r.retain_on_delete,
+                                sorted(strip(d) for d in r.dependencies if "DomainStack::" not in d),
+                                sorted(strip(a) for a in r.aliases)], sort_keys=True))
+    return sorted(rows)
+
+
+def test_domain_stack_builds_what_the_stack_program_does(plugin):
+    config = stack_config("podcast-dev")
+    texts = [path.read_text(encoding="utf-8") for path in BLUEPRINT_FILES]
+    outputs, wire = construct(plugin, "DomainStack", "podcast", {
+        "domain": config["meshplane:domain"], "environment": config["meshplane:environment"],
+        "platform": config["meshplane:platform"], "declarations": texts}, stack="podcast-dev")
+    program = fresh_run("podcast-dev")
+    assert without_stack_component(wire) == without_stack_component(program)
+    assert sorted(outputs["descriptors"]) == sorted(program.outputs) == sorted(outputs["projectIds"])
+    assert outputs["descriptors"] == json.loads(json.dumps(program.outputs))
+
+
+def test_fails_on_a_bad_declaration_in_a_domain_stack(plugin):
+    texts = [path.read_text(encoding="utf-8") for path in BLUEPRINT_FILES]
+    index = next(i for i, path in enumerate(BLUEPRINT_FILES) if path == DEMOGRAPHICS)
+    texts[index] = texts[index].replace("location: EU", "location: MARS", 1)
+    refused = refusal(plugin, "DomainStack", {"domain": "podcast", "environment": "dev", "platform": PLATFORM,
+                                              "declarations": texts})
+    assert f"declarations[{index}].policies.location" in refused.errors
