@@ -15,6 +15,7 @@ from pathlib import Path
 
 import grpc
 import jsonschema
+import pulumi
 import pytest
 
 from components_support import ACCESS, DATASET, PROJECT, ROOT, comparable, fresh_run, run, stack_config
@@ -27,6 +28,7 @@ from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs
 from meshplane.gcp.input_port import UpstreamPort
 from meshplane.platform import PlatformSettings
 from meshplane.wire.components import COMPONENTS
+from meshplane.wire.convert import integral, joined, whole
 
 SCHEMA = ROOT / "provider" / "schema.json"
 METASCHEMA = ROOT / "tests" / "data" / "pulumi-package-metaschema.json"
@@ -268,3 +270,62 @@ def test_fails_on_a_bad_declaration_in_a_domain_stack(plugin):
     refused = refusal(plugin, "DomainStack", {"domain": "podcast", "environment": "dev", "platform": PLATFORM,
                                               "declarations": texts})
     assert f"declarations[{index}].policies.location" in refused.errors
+
+
+def test_fails_on_what_the_platform_refuses_of_a_declaration(plugin):
+    platform = {k: v for k, v in PLATFORM.items() if k != "kmsKeys"}
+    refused = refusal(plugin, "DataProduct", {"declarationFile": str(DEMOGRAPHICS), "environment": "dev",
+                                              "platform": platform, "upstreams": upstreams()})
+    assert list(refused.errors) == ["declarationFile.policies.encryption"]
+    assert refused.errors["declarationFile.policies.encryption"].startswith(f"{DEMOGRAPHICS}:")
+    assert "no KMS key for location 'EU'" in refused.errors["declarationFile.policies.encryption"]
+
+
+def test_domain_stack_reads_globs_and_warns_of_problems_elsewhere(plugin, tmp_path):
+    for path in BLUEPRINT_FILES:
+        (tmp_path / path.parent.name).mkdir(exist_ok=True)
+        (tmp_path / path.parent.name / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    broken = tmp_path / "player" / "skip-rates.yaml"  # no podcast product reads it or is read by it
+    broken.write_text(broken.read_text(encoding="utf-8").replace("location: EU", "location: MARS", 1), encoding="utf-8")
+    logged = len(plugin.engine.logs)
+    outputs, _ = construct(plugin, "DomainStack", "podcast", {
+        "domain": "podcast", "environment": "dev", "platform": PLATFORM, "products": ["*/*.yaml"],
+        "root": str(tmp_path)}, stack="podcast-dev")
+    assert sorted(outputs["descriptors"]) == sorted(fresh_run("podcast-dev").outputs)
+    warnings = [message for _, message in plugin.engine.logs[logged:] if "elsewhere in the mesh" in message]
+    assert len(warnings) == 1 and "skip-rates.yaml" in warnings[0] and "policies.location" in warnings[0]
+
+
+def test_fails_on_a_domain_stack_whose_globs_match_nothing(plugin, tmp_path):
+    refused = refusal(plugin, "DomainStack", {"domain": "podcast", "environment": "dev", "platform": PLATFORM,
+                                              "products": ["nothing/*.yaml"], "root": str(tmp_path)})
+    assert list(refused.errors) == ["products"]
+    refused = refusal(plugin, "DomainStack", {"domain": "podcast", "environment": "dev", "platform": PLATFORM,
+                                              "products": ["*/*.yaml"]})
+    assert list(refused.errors) == ["root"]
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    (2.0, 2), (2.5, 2.5), (True, True), ("2", "2"), ({"a": [1.0, {"b": 3.0}]}, {"a": [1, {"b": 3}]}), (None, None)])
+def test_integral_makes_whole_floats_ints(given, expected):
+    result = integral(given)
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(168.0, 168), (48, 48), (None, None)])
+def test_whole_accepts_whole_numbers(given, expected):
+    assert whole(given, "x") == expected and type(whole(given, "x")) is type(expected)
+
+
+@pytest.mark.parametrize("given", [100.5, "168", True])
+def test_fails_on_a_number_that_is_not_whole(given):
+    with pytest.raises(pulumi.InputPropertiesError) as caught:
+        whole(given, "maxTimeTravelHours")
+    assert [e["property_path"] for e in caught.value.errors] == ["maxTimeTravelHours"]
+
+
+@pytest.mark.parametrize(("prefix", "path", "expected"), [
+    ("platform", ("kmsKeys", "EU"), "platform.kmsKeys.EU"), ("readers", (1,), "readers[1]"),
+    ("", ("domain",), "domain"), ("declarations[3]", ("outputPorts", "p", "version"), "declarations[3].outputPorts.p.version")])
+def test_joined_property_paths(prefix, path, expected):
+    assert joined(prefix, path) == expected

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .declaration.files import UsageError
-from .declaration.loader import read_text, validation_problems
+from .declaration.loader import Source, read_text, validation_problems
 from .declaration.problems import DeclarationError, Problem
 from .declaration.yamlpos import YamlError, parse
 from .governance import check_governance
@@ -65,6 +65,13 @@ def check_loaded(mesh: Mesh, rules: GovernanceSettings, platform: PlatformSettin
             if is_built(source.product, stack):
                 problems += check_environment(source, stack.platform, stack.environment)
     return mesh, sorted(problems)
+
+
+def product_problems(source: Source, platform: PlatformSettings, environment: str) -> list[Problem]:
+    """What a stack checks of one of its declarations on its own (no mesh): governance, the platform, and
+    what the environment refuses (a purge in production, production data outside production)."""
+    return sorted([*check_governance(source, platform.governance), *check_platform(source, platform),
+                   *check_purge(source, environment), *check_environment(source, platform, environment)])
 
 
 def check_stack(settings: StackSettings, root: Path) -> tuple[Mesh, list[Problem], list[Problem]]:

@@ -16,7 +16,6 @@ import pulumi
 
 from ..data_product import DataProduct as LibraryDataProduct
 from ..data_product import DataProductArgs as LibraryDataProductArgs
-from ..data_product import PurgeRefused
 from ..declaration.problems import Problem
 from ..declaration.types import Location, Principal, Slug
 from ..gcp.dataset import BigQueryDataset as LibraryBigQueryDataset
@@ -75,15 +74,12 @@ class DataProduct(LibraryDataProduct):
     """The product's descriptor (docs/descriptor.md), as the stack exports it."""
 
     def __init__(self, name: str, args: DataProductArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        product = convert.declaration(args.get("declaration"), args.get("declaration_file"))
         environment = convert.checked(Slug, args.get("environment"), "environment")
         platform = convert.validated(PlatformSettings, args.get("platform"), "platform")
+        product = convert.declaration(args.get("declaration"), args.get("declaration_file"), platform, environment)
         upstreams = convert.upstream_ports(product, args.get("upstreams"))
-        try:
-            super().__init__(name, LibraryDataProductArgs(product=product, environment=environment, platform=platform,
-                                                          upstreams=upstreams), opts)
-        except PurgeRefused as exc:  # the stack program refuses it earlier, in validation (check_purge)
-            raise convert.refused([convert.detail("declaration.purge", str(exc))]) from None
+        super().__init__(name, LibraryDataProductArgs(product=product, environment=environment, platform=platform,
+                                                      upstreams=upstreams), opts)
         self.runner_email = convert.email(self.runner)
         self.ports = convert.port_addresses(product, self.project_id)
 

@@ -19,6 +19,8 @@ from ..declaration.model import DataProduct as Declaration
 from ..declaration.problems import Problem
 from ..gcp.input_port import UpstreamPort
 from ..mesh import Mesh
+from ..platform import PlatformSettings
+from ..validation import product_problems
 
 
 def integral(value: object) -> object:
@@ -94,18 +96,21 @@ def problem_details(problems: Iterable[Problem], prefix: str, *, with_file: bool
                    f"{p.file + ':' if with_file else 'line '}{p.line}:{p.column}: {p.message}") for p in problems]
 
 
-def declaration(text: str | None, file: str | None) -> Declaration:
-    """The declaration given as text (``declaration``) or as a file (``declarationFile``), validated."""
+def declaration(text: str | None, file: str | None, platform: PlatformSettings, environment: str) -> Declaration:
+    """The declaration given as text (``declaration``) or as a file (``declarationFile``), validated, with
+    what a stack checks of it on its own (``validation.product_problems``)."""
     if (text is None) == (file is None):
         raise refused([detail("declaration", "give the declaration's text, or declarationFile its path; "
                               f"given {'both' if text else 'neither'}")])
+    prefix = "declarationFile" if file else "declaration"
     if file is not None:
         text, problem = read_text(Path(file))
         if problem:
-            raise refused(problem_details([problem], "declarationFile", with_file=True))
+            raise refused(problem_details([problem], prefix, with_file=True))
     source, problems = source_from_text(text, file or "declaration")
+    problems = problems or product_problems(source, platform, environment)
     if problems:
-        raise refused(problem_details(problems, "declarationFile" if file else "declaration", with_file=bool(file)))
+        raise refused(problem_details(problems, prefix, with_file=bool(file)))
     return source.product
 
 
