@@ -59,23 +59,33 @@ def main(root: str | Path | None = None, *, mesh: Mesh | None = None,
             raise ProgramError("invalid declarations:\n" + "\n".join(str(p) for p in problems))
         for problem in elsewhere:
             pulumi.log.warn(f"elsewhere in the mesh (not this stack's products): {problem}")
+    built = build_products(settings, mesh, on_product=on_product)
+    for product_id, product in built.items():
+        pulumi.export(product_id, product.descriptor)
+    return dict(sorted(built.items()))
+
+
+def build_products(settings: StackSettings, mesh: Mesh, *, on_product: Callable[[str, int], None] | None = None,
+                   parent: pulumi.Resource | None = None) -> dict[str, DataProduct]:
+    """One ``DataProduct`` per product of the stack's domain the environment builds, in build order
+    (consumers first); ``parent``: the component they belong to (``DomainStack``), none in a stack."""
     products = consumers_first([effective(p, mesh, settings) for p in mesh.products
                                 if p.domain == settings.domain and is_built(p, settings)])
     built: dict[str, DataProduct] = {}
     ready: dict = {}  # the runners built so far -> their Identity.ready
-    deployer = settings.platform.deployer or (deploying_identity(None) if products else None)  # asked once
+    deployer = settings.platform.deployer or (deploying_identity(parent) if products else None)  # asked once
     creates = any(not addresses.adopts_project(p, settings.platform) for p in products)
-    folder = domain_folder(settings.platform, settings.domain) if creates else None  # looked up once
+    folder = domain_folder(settings.platform, settings.domain,  # looked up once
+                           pulumi.InvokeOptions(parent=parent) if parent else None) if creates else None
     owners = addresses.project_settings_owners([p for p in mesh.products if is_built(p, settings)], settings.platform)
     for product in products:
         if on_product:
             on_product(product.id, len(products))
         args = product_args(product, mesh, settings, ready, deployer, folder)
         args.owns_project_settings = owners.get(addresses.adopted_project(product, settings.platform) or "") in (None, product.id)
-        built[product.id] = DataProduct(product.name, args)
+        built[product.id] = DataProduct(product.name, args, pulumi.ResourceOptions(parent=parent) if parent else None)
         ready[built[product.id].runner] = built[product.id].identity.ready
-        pulumi.export(product.id, built[product.id].descriptor)
-    return dict(sorted(built.items()))
+    return built
 
 
 def consumers_first(products: list[Declaration]) -> list[Declaration]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .declaration.files import UsageError
-from .declaration.loader import read_text, validation_problems
+from .declaration.loader import Source, read_text, validation_problems
 from .declaration.problems import DeclarationError, Problem
 from .declaration.yamlpos import YamlError, parse
 from .governance import check_governance
@@ -49,7 +49,12 @@ def check_mesh(paths: list[str], rules: GovernanceSettings, platform: PlatformSe
     """The mesh of ``paths`` and every file, mesh, governance and platform problem, sorted; with the
     ``stack``, what its environment refuses in the products it builds (a purge in production, production
     data outside production, an upstream no stack of the environment serves)."""
-    mesh = Mesh.load(paths)
+    return check_loaded(Mesh.load(paths), rules, platform, stack)
+
+
+def check_loaded(mesh: Mesh, rules: GovernanceSettings, platform: PlatformSettings | None = None,
+                 stack: StackSettings | None = None) -> tuple[Mesh, list[Problem]]:
+    """``check_mesh`` for a mesh already read (from files, or from texts: ``Mesh.from_sources``)."""
     problems = list(mesh.problems)
     for source in mesh.sources.values():
         problems += check_governance(source, rules)
@@ -62,10 +67,21 @@ def check_mesh(paths: list[str], rules: GovernanceSettings, platform: PlatformSe
     return mesh, sorted(problems)
 
 
+def product_problems(source: Source, platform: PlatformSettings, environment: str) -> list[Problem]:
+    """What a stack checks of one of its declarations on its own (no mesh): governance, the platform, and
+    what the environment refuses (a purge in production, production data outside production)."""
+    return sorted([*check_governance(source, platform.governance), *check_platform(source, platform),
+                   *check_purge(source, environment), *check_environment(source, platform, environment)])
+
+
 def check_stack(settings: StackSettings, root: Path) -> tuple[Mesh, list[Problem], list[Problem]]:
     """The mesh a stack sees, the problems that stop it, and the problems elsewhere it only warns about."""
-    mesh, problems = check_mesh(stack_paths(settings.products, root), settings.platform.governance,
-                                settings.platform, settings)
+    return check_stack_mesh(settings, Mesh.load(stack_paths(settings.products, root)))
+
+
+def check_stack_mesh(settings: StackSettings, mesh: Mesh) -> tuple[Mesh, list[Problem], list[Problem]]:
+    """``check_stack`` for a mesh already read (the ``DomainStack`` component reads declaration texts)."""
+    mesh, problems = check_loaded(mesh, settings.platform.governance, settings.platform, settings)
     return (mesh, *split_problems(problems, mesh, stack_scope(mesh, settings.domain), settings.domain))
 
 
