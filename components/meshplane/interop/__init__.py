@@ -16,7 +16,6 @@ import yaml
 
 from .. import standards
 
-VENDOR = "meshplane"
 ODCS_API_VERSION = "v3.2.0"
 ODPS_API_VERSION = "v1.1.0"
 PORT_SLA = ("freshness", "completeness", "retention", "endOfLife")
@@ -35,7 +34,7 @@ def product_uuid(domain: str, product: str) -> str:
 
 def custom(prop: str, value: object) -> dict:
     """One ODCS/ODPS custom property of ours."""
-    return {"property": prop, "value": value, "vendor": VENDOR}
+    return {"property": prop, "value": value}
 
 
 class Flow(dict):

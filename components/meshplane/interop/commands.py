@@ -25,6 +25,7 @@ from .odcs_import import read_port
 from .odcs_merge import merge_text, render_port, with_port, write_port  # noqa: F401 - merge_text for tests
 from .odcs_report import added_lines, lossy_fields, product_fields
 from .odcs_terms import terms_notes
+from .odcs_versions import ODCS_VERSIONS, as_version
 from .odps import check_document, product_document
 
 _HELP = {"help_option_names": ["-h", "--help"]}
@@ -62,8 +63,10 @@ def _write(path: str, text: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the one selected contract here.")
 @click.option("-d", "--output-dir", type=click.Path(file_okay=False),
               help="Write each contract to DIR/<product-id>.<port>.v<major>.odcs.yaml.")
+@click.option("--standard-version", type=click.Choice(ODCS_VERSIONS), default=ODCS_VERSIONS[0], show_default=True,
+              help="The ODCS version to declare; v3.1.0 is the newest the standard publishes on its main branch.")
 def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...], stacks_dir: str,
-                output: str | None, output_dir: str | None) -> None:
+                output: str | None, output_dir: str | None, standard_version: str) -> None:
     """One ODCS v3 contract per output port major version (validated with open-data-contract-standard)."""
     if output and output_dir:
         fail_usage("give -o FILE or --output-dir DIR, not both")
@@ -76,7 +79,7 @@ def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...
     texts = []
     try:
         for port in selected:
-            doc = contract(product, port, settings)
+            doc = as_version(contract(product, port, settings), standard_version)
             validate_contract(doc)
             texts.append(dump_yaml(doc))
     except ValueError as exc:
