@@ -252,3 +252,19 @@ def test_docs_show_the_type_table_and_the_words():
     for word in ("TIMESTAMP_NTZ", "TIMESTAMP_TZ", "`sensitive`", "`MAP<K, V>`"):
         assert word in interop, word
     assert "meshplane import odcs" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("text, fields, expected", [
+    ("version: 0.1.0   # semver\n", {("version",): "2.0.0"}, "version: 2.0.0   # semver\n"),
+    ("description:\n  purpose: TODO\nx: 1\n", {("description", "usage"): "Join on id."},
+     "description:\n  purpose: TODO\n  usage: Join on id.\nx: 1\n"),
+    ("description:\n  purpose: |\n    TODO\n    more\n  usage: u\n", {("description", "purpose"): "P: q"},
+     "description:\n  purpose: 'P: q'\n  usage: u\n"),
+    ("description:\r\n  purpose: TODO\r\n", {("description", "limitations"): "two\nlines"},
+     "description:\r\n  purpose: TODO\r\n  limitations: \"two\\nlines\"\r\n"),
+])
+def test_a_fresh_declaration_is_edited_in_place(text, fields, expected):
+    from meshplane.interop.odcs_identity import set_fields
+
+    assert set_fields(text, fields) == expected
+    assert yaml.safe_load(expected) is not None

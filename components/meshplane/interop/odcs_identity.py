@@ -68,7 +68,10 @@ def set_fields(text: str, fields: dict[tuple, str]) -> str:
                 break
         scalar = _scalar(value)
         if isinstance(node, yaml.ScalarNode):
-            text = text[:node.start_mark.index] + scalar + text[node.end_mark.index:]
+            end = node.end_mark.index
+            if node.style in ("|", ">"):  # a block scalar ends after its last line break: keep one
+                scalar += "\r\n" if "\r\n" in text else "\n"
+            text = text[:node.start_mark.index] + scalar + text[end:]
         elif node is None and isinstance(parent, yaml.MappingNode) and parent.value and not parent.flow_style:
             end = leaf_end(text, parent)
             pad = " " * parent.value[0][0].start_mark.column
