@@ -253,10 +253,10 @@ def test_job_env_and_scaffolded_names_agree(manifests, job_env, variant):
 
 HITS, MOVERS = ("- name: hits", "name"), ("- name: movers", "name")
 FINDINGS = {
-    "no_model": [(MOVERS, "outputPorts.movers", "no dbt model fills the port table hit_list_internal.movers_v1; "
+    "no_model": [(MOVERS, "outputPorts.movers", "no dbt model writes the port table `hit_list_internal.movers_v1`; "
                   "given none in")],
-    "dbt_schema": [(port, f"outputPorts.{p}", f"model {p}_v{m} writes hit_list_internal_hit_list_internal.{p}_v{m} "
-                    "instead (dbt's default generate_schema_name") for port, p, m in ((HITS, "hits", 2), (MOVERS, "movers", 1))],
+    "dbt_schema": [(port, f"outputPorts.{p}", f"model `{p}_v{m}` writes `hit_list_internal_hit_list_internal.{p}_v{m}` "
+                    "(dbt's default generate_schema_name") for port, p, m in ((HITS, "hits", 2), (MOVERS, "movers", 1))],
     "contract_off": [(HITS, "outputPorts.hits", "the contract of model hits_v2 (models/meshplane/hits_v2.sql) is "
                       "not enforced; given contract.enforced: false; expected contract: {enforced: true}")],
     "columns": [(("{name: position", "INT64"), "outputPorts.hits.schema.position.type",

@@ -20,7 +20,8 @@ from meshplane.declaration.dbt_invocation import DEFAULT_COMMAND, DEFAULT_TARGET
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Dbt
 from meshplane.interop.dbt_profile import check_profile
-from meshplane.interop.dbt_scaffold import Defaults, starter_files
+from meshplane.interop.dbt_scaffold import Defaults
+from meshplane.interop.dbt_starter import starter_files
 
 DECLARATION = Path(__file__).resolve().parent / "dbt_project" / "declarations" / "charts" / "hit-list.yaml"
 IMAGE_LINE = "    image: europe-docker.pkg.dev/daff-platform/dbt/hit-list:1\n"

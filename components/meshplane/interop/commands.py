@@ -13,16 +13,19 @@ import click
 
 from ..cli_output import fail, fail_usage, report
 from ..declaration.files import UsageError
-from ..declaration.loader import Source, check_text, read_source
+from ..declaration.loader import Source, read_source
 from ..declaration.model import DataProduct, OutputPort
 from ..declaration.problems import DeclarationError, Problem
 from ..declaration.yamlpos import Parsed, YamlError, parse
 from ..stack_config import StackSettings, load_stack
-from . import (EditError, Flow, FlowList, dump_yaml, indent_item, lossy_fields, port_spans,
-               product_fields, write_atomic)
+from . import dump_yaml, write_atomic
 from .odcs import Defaults, contract, reexport, reexport_port, validate_contract
+from .odcs_identity import placeholder, taken, with_taken
 from .odcs_import import read_port
+from .odcs_merge import merge_text, render_port, with_port, write_port  # noqa: F401 - merge_text for tests
+from .odcs_report import added_lines, lossy_fields, product_fields
 from .odcs_terms import terms_notes
+from .odcs_versions import ODCS_VERSIONS, as_version
 from .odps import check_document, product_document
 
 _HELP = {"help_option_names": ["-h", "--help"]}
@@ -60,8 +63,10 @@ def _write(path: str, text: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the one selected contract here.")
 @click.option("-d", "--output-dir", type=click.Path(file_okay=False),
               help="Write each contract to DIR/<product-id>.<port>.v<major>.odcs.yaml.")
+@click.option("--standard-version", type=click.Choice(ODCS_VERSIONS), default=ODCS_VERSIONS[0], show_default=True,
+              help="The ODCS version to declare; v3.1.0 is the newest the standard publishes on its main branch.")
 def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...], stacks_dir: str,
-                output: str | None, output_dir: str | None) -> None:
+                output: str | None, output_dir: str | None, standard_version: str) -> None:
     """One ODCS v3 contract per output port major version (validated with open-data-contract-standard)."""
     if output and output_dir:
         fail_usage("give -o FILE or --output-dir DIR, not both")
@@ -74,7 +79,7 @@ def export_odcs(declaration: str, ports: tuple[str, ...], stacks: tuple[str, ...
     texts = []
     try:
         for port in selected:
-            doc = contract(product, port, settings)
+            doc = as_version(contract(product, port, settings), standard_version)
             validate_contract(doc)
             texts.append(dump_yaml(doc))
     except ValueError as exc:
@@ -141,10 +146,13 @@ def import_odcs(contract_file: str, into: str | None) -> None:
     parsed = _read_contract(contract_file)
     source = _load(into) if into else None
     defaults = Defaults.of(source.product) if source else Defaults.of_contract(parsed.data)
+    fields: dict = {}
     try:
         port, notes = read_port(parsed, contract_file, defaults)
         if source:
-            expected = reexport(parsed.data, _with_port(source.product, port), port)
+            fields = taken(parsed.data, source.product, port)
+            product = with_port(with_taken(source.product, fields), port, placeholder(source.product))
+            expected = reexport(parsed.data, product, port)
         else:
             expected = reexport_port(parsed.data, port, defaults)
         lossy = lossy_fields(parsed, contract_file, expected, notes, into)
@@ -155,10 +163,10 @@ def import_odcs(contract_file: str, into: str | None) -> None:
     if not source:
         lossy += product_fields(parsed.data, contract_file)
     lossy += terms_notes(parsed, contract_file, source.product.policies.usage_restrictions if source else None)
-    for problem in lossy:
+    for problem in added_lines(parsed, contract_file, notes.added) + lossy:
         click.echo(str(problem), err=True)
     if source:
-        _merge(source, port, into)
+        write_port(source, port, into, fields, parsed, contract_file)
     else:
         click.echo(render_port(port), nl=False)
     if lossy:
@@ -175,71 +183,3 @@ def _read_contract(path: str) -> Parsed:
         report([Problem(path, *exc.mark, "", str(exc))])
     except (OSError, UnicodeDecodeError) as exc:
         report([Problem(path, 1, 1, "", f"cannot read the file: {exc}; expected a UTF-8 YAML contract")])
-
-
-def _with_port(product: DataProduct, port: OutputPort) -> DataProduct:
-    ports = list(product.output_ports)
-    same = [i for i, p in enumerate(ports) if (p.name, p.major) == (port.name, port.major)]
-    if same:
-        ports[same[0]] = port
-    else:
-        named = [i for i, p in enumerate(ports) if p.name == port.name]
-        ports.insert(named[-1] + 1 if named else len(ports), port)
-    return product.model_copy(update={"output_ports": ports})
-
-
-def render_port(port: OutputPort) -> str:
-    """The port as a ``- name: ...`` list item, in the blueprints' style (short columns inline)."""
-    data = port.model_dump(by_alias=True, exclude_defaults=True, mode="json")
-    data["schema"] = [_styled(c) for c in data["schema"]]
-    for key in ("partitioning", "slos"):
-        if key in data:
-            data[key] = Flow(data[key])
-    if "clustering" in data:
-        data["clustering"] = FlowList(data["clustering"])
-    if "serving" in data:
-        data["serving"] = Flow(data["serving"])
-    for row_filter in data.get("rowFilters", []):
-        row_filter["grantees"] = FlowList(row_filter["grantees"])
-    return dump_yaml([data])
-
-
-def _styled(column: dict) -> dict:
-    if "fields" in column:
-        return column | {"fields": [_styled(f) for f in column["fields"]]}
-    return Flow(column)
-
-
-def _merge(source: Source, port: OutputPort, into: str) -> None:
-    """Update or add ``port`` in the declaration file, unless its contract would not change."""
-    old = next((p for p in source.product.output_ports if (p.name, p.major) == (port.name, port.major)), None)
-    if old is not None and contract(source.product, old) == contract(_with_port(source.product, port), port):
-        click.echo(f"{into}: output port {port.name} v{port.major} unchanged")
-        return
-    try:
-        with open(into, encoding="utf-8-sig", newline="") as handle:  # keep CRLF line ends
-            new_text = merge_text(handle.read(), source.product, port)
-    except (EditError, YamlError) as exc:
-        fail(f"{into}: cannot edit the output ports: {exc}")
-    _, problems = check_text(new_text, into)
-    if problems:
-        click.echo(f"{into}: not written; with the imported port it would have these problems:", err=True)
-        report(problems)
-    _write(into, new_text)
-    click.echo(f"{into}: output port {port.name} v{port.major} {'updated' if old else 'added'}")
-
-
-def merge_text(text: str, product: DataProduct, port: OutputPort) -> str:
-    """The declaration ``text`` (of ``product``) with ``port`` in place of its port of the same name
-    and major, or after the last port of that name (else at the end). Only that item's lines change."""
-    spans, column = port_spans(text)
-    ports = product.output_ports
-    item = indent_item(render_port(port), column).replace("\n", "\r\n" if "\r\n" in text else "\n")
-    same = [i for i, p in enumerate(ports) if (p.name, p.major) == (port.name, port.major)]
-    if same:
-        start, end = spans[same[0]]
-    else:
-        named = [i for i, p in enumerate(ports) if p.name == port.name]
-        start = end = spans[named[-1] if named else -1][1]
-        item = item if text[:start].endswith("\n") else "\n" + item  # a file without a final newline
-    return text[:start] + item + text[end:]

@@ -86,11 +86,11 @@ def check_manifest(source: Source, manifest: dict, manifest_name: str = "the man
         at, table = ("outputPorts", i), standards.port_table_id(port.name, port.major)
         feeding = [n for n in writers if n.get("schema") == dataset and n.get("alias") == table]
         if not feeding:
-            near = [f"; model {n['name']} writes {n.get('schema')}.{table} instead ({SCHEMA_HINT})"
-                    for n in writers if n.get("alias") == table][:1]
-            problems.append(source.problem(at, f"no dbt model fills the port table {dataset}.{table}; given "
-                                           f"none in {manifest_name}{''.join(near)}; expected a model with "
-                                           f"schema {dataset} and alias {table} ({SCAFFOLD} {PORTS_FILE.as_posix()})"))
+            near = "".join(f"; {_writes(n)}" for n in _near(writers, port.name, table))
+            problems.append(source.problem(at, f"no dbt model writes the port table `{dataset}.{table}`; given "
+                                           f"none in {manifest_name}{near}{_schema_hint(manifest, writers, table)}; "
+                                           f"expected a model with schema {dataset} and alias {table} after "
+                                           f"generate_schema_name ({SCAFFOLD} {PORTS_FILE.as_posix()})"))
         for node in feeding:
             problems += _port_model(source, i, node, dataset, table)
     ports = {standards.port_table_id(port.name, port.major) for port in product.output_ports}
@@ -103,6 +103,30 @@ def check_manifest(source: Source, manifest: dict, manifest_name: str = "the man
                                            f"given no source named {port.name!r} in {manifest_name}; expected "
                                            f"one ({SCAFFOLD} {SOURCES_FILE.as_posix()})"))
     return sorted(set(problems))
+
+
+def _near(writers: list[dict], port: str, table: str) -> list[dict]:
+    """Models that look like the port's: writing a relation named like the port table, or named so."""
+    return [n for n in writers if n.get("alias") == table or {n.get("name"), n.get("alias")} & {port, table}][:3]
+
+
+def _writes(node: dict) -> str:
+    return f"{node.get('resource_type')} `{node.get('name')}` writes `{node.get('schema')}.{node.get('alias')}`"
+
+
+def _schema_hint(manifest: dict, writers: list[dict], table: str) -> str:
+    """Why a model configured for the port table writes elsewhere: the project's generate_schema_name."""
+    moved = [n for n in writers if n.get("alias") == table and (n.get("config") or {}).get("schema")
+             and n.get("schema") != n["config"]["schema"]]
+    if not moved:
+        return ""
+    node = moved[0]
+    own = [m for m in (manifest.get("macros") or {}).values() if m.get("name") == "generate_schema_name"
+           and m.get("package_name") == (manifest.get("metadata") or {}).get("project_name")]
+    how = (f"the project's generate_schema_name ({own[0].get('original_file_path')}) turned its schema "
+           f"{node['config']['schema']} into {node.get('schema')}: make it keep a custom schema as given for "
+           "models/meshplane (node.fqn[1] == 'meshplane')") if own else SCHEMA_HINT
+    return f" ({how})"
 
 
 def _kept_forever(source: Source, nodes: list[dict]) -> list[Problem]:

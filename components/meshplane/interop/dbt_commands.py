@@ -46,7 +46,9 @@ def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: s
     from ..mesh import Mesh
     from ..stack_config import load_stack
     from ..validation import stack_paths
-    from .dbt_scaffold import profile_and_target, write_scaffold
+    from ..declaration.dbt_invocation import job_profile
+    from .dbt_existing import project_profile, write_scaffold
+    from .dbt_starter import profile_and_target
 
     source = _read(declaration)
     try:
@@ -59,14 +61,19 @@ def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: s
         mesh = Mesh.load([declaration, *paths])
         if mesh.problems:
             report(sorted(mesh.problems))
-        written, kept = write_scaffold(source.product, mesh, settings, output_dir, force)
+        written, kept, said = write_scaffold(source.product, mesh, settings, output_dir, force)
     except UsageError as exc:
         fail_usage(str(exc))
     except DeclarationError as exc:
         report(sorted(exc.problems))
     for path in written:
         click.echo(f"wrote {Path(output_dir) / path}")
+    for line in said:
+        click.echo(line)
     profile, target = profile_and_target(source.product)
+    dbt = source.product.transformation.dbt if source.product.transformation else None
+    if not (dbt and job_profile(dbt.command, dbt.env)):  # else dbt_project.yml names the profile
+        profile = project_profile(Path(output_dir)) or profile
     for path in kept:
         needs = (f"; the dbt job runs its target {target} of profile {profile}"
                  if path.name == "profiles.yml" and source.product.transformation else "")

@@ -11,9 +11,8 @@
 * ``macros/meshplane_generate_schema_name.sql``: a custom schema is used as given (dbt's default
   prefixes it with the target's dataset, which would miss the port table).
 
-Those three are the contract files, rewritten with ``force`` only. The starter files (``dbt_project.yml``,
-``profiles.yml`` whose one output is the target the job's command runs and reads the job's environment,
-a contract-conforming stub per port model) are written when absent and never replaced. ``env_var()``
+Those three are the contract files, rewritten with ``force`` only. The starter files (``dbt_starter``)
+are written when absent and never replaced; ``dbt_existing`` writes both into an existing project. ``env_var()``
 defaults are the values that are the same in every environment, plus, with a stack, that stack's
 project and upstream addresses.
 """
@@ -28,14 +27,13 @@ import yaml
 from .. import addresses, standards
 from ..environments import for_environment, source_environment
 from ..bq_schema import PUBSUB_RAW_COLUMNS
-from ..declaration.dbt_invocation import (DEFAULT_COMMAND, DEFAULT_TARGET, INTERNAL_DATASET_ENV, LOCATION_ENV,
-                                          PROJECT_ENV, input_env, job_profile, job_target)
+from ..declaration.dbt_invocation import INTERNAL_DATASET_ENV, PROJECT_ENV, input_env
 from ..declaration.model import Column, DataProduct, InputPort, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, parse_duration
 from ..declaration.files import UsageError
 from ..mesh import Mesh
 from ..stack_config import StackSettings
-from . import Flow, FlowList, write_atomic
+from . import Flow, FlowList
 
 MODELS_DIR = Path("models") / "meshplane"
 SOURCES_FILE, PORTS_FILE = MODELS_DIR / "sources.yml", MODELS_DIR / "_ports.yml"
@@ -43,9 +41,6 @@ SCHEMA_MACRO = Path("macros") / "meshplane_generate_schema_name.sql"
 RAW_PREFIX, EXTERNAL_PREFIX = "raw_", "ext_"
 _HEADER = ("# Written by `meshplane dbt scaffold` from the declaration of {id}: the dbt side of its "
            "contract.\n# Change the declaration and scaffold again (--force) rather than editing this file.\n")
-_PROFILE_HEADER = ("# Written by `meshplane dbt scaffold`: the output the dbt job of {id} runs (the --target of "
-                   "transformation.dbt.command).\n# Every value comes from the job's environment, so this one "
-                   "output serves every stack.\n")
 _MACRO = """{#- Written by `meshplane dbt scaffold`: a custom schema (the port models' internal dataset) is used
     as given, not prefixed with the target's dataset as dbt does by default. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
@@ -129,17 +124,19 @@ def env(name: str, default: str | None = None, part: int | None = None) -> str:
     return "{{ " + call + (f'.split(".")[{part}]' if part is not None else "") + " }}"
 
 
-def model_name(port: OutputPort) -> str:
-    """The port model's name, which is also its alias: the port table id."""
-    return standards.port_table_id(port.name, port.major)
+def model_name(port: OutputPort, taken: frozenset[str] | set[str] = frozenset()) -> str:
+    """The port model's name: its alias, the port table id, unless a model of the project has that name."""
+    name = standards.port_table_id(port.name, port.major)
+    return f"meshplane_{name}" if name in taken else name
 
 
-def port_model(product: DataProduct, port: OutputPort) -> dict:
+def port_model(product: DataProduct, port: OutputPort, taken: frozenset[str] | set[str] = frozenset()) -> dict:
     """The ``models:`` entry filling one port table."""
     time = next(c for c in port.columns if c.role == ColumnRole.PROCESSING_TIME)
     part = port.partitioning
     column = next(c for c in port.columns if c.name == (part.column if part else time.name))
-    config = {"alias": model_name(port), "schema": internal_dataset(product), "materialized": "incremental",
+    config = {"alias": standards.port_table_id(port.name, port.major), "schema": internal_dataset(product),
+              "materialized": "incremental",
               "on_schema_change": "fail", "full_refresh": False, "contract": Flow(enforced=True),
               "partition_by": Flow(field=column.name, data_type=column.type.value.lower(),
                                    granularity=(part.granularity if part else "DAY").lower())}
@@ -153,7 +150,7 @@ def port_model(product: DataProduct, port: OutputPort) -> dict:
         if c.required and not c.repeated:
             entry["data_tests"] = FlowList(["not_null"])
         columns.append(entry)
-    return {"name": model_name(port), "description": f"{port.name} {port.version}: {port.description}",
+    return {"name": model_name(port, taken), "description": f"{port.name} {port.version}: {port.description}",
             "config": config, "columns": columns}
 
 
@@ -201,68 +198,13 @@ def _upstream(mesh: Mesh, port: InputPort) -> OutputPort:
     return found
 
 
-def contract_files(product: DataProduct, mesh: Mesh, defaults: Defaults) -> dict[Path, str]:
-    """The files meshplane owns: sources, port models and the schema-name macro."""
+def contract_files(product: DataProduct, mesh: Mesh, defaults: Defaults, taken: frozenset[str] | set[str] = frozenset(),
+                   sources: list[dict] | None = None) -> dict[Path, str]:
+    """The files meshplane owns: sources (``sources``, else one per input port), port models (named
+    apart from the ``taken`` model names) and the schema-name macro."""
     header = _HEADER.format(id=product.id)
-    sources = [source(product, p, mesh, defaults) for p in product.input_ports]
-    models = [port_model(product, p) for p in product.output_ports]
+    if sources is None:
+        sources = [source(product, p, mesh, defaults) for p in product.input_ports]
+    models = [port_model(product, p, taken) for p in product.output_ports]
     return {SOURCES_FILE: header + dump_yaml({"version": 2, "sources": sources}),
             PORTS_FILE: header + dump_yaml({"version": 2, "models": models}), SCHEMA_MACRO: _MACRO}
-
-
-def profile_and_target(product: DataProduct) -> tuple[str, str]:
-    """The profile and target the product's dbt job runs, as the starter profile names them."""
-    dbt = product.transformation.dbt if product.transformation else None
-    command, declared = (dbt.command, dbt.env) if dbt else (DEFAULT_COMMAND, {})
-    return (job_profile(command, declared) or product.name.replace("-", "_"),
-            job_target(command, declared) or DEFAULT_TARGET)
-
-
-def profile(product: DataProduct, defaults: Defaults) -> dict:
-    """``profiles.yml``: the job's profile, whose default and only output is the job's target; every
-    value read from the job's environment, so the one output serves every stack."""
-    name, target = profile_and_target(product)
-    output = {"type": "bigquery", "method": "oauth", "project": env(PROJECT_ENV, defaults.project),
-              "dataset": env(INTERNAL_DATASET_ENV, internal_dataset(product)),
-              "location": env(LOCATION_ENV, product.policies.location), "threads": 4}
-    return {name: {"target": target, "outputs": {target: output}}}
-
-
-def starter_files(product: DataProduct, defaults: Defaults) -> dict[Path, str]:
-    """Files written once for a new dbt project: project, profile and a stub per port model."""
-    name = product.name.replace("-", "_")
-    project = {"name": name, "version": product.version, "config-version": 2,
-               "profile": profile_and_target(product)[0],
-               "model-paths": FlowList(["models"]), "macro-paths": FlowList(["macros"])}
-    files = {Path("dbt_project.yml"): dump_yaml(project),
-             Path("profiles.yml"): _PROFILE_HEADER.format(id=product.id) + dump_yaml(profile(product, defaults))}
-    for port in product.output_ports:
-        selects = ",\n".join(f"    cast(null as {data_type(c)}) as {c.name}" for c in port.columns)
-        files[MODELS_DIR / f"{model_name(port)}.sql"] = (
-            f"-- Fills the port table {internal_dataset(product)}.{model_name(port)} (output port "
-            f"{port.name} {port.version}).\n-- A stub: select the rows from the sources; keep the columns "
-            f"and types of {PORTS_FILE.as_posix()}.\nselect\n{selects}\nlimit 0\n")
-    return files
-
-
-def write_scaffold(product: DataProduct, mesh: Mesh, stack: StackSettings | None, directory: str | Path,
-                   force: bool = False) -> tuple[list[Path], list[Path]]:
-    """Write the contract files (existing ones only with ``force``) and the missing starter files;
-    the paths written and the starter files kept. ``UsageError`` when a contract file exists."""
-    root = Path(directory)
-    defaults = Defaults.of(product, mesh, stack)
-    contract = contract_files(product, mesh, defaults)
-    existing = [p.as_posix() for p in contract if (root / p).exists()]
-    if existing and not force:
-        raise UsageError(f"{', '.join(existing)} already in {root}: scaffold again with --force to replace them")
-    starters = starter_files(product, defaults)
-    kept = [p for p in starters if (root / p).exists()]
-    written = []
-    for path, text in {**contract, **{p: t for p, t in starters.items() if p not in kept}}.items():
-        try:
-            (root / path).parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(root / path, text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {root / path}: {exc.strerror or exc}") from None
-        written.append(path)
-    return written, kept

@@ -2,7 +2,7 @@
 
 Pure functions from the declaration (plus, for ``servers``, stack settings) to plain data in a fixed
 key order, so the same declaration always gives the same bytes. What ODCS has no field for travels
-in ``customProperties`` with ``vendor: meshplane``; ``docs/interop.md`` has the whole mapping.
+in ``customProperties`` (no ``vendor``: the standards' published schemas do not all allow it); ``docs/interop.md`` has the whole mapping.
 """
 
 from __future__ import annotations
@@ -119,9 +119,7 @@ def schema_object(port: OutputPort, defaults: Defaults) -> dict:
     _, partition = time_columns(port)
     out: dict = {"name": view, "physicalName": view, "physicalType": "view",
                  "description": port.description, "logicalType": "object"}
-    if port.deprecation:
-        out["deprecated"] = True
-    out |= granularity(port)
+    out |= granularity(port)  # a deprecation is the contract's status (schema objects have no deprecated)
     extra = [custom("partitionGranularity", port.partitioning.granularity if port.partitioning else "DAY")]
     extra += [custom("clustering", list(port.clustering))] if port.clustering else []
     extra += [custom("subjectKey", port.subject_key)] if port.subject_key else []
@@ -200,8 +198,7 @@ def _frequency(product: DataProduct) -> list[dict]:
     if product.transformation is not None:
         schedule = product.transformation.dbt.schedule
         return [{"property": "frequency", "value": "batch", "scheduler": "cron", "schedule": schedule.cron,
-                 "description": "Refreshed by the product's scheduled dbt job.",
-                 "customProperties": [custom("timeZone", schedule.time_zone)]}]
+                 "description": f"Refreshed by the product's scheduled dbt job (time zone {schedule.time_zone})."}]
     if any(p.pubsub_topic for p in product.input_ports):
         return [{"property": "frequency", "value": "streaming",
                  "description": "Filled continuously by a Pub/Sub BigQuery subscription."}]

@@ -10,27 +10,20 @@ to the product's default is left implicit (the export is the same).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from open_data_contract_standard.model import OpenDataContractStandard
 from pydantic import ValidationError
 
 from ..declaration.errors import describe_error
 from ..declaration.model import OutputPort
-from ..declaration.problems import DeclarationError, Problem
-from ..declaration.types import PORT_NAME_RE, SEMVER_RE, BigQueryType, Confidentiality, check_duration
+from ..declaration.problems import DeclarationError
+from ..declaration.types import PARTITIONABLE_TYPES, PORT_NAME_RE, SEMVER_RE, check_duration
 from ..declaration.yamlpos import Parsed
-from . import contract_path
 from .odcs import Defaults
+from .odcs_columns import Notes, Reader, add_processing_time, hints_of, read_columns
 from .odcs_quality import read_quality
 from .odcs_serving import read_serving, unserved
 
-ALIASES = {**dict.fromkeys(("INTEGER", "INT", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT"), "INT64"),
-           **dict.fromkeys(("FLOAT", "DOUBLE", "REAL"), "FLOAT64"), "BOOLEAN": "BOOL",
-           "DECIMAL": "NUMERIC", "BIGDECIMAL": "BIGNUMERIC", "STRUCT": "RECORD",
-           **dict.fromkeys(("VARCHAR", "CHAR", "TEXT"), "STRING"), "BINARY": "BYTES", "VARBINARY": "BYTES"}
-FROM_LOGICAL = {"string": "STRING", "integer": "INT64", "number": "FLOAT64", "boolean": "BOOL",
-                "date": "DATE", "timestamp": "TIMESTAMP", "time": "TIME"}
 ISO_FORMS = {
     "freshness": {("d", "day", "days"): "P{}D", ("h", "hour", "hours"): "PT{}H",
                   ("m", "min", "minute", "minutes"): "PT{}M", ("s", "second", "seconds"): "PT{}S"},
@@ -41,24 +34,10 @@ _PORT_KEYS = {"type": "physicalType", "fields": "properties", "pii": "customProp
               "role": "customProperties"}
 
 
-@dataclass
-class _Reader:
-    file: str
-    parsed: Parsed
-    defaults: Defaults
-    problems: list[Problem] = field(default_factory=list)
-    origins: dict[tuple, tuple] = field(default_factory=dict)  # port path -> contract path
-    notes: dict[tuple, str] = field(default_factory=dict)  # contract path -> why it was not kept
-
-    def problem(self, path: tuple, message: str, key: bool = False) -> None:
-        line, column = self.parsed.locate(path, key=key)
-        self.problems.append(Problem(self.file, line, column, contract_path(self.parsed.data, path), message))
-
-
-def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort, dict[tuple, str]]:
-    """The port a contract describes and notes on fields it could not keep; ``DeclarationError``
-    (every problem located in ``file``) when the contract cannot become a port."""
-    r = _Reader(file, parsed, defaults)
+def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort, Notes]:
+    """The port a contract describes and notes on fields it could not keep (``Notes.added``: what the
+    import added); ``DeclarationError`` (every problem located in ``file``) when it cannot be a port."""
+    r = Reader(file, parsed, defaults)
     _check_contract(r, parsed.data)
     if r.problems:
         raise DeclarationError(r.problems)
@@ -66,8 +45,9 @@ def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort
     props = obj.get("properties") if isinstance(obj.get("properties"), list) else []
     port = {"name": _port_name(r, data, obj), "version": _version(r, data),
             "description": _description(r, data, obj),
-            "schema": _columns(r, props, ("schema", 0, "properties"), ("schema",))}
+            "schema": read_columns(r, props, ("schema", 0, "properties"), ("schema",))}
     port |= _object_extras(r, obj, port["schema"]) | _slas(r, data.get("slaProperties") or [])
+    add_processing_time(r, port["schema"], data.get("slaProperties"))
     port |= _quality(r, obj, props)
     if not r.problems:
         try:
@@ -79,7 +59,7 @@ def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort
     raise DeclarationError(r.problems)
 
 
-def _check_contract(r: _Reader, data: object) -> None:
+def _check_contract(r: Reader, data: object) -> None:
     if not isinstance(data, dict):
         r.problem((), "not a data contract; expected a mapping with apiVersion, kind and schema")
         return
@@ -103,7 +83,7 @@ def _check_contract(r: _Reader, data: object) -> None:
         r.notes[("schema", i)] = "a contract becomes one output port; only the first schema object is imported"
 
 
-def _port_name(r: _Reader, data: dict, obj: dict) -> str:
+def _port_name(r: Reader, data: dict, obj: dict) -> str:
     candidates = [("name",), ("schema", 0, "physicalName"), ("schema", 0, "name")]
     for path in candidates:
         raw = data.get("name") if path == ("name",) else obj.get(path[-1])
@@ -111,12 +91,13 @@ def _port_name(r: _Reader, data: dict, obj: dict) -> str:
         if isinstance(name, str) and PORT_NAME_RE.match(name) and len(name) <= 40:
             r.origins[("name",)] = path
             return name
-    r.problem(("name",), f"no port name; given {data.get('name')!r}; expected a snake_case name "
-              "(lowercase letters, digits, '_') as the contract or schema object name")
+    r.problem(("name",), f"no port name; given {data.get('name')!r} and schema object "
+              f"{obj.get('name')!r}; expected a snake_case name starting with a letter (lowercase letters, "
+              "digits, '_', at most 40): add one as the contract's top-level name, e.g. name: orders")
     return "port"
 
 
-def _version(r: _Reader, data: dict) -> str:
+def _version(r: Reader, data: dict) -> str:
     version = data.get("version")
     if not (isinstance(version, str) and SEMVER_RE.match(version)):
         r.problem(("version",), f"not a semantic version; given {version!r}; expected the port's "
@@ -125,96 +106,24 @@ def _version(r: _Reader, data: dict) -> str:
     return version
 
 
-def _description(r: _Reader, data: dict, obj: dict) -> str:
+def _description(r: Reader, data: dict, obj: dict) -> str:
     r.origins[("description",)] = ("schema", 0, "description")
     if obj.get("description"):
         return obj["description"]
     purpose = (data.get("description") or {}).get("purpose")
-    if not purpose:
-        r.problem(("schema", 0), "the port needs a description; given none; expected "
-                  "schema[0].description: what a row means")
-    return purpose or ""
+    if purpose:
+        return purpose
+    what = obj.get("businessName") or obj.get("physicalName") or obj.get("name") or data.get("name")
+    r.notes.added.append((("schema", 0), "no description (optional in ODCS) but meshplane shows one to "
+                          "consumers: added a placeholder; write what one row means in the declaration"))
+    return f"Rows of {what} (imported from a data contract without a description)."
 
 
-def _columns(r: _Reader, props: list, at: tuple, port_at: tuple) -> list[dict]:
-    r.origins[port_at] = at
-    out = []
-    for i, prop in enumerate(props):
-        r.origins[port_at + (i,)] = at + (i,)
-        out.append(_column(r, prop, at + (i,), port_at + (i,)))
-    return out
-
-
-def _column(r: _Reader, prop: dict, at: tuple, port_at: tuple) -> dict:
-    col: dict = {"name": prop.get("name")}
-    items = prop.get("items") if isinstance(prop.get("items"), dict) else None
-    inner = re.match(r"^\s*ARRAY\s*<(.*)>\s*$", str(prop.get("physicalType") or ""), re.I)
-    element, elem_at = (items or {}, at + ("items",)) if items or inner else (prop, at)
-    if prop.get("logicalType") == "array" or inner:
-        col["repeated"] = True
-        physical = element.get("physicalType") or (inner[1] if inner else None)
-    else:
-        physical = prop.get("physicalType")
-    col["type"] = _bq_type(r, physical, element.get("logicalType"), element.get("properties"), elem_at)
-    if prop.get("required") is True:
-        if col.get("repeated"):
-            r.notes[at + ("required",)] = "a repeated column is never NULL in BigQuery"
-        else:
-            col["required"] = True
-    if prop.get("description"):
-        col["description"] = prop["description"]
-    hints = {k: v for k, (_, v) in _hints(prop).items()}
-    if hints.get("pii") is True:
-        col["pii"] = True
-    _classification(r, prop.get("classification"), at, col)
-    if "role" in hints:
-        col["role"] = hints["role"]
-    nested = element.get("properties")
-    if col["type"] == "RECORD" and isinstance(nested, list):
-        col["fields"] = _columns(r, nested, elem_at + ("properties",), port_at + ("fields",))
-    return col
-
-
-def _bq_type(r: _Reader, physical: object, logical: object, nested: object, at: tuple) -> str:
-    if isinstance(physical, str):
-        name = physical.strip().upper()
-        name = "RECORD" if name.startswith("STRUCT") else re.sub(r"\s*\(.*\)$", "", name)
-        name = ALIASES.get(name, name)
-        if name in BigQueryType.__members__:
-            return name
-    if logical == "object":
-        return "RECORD" if nested else "JSON"
-    if logical in FROM_LOGICAL:
-        return FROM_LOGICAL[logical]
-    r.problem(at + ("physicalType",), f"no BigQuery type; given physicalType {physical!r} and logicalType "
-              f"{logical!r}; expected a BigQuery type such as STRING, INT64, TIMESTAMP or RECORD")
-    return "STRING"
-
-
-def _classification(r: _Reader, raw: object, at: tuple, col: dict) -> None:
-    if raw is None:
-        return
-    value = str(raw).lower()
-    if value not in {c.value for c in Confidentiality}:
-        r.problem(at + ("classification",), f"unknown classification; given {raw!r}; expected public, "
-                  "internal, confidential or restricted")
-    elif r.defaults.confidentiality is None or value != r.defaults.confidentiality.value:
-        col["classification"] = value
-
-
-def _hints(element: dict) -> dict[str, tuple[int, object]]:
-    """Custom properties by name: (index, value)."""
-    items = element.get("customProperties")
-    return {c["property"]: (k, c.get("value")) for k, c in enumerate(items)
-            if isinstance(c, dict) and "property" in c} if isinstance(items, list) else {}
-
-
-def _object_extras(r: _Reader, obj: dict, columns: list[dict]) -> dict:
-    hints, out = _hints(obj), {}
+def _object_extras(r: Reader, obj: dict, columns: list[dict]) -> dict:
+    hints, out = hints_of(obj), {}
     processing = next((c["name"] for c in columns if c.get("role") == "processingTime"), None)
     props = obj.get("properties") if isinstance(obj.get("properties"), list) else []
-    parted = next((i for i, p in enumerate(props) if isinstance(p, dict) and p.get("partitioned") is True),
-                  None)
+    parted = _partition_column(r, props, columns)
     column = props[parted].get("name") if parted is not None else processing
     granularity = hints.get("partitionGranularity", (None, "DAY"))[1]
     if column and (column != processing or granularity != "DAY"):
@@ -237,14 +146,28 @@ def _object_extras(r: _Reader, obj: dict, columns: list[dict]) -> dict:
     return out
 
 
-def _quality(r: _Reader, obj: dict, props: list) -> dict:
+def _partition_column(r: Reader, props: list, columns: list[dict]) -> int | None:
+    """The index of the property to partition on: the first partitioned one BigQuery can partition by."""
+    parted = [i for i, p in enumerate(props) if isinstance(p, dict) and p.get("partitioned") is True]
+    for n, i in enumerate(parted):
+        if n or columns[i].get("type") not in {t.value for t in PARTITIONABLE_TYPES} or columns[i].get("repeated"):
+            why = (f"a {columns[i].get('type')} column" if not n else "a second partition column")
+            note = f"imported without partitioning on it: {why}; BigQuery partitions by one DATE, " \
+                   "DATETIME or TIMESTAMP column (the port is partitioned by day on its processingTime column)"
+            for key in ("partitioned", "partitionKeyPosition"):
+                r.notes[("schema", 0, "properties", i, key)] = note
+    usable = [i for i in parted[:1] if ("schema", 0, "properties", i, "partitioned") not in r.notes]
+    return usable[0] if usable else None
+
+
+def _quality(r: Reader, obj: dict, props: list) -> dict:
     rules, origins, notes = read_quality(obj, props)
     r.origins |= origins
     r.notes |= notes
     return {"quality": rules} if rules else {}
 
 
-def _slas(r: _Reader, items: list) -> dict:
+def _slas(r: Reader, items: list) -> dict:
     out: dict = {}
     slos: dict = {}
     for i, item in enumerate(items):
@@ -263,7 +186,7 @@ def _slas(r: _Reader, items: list) -> dict:
     return out | ({"slos": slos} if slos else {})
 
 
-def _duration(r: _Reader, item: dict, prop: str, at: tuple) -> str | None:
+def _duration(r: Reader, item: dict, prop: str, at: tuple) -> str | None:
     value, unit = item.get("value"), item.get("unit")
     iso = value if unit is None and isinstance(value, str) else None
     if isinstance(value, int) and not isinstance(value, bool) and isinstance(unit, str):
@@ -280,7 +203,7 @@ def _duration(r: _Reader, item: dict, prop: str, at: tuple) -> str | None:
     return None
 
 
-def _origin(r: _Reader, path: tuple) -> tuple:
+def _origin(r: Reader, path: tuple) -> tuple:
     """The contract path a port path came from (the nearest mapped ancestor)."""
     for end in range(len(path), 0, -1):
         if path[:end] in r.origins:

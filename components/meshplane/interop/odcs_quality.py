@@ -78,14 +78,14 @@ def read_item(item: dict, column: str | None) -> tuple[dict | None, str | None]:
     what was not kept; ``(None, why)`` when it cannot become a rule."""
     dimension = _dimension(item)
     if dimension is None:
-        return None, "not imported: a meshplane quality rule needs a dimension (accuracy, completeness, " \
+        return None, "a meshplane quality rule needs a dimension (accuracy, completeness, " \
                      "conformity, consistency, coverage, timeliness or uniqueness)"
     rule: dict = {"dimension": dimension.value} | ({"name": item["name"]} if _is_name(item.get("name")) else {})
     check = _check(item, column)
     description = item.get("description") if isinstance(item.get("description"), str) else None
     if check is None:
         if not description:
-            return None, "not imported: a declarative rule needs a description"
+            return None, "a declarative rule needs a description"
         note = None if item.get("type") == "text" else KEPT_AS_TEXT
         return rule | {"description": description[:1024]} | ({"column": column} if column else {}), note
     note = f"read as rowCount minRows {check['minRows']} (meshplane exports mustBeGreaterOrEqualTo)" \
@@ -168,9 +168,16 @@ def read_quality(obj: dict, props: list) -> tuple[list[dict], dict[tuple, tuple]
             rule, note = read_item(item, column) if isinstance(item, dict) else (None, "not a quality item")
             if note:
                 notes[at + (j,)] = note
-            if rule is not None:
+            if rule is not None and rule.get("rule") and any(_checked(rule) == _checked(r) for r in rules):
+                notes[at + (j,)] = "the same check as an earlier quality item: imported once"
+            elif rule is not None:
                 origins[("quality", len(rules))] = at + (j,)
                 rules.append(rule)
         if items and len(rules) == kept:  # none kept: the whole list is reported, with the first reason
             notes[at] = notes.get(at + (0,), "not a list of quality items")
     return rules, origins, notes
+
+
+def _checked(rule: dict) -> dict:
+    """What a rule checks, without the words about it."""
+    return {k: v for k, v in rule.items() if k not in ("name", "description", "dimension")}

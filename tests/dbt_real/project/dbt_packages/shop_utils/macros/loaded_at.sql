@@ -1,0 +1,3 @@
+{% macro loaded_at() -%}
+    current_timestamp()
+{%- endmacro %}
