@@ -34,6 +34,10 @@ def _run(which: str, stack: str, fmt: str, output: str | None, stacks_dir: str, 
     from .findings import exit_code
     from .render import render
 
+    if not _installed("google.cloud.bigquery", "google.cloud.iam_admin_v1"):
+        from ..cli_output import fail_usage
+
+        fail_usage(f"meshplane {which} needs Google's client libraries: pip install 'meshplane[live]'")
     try:
         found = credentials()
     except NoCredentials as exc:
@@ -45,6 +49,15 @@ def _run(which: str, stack: str, fmt: str, output: str | None, stacks_dir: str, 
         report = getattr(run, f"{which}_report")(plan, clients)
         write_output(render(report, fmt, verbose), output)
     sys.exit(exit_code(report))
+
+
+def _installed(*modules: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return all(find_spec(m) is not None for m in modules)
+    except ModuleNotFoundError:  # a parent package (google, google.cloud) is missing
+        return False
 
 
 @click.command("preflight", help="Check, read-only against GCP, what would make `pulumi up` of a stack fail or "
