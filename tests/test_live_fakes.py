@@ -304,3 +304,40 @@ def test_without_credentials_one_line_and_its_own_exit_code(tmp_path, env):
     assert done.returncode == EXIT_NO_CREDENTIALS, done.stderr
     assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "gcloud auth application-default login" in done.stderr and "workload identity" in done.stderr
+
+
+# --- the README's example ----------------------------------------------------------------------------
+
+README_SECTION = "## Live: a preflight before `pulumi up`, an audit after it"
+
+
+def _readme_outputs() -> list[str]:
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split(README_SECTION, 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```text\n(.*?)```", section, re.S)
+
+
+@pytest.mark.parametrize("command, code", [("audit", EXIT_LEAK), ("preflight", EXIT_BLOCKING)])
+def test_the_readme_shows_what_the_demo_prints(command, code):
+    """``tests/live_demo.py`` runs the real command against the fakes; the README shows its output
+    (preflight: its blocking findings and verdict)."""
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / "live_demo.py"), command], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "components")})
+    assert done.returncode == code, done.stderr
+    audit_shown, preflight_shown = _readme_outputs()
+    if command == "audit":
+        assert done.stdout == audit_shown
+    else:
+        shown = [line for line in done.stdout.splitlines() if line.startswith(("BLOCKING", "meshplane"))]
+        assert shown == preflight_shown.splitlines()
+
+
+def test_a_live_command_without_the_live_extra(monkeypatch):
+    from meshplane.live import commands
+
+    monkeypatch.setattr(commands, "_installed", lambda *modules: False)
+    done = CliRunner().invoke(main, ["audit", "--stack", "podcast-prod"])
+    assert done.exit_code == 2 and "pip install 'meshplane[live]'" in done.output

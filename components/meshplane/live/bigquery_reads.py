@@ -19,6 +19,14 @@ def _message(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}".splitlines()[0][:300]
 
 
+def _reason(exc: Exception) -> str:
+    """BigQuery's own message (``errors[0].message``), without the request URL and job id around it."""
+    errors = getattr(exc, "errors", None) or []
+    if errors and isinstance(errors[0], dict) and errors[0].get("message"):
+        return str(errors[0]["message"])
+    return (getattr(exc, "message", None) or str(exc)).splitlines()[0]
+
+
 class BigQueryReads:
     """The BigQuery reads of ``preflight`` and ``audit``, with lookups cached per run."""
 
@@ -62,7 +70,7 @@ class BigQueryReads:
         try:
             self.client.query(sql, job_config=config, project=project, location=location)
         except (self._exceptions.BadRequest, self._exceptions.NotFound) as exc:
-            return getattr(exc, "message", None) or str(exc)
+            return _reason(exc)
         except Exception as exc:  # noqa: BLE001
             raise ApiError(_message(exc)) from exc
         return None
