@@ -107,5 +107,9 @@ def fakes(bq_state: BigQueryState, iam_state: IamState | None = None):
 
     with FakeBigQuery(bq_state) as bq, FakeIam(iam_state or IamState()) as iam:
         credentials = AnonymousCredentials()
-        yield Clients(bigquery_client("meshplane-test", credentials, bq.endpoint),
-                      iam_client(credentials, iam.endpoint))
+        clients = Clients(bigquery_client("meshplane-test", credentials, bq.endpoint),
+                          iam_client(credentials, iam.endpoint))
+        try:
+            yield clients
+        finally:
+            clients.iam.transport.close()  # before the server stops: no GOAWAY on stderr

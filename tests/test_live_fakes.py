@@ -163,6 +163,20 @@ def test_a_leak_with_an_api_error_still_exits_as_a_leak(plan, state):
     assert exit_code(report) == EXIT_LEAK and report.incomplete
 
 
+@pytest.mark.parametrize("stack", ["platform", "charts-prod", "listener-prod", "player-prod", "playlist-prod",
+                                   "podcast-dev"])
+def test_every_example_stack_deployed_as_planned_is_conformant_and_ready(stack):
+    """The other stacks' shapes (a platform stack, Cloud Storage sources, tag grants, a dev environment):
+    what the plan expects is what a deployment as planned answers, and nothing blocks."""
+    other = plan_stack(stack, ROOT / "stacks")
+    state = deployed(expected_state(other.inventory.registrations))
+    upstream_ready(other, state)
+    with fakes(state, iam_ready(other)) as clients:
+        audited, checked = audit_report(other, clients), preflight_report(other, clients)
+    assert (problems(audited), exit_code(audited)) == ([], EXIT_OK)
+    assert ([f for f in checked.findings if f.status == BLOCKING or f.failed], exit_code(checked)) == ([], EXIT_OK)
+
+
 # --- preflight ---------------------------------------------------------------------------------------
 
 def test_nothing_blocks_a_ready_stack(plan, state):

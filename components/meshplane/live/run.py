@@ -18,8 +18,7 @@ def preflight_report(plan, clients) -> Report:
     expected = expected_state(registrations)
     bq, iam = BigQueryReads(clients.bigquery), IamReads(clients.iam)
     report = Report("preflight", plan.stack)
-    if getattr(plan.settings, "role", None) != "platform":
-        check_sources(stack_sources(plan.mesh, plan.settings), bq, report)
+    check_sources(stack_sources(plan.mesh, plan.settings), bq, report)
     grants = plan_grants(registrations, expected)
     check_principals(members(registrations, grants), expected, iam, report)
     check_roles(grants, plan.settings.platform.organization_id, expected, iam, report)

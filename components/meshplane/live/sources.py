@@ -25,7 +25,10 @@ class Source:
 
 
 def stack_sources(mesh, settings) -> Iterator[Source]:
-    """Every input port of every product the stack builds, as it reads in the stack's environment."""
+    """Every input port of every product the stack builds, as it reads in the stack's environment (the
+    platform stack builds none)."""
+    if getattr(settings, "role", None) == "platform":
+        return
     env, platform = settings.environment, settings.platform
     upstream = {p.id: p for p in mesh.products}
     for declared in sorted(built(mesh, settings), key=lambda p: p.id):
