@@ -144,8 +144,9 @@ class FakeBigQuery:
                      "configuration": config, "status": {"state": "DONE"},
                      "statistics": {"query": {"totalBytesProcessed": "0", "statementType": "SELECT"}}}
 
-    def refuse(self, sql: str, project: str) -> str | None:
-        """Why BigQuery would refuse ``sql``: a missing table or an unknown column name (None: valid)."""
+    def refuse(self, sql: str, project: str, depth: int = 0) -> str | None:
+        """Why BigQuery would refuse ``sql``: a missing table or an unknown column name, here or in the
+        query of a view it reads (BigQuery compiles views into the query); None: valid."""
         try:
             tree = sqlglot.parse_one(sql, read="bigquery")
         except sqlglot.errors.ParseError as exc:
@@ -159,6 +160,10 @@ class FakeBigQuery:
             found = self.state.tables.get(key)
             if found is None:
                 return f"Not found: Table {key.replace('.', ':', 1)} was not found in location EU"
+            inner = (found.get("view") or {}).get("query")
+            refused = self.refuse(inner, table.catalog or project, depth + 1) if inner and depth < 8 else None
+            if refused:
+                return refused
             names |= {table.alias_or_name.lower(), table.name.lower()}
             names |= _field_names((found.get("schema") or {}).get("fields"))
         for column in tree.find_all(exp.Column):

@@ -193,6 +193,10 @@ def test_tables_a_query_reads(sql, tables):
     assert referenced_tables(sql, "dflt") == tables
 
 
+def test_sql_sqlglot_cannot_parse_is_left_to_the_dry_run():
+    assert referenced_tables("SELECT FROM WHERE (", "dflt") is None
+
+
 @pytest.mark.parametrize("statuses, failed, code, says", [
     ([OK, UNCHECKED], False, EXIT_OK, "conformant"),
     ([OK, DRIFT], False, EXIT_DRIFT, "DRIFT"),

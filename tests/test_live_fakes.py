@@ -222,6 +222,20 @@ def test_an_upstream_view_without_a_column_read_blocks(plan, state):
     assert kind == "upstream port" and "lacks column" in message
 
 
+def test_an_upstream_column_of_another_type_blocks(plan, state):
+    field = state.tables[f"{UPSTREAM}.demographics_v1"]["schema"]["fields"][0]
+    field["type"] = "BYTES"
+    [(kind, _, message)] = blocking(preflight(plan, state))
+    assert kind == "upstream port" and f"{field['name']} is BYTES, read as STRING" in message
+
+
+def test_an_upstream_view_over_a_dropped_table_blocks(plan, state):
+    """The view still exists, but BigQuery cannot compile it: found by dry-running what the product reads."""
+    state.tables[f"{UPSTREAM}.demographics_v1"]["view"]["query"] = "SELECT * FROM `daff-x.gone.t`"
+    [(kind, _, message)] = blocking(preflight(plan, state))
+    assert kind == "upstream dry run" and "Not found: Table daff-x:gone.t" in message
+
+
 def test_a_missing_consumer_runner_blocks(plan, state):
     iam = iam_ready(plan)
     iam.accounts.discard(YEAR_IN_REVIEW)
@@ -261,7 +275,7 @@ def test_on_a_first_deploy_queries_of_tables_the_stack_creates_wait(plan, state)
     for key in [k for k in state.tables if k.startswith((P_CAT, P_DEM))]:
         del state.tables[key]
     report = preflight(plan, state)
-    waiting = [f for f in report.findings if f.kind.endswith("dry run")]
+    waiting = [f for f in report.findings if f.kind in ("view dry run", "row filter dry run")]
     assert waiting and all(f.status == UNCHECKED and not f.failed and "after the first" in f.message for f in waiting)
     assert exit_code(report) == EXIT_OK
 

@@ -47,9 +47,14 @@ def _flat(fields: list | None, prefix: str = "") -> dict[str, dict]:
     return out
 
 
-def _type(field: dict) -> str:
-    kind = str(field.get("type", "")).upper()
+def legacy_type(kind: object) -> str:
+    """A type in BigQuery's legacy name, as the API answers it (INT64 -> INTEGER, STRUCT -> RECORD)."""
+    kind = str(kind or "").upper()
     return LEGACY_TYPES.get(kind, kind)
+
+
+def _type(field: dict) -> str:
+    return legacy_type(field.get("type"))
 
 
 def _schema(planned: list | None, actual: dict) -> Iterator[Difference]:

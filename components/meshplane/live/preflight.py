@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .acl import entry_key
+from .compare import legacy_type
 from .bigquery_reads import ApiError, BigQueryReads
 from .expected import Expected
 from .findings import BLOCKING, OK, UNCHECKED, Report
@@ -62,17 +63,32 @@ def _upstream_port(s: Source, where: str, bq: BigQueryReads, report: Report) -> 
         report.add("upstream port", s.address, f"{port}: {missing} does not exist: the producer has not "
                                                f"deployed major v{s.version}", BLOCKING)
         return
-    have = {f["name"].lower(): f.get("type", "") for f in (view.get("schema") or {}).get("fields") or []}
+    have = {f["name"].lower(): legacy_type(f.get("type")) for f in (view.get("schema") or {}).get("fields") or []}
     lost = [name for name, _ in s.columns if name.lower() not in have]
-    if lost:
-        report.add("upstream port", s.address, f"{port}: the view lacks column(s) {', '.join(lost)}", BLOCKING)
+    retyped = [f"{name} is {have[name.lower()]}, read as {legacy_type(kind)}" for name, kind in s.columns
+               if name.lower() in have and have[name.lower()] != legacy_type(kind)]
+    if lost or retyped:
+        what = "; ".join(([f"the view lacks column(s) {', '.join(lost)}"] if lost else []) + retyped)
+        report.add("upstream port", s.address, f"{port}: {what}", BLOCKING)
+    if s.columns and not lost:
+        _upstream_dry_run(s, port, bq, report)
     runner = entry_key({"role": "READER", "iamMember": s.runner})
     granted = {entry_key(e) for e in dataset.get("access") or []}
     if runner not in granted:
         report.add("upstream port", s.address, f"{port}: the producer has not granted {s.runner} (READER) yet: "
                                                "deploy the producer's stack after it declares this consumer", BLOCKING)
-    elif not lost:
+    elif not lost and not retyped:
         report.add("upstream port", s.address, f"{port}: exists, {len(s.columns)} columns read, runner granted", OK)
+
+
+def _upstream_dry_run(s: Source, port: str, bq: BigQueryReads, report: Report) -> None:
+    """The upstream view as the product reads it: BigQuery compiles the view, so a table under it that
+    is gone, or a column it no longer has, is found before the product's first run."""
+    columns = ", ".join(f"`{name}`" for name, _ in s.columns)
+    reader_project = s.runner.partition("@")[2].split(".")[0]
+    refused = bq.dry_run(f"SELECT {columns} FROM `{s.address}`", reader_project, None)
+    report.add("upstream dry run", s.address, f"{port}: BigQuery refuses it: {refused}" if refused else
+               f"{port}: dry run of the columns read passes", BLOCKING if refused else OK)
 
 
 def check_principals(found: Iterable[str], expected: Expected, iam: IamReads, report: Report) -> None:
@@ -90,6 +106,8 @@ def check_principals(found: Iterable[str], expected: Expected, iam: IamReads, re
             report.add("principal", member, "exists" if exists else
                        "the service account does not exist: every grant to it fails (400 does not exist)",
                        OK if exists else BLOCKING)
+        elif kind == "specialGroup" or member in ("allUsers", "allAuthenticatedUsers"):
+            report.add("principal", member, "a special group: nothing to look up", OK)
         elif kind == "service agent":
             report.add("principal", member, "a Google service agent: it exists once its API is enabled "
                                             "(IAM does not list it)", UNCHECKED)
@@ -142,7 +160,7 @@ def check_queries(expected: Expected, bq: BigQueryReads, report: Report) -> None
     stack creates and that does not exist yet waits for the first ``up``; a missing other table blocks."""
     for kind, name, sql, project, location in dry_runs(expected):
         try:
-            missing = [t for t in referenced_tables(sql, project) if bq.table(*t) is None]
+            missing = [t for t in referenced_tables(sql, project) or [] if bq.table(*t) is None]
             created = [t for t in missing if t in expected.tables]
             if len(created) < len(missing):
                 absent = ", ".join(".".join(t) for t in missing if t not in created)

@@ -26,9 +26,13 @@ def _location(expected: Expected, project: str, dataset_id: str) -> str | None:
     return dataset.location if dataset else None
 
 
-def referenced_tables(sql: str, default_project: str) -> list[tuple[str, str, str]]:
-    """``(project, dataset, table)`` of every table ``sql`` reads (CTEs and INFORMATION_SCHEMA left out)."""
-    tree = sqlglot.parse_one(sql, read="bigquery")
+def referenced_tables(sql: str, default_project: str) -> list[tuple[str, str, str]] | None:
+    """``(project, dataset, table)`` of every table ``sql`` reads (CTEs and INFORMATION_SCHEMA left out);
+    None when sqlglot cannot parse it (BigQuery's dry run then judges it alone)."""
+    try:
+        tree = sqlglot.parse_one(sql, read="bigquery")
+    except sqlglot.errors.SqlglotError:
+        return None
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
     found = []
     for table in tree.find_all(exp.Table):

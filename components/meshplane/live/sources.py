@@ -44,7 +44,7 @@ def stack_sources(mesh, settings) -> Iterator[Source]:
                 address = ".".join((project, standards.port_dataset_id(producer.name, port.output_port, major),
                                     standards.view_id(port.output_port, major)))
                 declared_port = mesh.output_port(producer.id, port.output_port, major)
-                columns = tuple((c.name, str(c.type)) for c in (declared_port.columns if declared_port else []))
+                columns = tuple((c.name, str(getattr(c.type, "value", c.type))) for c in (declared_port.columns if declared_port else []))
                 yield Source(product.id, port.name, "data_product", address, runner, major, columns)
             else:
                 address = port.bigquery_table or port.gcs_prefix or port.pubsub_topic
