@@ -6,6 +6,7 @@ defaults to another, drops the policy tag of a PII column; and runs ``meshplane 
 ``python tests/live_demo.py preflight``: the consuming runner of another stack was never created and a
 column the interface view reads is gone from the port table; ``meshplane preflight`` finds both.
 The commands are the real ones; only the endpoints (``MESHPLANE_*_ENDPOINT``) point at the fakes.
+Further arguments go to the command: ``python tests/live_demo.py audit --format markdown``.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def main(command: str) -> int:
     with FakeBigQuery(state) as bq, FakeIam(iam_state) as iam:
         os.environ.update(MESHPLANE_BIGQUERY_ENDPOINT=bq.endpoint, MESHPLANE_IAM_ENDPOINT=iam.endpoint)
         try:
-            meshplane([command, "--stack", "podcast-prod"], standalone_mode=False)
+            meshplane([command, "--stack", "podcast-prod", *sys.argv[2:]], standalone_mode=False)
         except SystemExit as done:
             return int(done.code or 0)
     return 0
