@@ -22,6 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
 PREVIEW = ROOT / ".github" / "workflows" / "preview.yml"
+LIVE = ROOT / ".github" / "workflows" / "live.yml"
 PINNED_USES = re.compile(r"^\s*-?\s*uses: [\w.-]+/[\w./-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+\b")
 
 
@@ -49,7 +50,7 @@ def actionlint(*files: Path) -> subprocess.CompletedProcess:
 
 
 def test_there_are_workflows_to_check():
-    assert PREVIEW in WORKFLOWS
+    assert PREVIEW in WORKFLOWS and LIVE in WORKFLOWS
 
 
 @pytest.mark.parametrize("audit", [zizmor, actionlint])
@@ -111,12 +112,15 @@ def test_checkout_keeps_no_credentials():
 
 
 def test_permissions_are_granted_per_job_and_narrow():
-    allowed = {"contents": "read", "pull-requests": "write"}
+    allowed = {"contents": "read", "pull-requests": "write", "id-token": "write"}
     for path, doc in documents():
         assert doc["permissions"] == {}, path.name
         for job_id, job in doc["jobs"].items():
             granted = job["permissions"]
             assert all(allowed.get(scope) == level for scope, level in granted.items()), (path.name, job_id)
+            federated = any(s.get("uses", "").startswith("google-github-actions/auth@")
+                            and "workload_identity_provider" in s.get("with", {}) for s in job.get("steps", []))
+            assert ("id-token" in granted) == federated, (path.name, job_id)
             comments = any("sticky-pull-request-comment" in s.get("uses", "")
                            or s.get("with", {}).get("comment-on-pr") for s in job.get("steps", []))
             assert ("pull-requests" in granted) == comments, (path.name, job_id)
@@ -134,8 +138,8 @@ def test_setting_the_label_starts_a_new_run():
     assert {"labeled", "unlabeled"} <= set(doc[True]["pull_request"]["types"])
 
 
-def script(job: str, name: str) -> str:
-    doc = yaml.safe_load(PREVIEW.read_text(encoding="utf-8"))
+def script(job: str, name: str, workflow: Path = PREVIEW) -> str:
+    doc = yaml.safe_load(workflow.read_text(encoding="utf-8"))
     return next(s["run"] for s in doc["jobs"][job]["steps"] if s.get("name", "").startswith(name))
 
 
@@ -214,3 +218,53 @@ def test_fails_on_a_stack_file_name_that_is_not_a_stack_name(tmp_path):
     done = bash(script("stacks", "Stacks whose"), tmp_path, BASE_SHA=base, GITHUB_OUTPUT=str(out))
     assert done.returncode == 1 and "::error::stack file name not allowed" in done.stdout, done.stdout
     assert not (tmp_path / "pwned").exists() and not out.exists()
+
+
+@pytest.mark.parametrize("preflight, passes, says", [
+    ("", True, "did not run"), ("0", True, "nothing blocks"), ("7", True, "::warning::meshplane preflight exited 7"),
+    ("1", False, "pulumi up would fail"), ("8", False, "the credentials do not work"),
+])
+def test_gate_on_the_preflight(tmp_path, preflight, passes, says):
+    done = bash(script("review", "Gate"), tmp_path, PLAN_EXIT="0", DIFF_EXIT="0", DATA_LOSS_APPROVED="false",
+                BASE_PLANNED="yes", PREFLIGHT_EXIT=preflight)
+    assert (done.returncode == 0) == passes and says in done.stdout, done.stdout + done.stderr
+
+
+def test_the_preflight_runs_only_with_credentials():
+    doc = yaml.safe_load(PREVIEW.read_text(encoding="utf-8"))
+    [step] = [s for s in doc["jobs"]["review"]["steps"] if s.get("id") == "preflight"]
+    assert step["if"] == "env.HAS_CREDENTIALS == 'true'" and "meshplane preflight" in step["run"]
+
+
+def test_the_live_workflow_runs_up_preview_audit_and_the_smoke_call_in_order():
+    doc = yaml.safe_load(LIVE.read_text(encoding="utf-8"))
+    assert set(doc[True]) == {"workflow_dispatch", "schedule"}
+    runs = "\n".join(s.get("run", "") for s in doc["jobs"]["sandbox"]["steps"])
+    order = ["meshplane preflight", "pulumi up", "pulumi preview --stack \"$STACK\" --expect-no-changes",
+             "meshplane audit", "bq query"]
+    assert all(x in runs for x in order) and [runs.index(x) for x in order] == sorted(runs.index(x) for x in order)
+    auths = [s for s in doc["jobs"]["sandbox"]["steps"] if s.get("uses", "").startswith("google-github-actions/auth@")]
+    assert [a["with"]["service_account"] for a in auths] == ["${{ vars.GCP_DEPLOYER_SERVICE_ACCOUNT }}",
+                                                           "${{ vars.GCP_GOVERNANCE_SERVICE_ACCOUNT }}"]
+    assert all("credentials_json" not in a["with"] for a in auths)  # federation, no key
+
+
+@pytest.mark.parametrize("routines, passes", [
+    ("p-roj.ctl_dataset.erase_subject", True),
+    ("p-roj.ctl.erase_subject p-roj.x`; DROP TABLE t; --.erase_subject", False),
+])
+def test_the_smoke_call_runs_only_control_port_routines(tmp_path, routines, passes):
+    """The routine names come from the stack's outputs: anything but project.dataset.erase_subject stops."""
+    (tmp_path / "bq").write_text("#!/bin/sh\necho \"bq $*\"\n")
+    (tmp_path / "bq").chmod(0o755)
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                           script("sandbox", "Smoke test", LIVE)], cwd=tmp_path, capture_output=True, text=True,
+                          env={"PATH": f"{tmp_path}:{os.environ['PATH']}", "ROUTINES": routines, "GITHUB_RUN_ID": "1"},
+                          timeout=60)
+    assert (done.returncode == 0) == passes, done.stdout + done.stderr
+    calls = [line for line in done.stdout.splitlines() if line.startswith("bq ")]
+    if passes:
+        assert calls == ["bq query --nouse_legacy_sql --format=none "
+                         "CALL `p-roj.ctl_dataset.erase_subject`('meshplane-live-smoke-1-no-such-subject')"]
+    else:  # every name is checked before the first call
+        assert calls == [] and "::error::not a control port routine" in done.stdout

@@ -147,10 +147,13 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
 
 def _register_interop() -> None:
     """Contracts (ODCS/ODPS) and dbt checks live in ``interop``, the deploy order and the simulated up
-    in ``plan``: their own commands."""
+    in ``plan``, the live preflight and audit in ``live``: their own commands."""
     from .interop.commands import export_cmd, import_cmd
+    from .live.commands import audit_cmd, preflight_cmd
     from .plan.deploy_commands import order_cmd, simulate_cmd
 
+    main.add_command(preflight_cmd)
+    main.add_command(audit_cmd)
     main.add_command(order_cmd)
     main.add_command(simulate_cmd)
     main.add_command(export_cmd)

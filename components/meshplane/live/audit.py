@@ -1,0 +1,87 @@
+"""``meshplane audit``: the deployed BigQuery state of a stack against its plan, read-only.
+
+Datasets: actual access entries against planned (extra = leak, missing = drift; on a dataset the stack
+only adds entries to, only missing ones count). Tables and views, routines and row access policies:
+``compare``. A read that fails is reported as unchecked with the API's message.
+"""
+
+from __future__ import annotations
+
+from .acl import compare_entries, describe, why_extra, why_missing
+from .bigquery_reads import ApiError, BigQueryReads
+from .compare import compare_routine, compare_row_policies, compare_table
+from .expected import Expected
+from .findings import DRIFT, LEAK, OK, UNCHECKED, Report
+
+
+def run_audit(expected: Expected, bq: BigQueryReads, report: Report) -> Report:
+    """Every check of the audit, each dataset, table, routine and table's row policies once."""
+    for key in sorted(expected.datasets):
+        _dataset(expected, key, bq, report)
+    for (p, d, t), planned in sorted(expected.tables.items()):
+        _checked(report, "view" if (planned.get("view") or {}).get("query") else "table", f"{p}.{d}.{t}",
+                 lambda: bq.table(p, d, t), lambda actual: compare_table(planned, actual))
+    for (p, d, r), planned in sorted(expected.routines.items()):
+        _checked(report, "routine", f"{p}.{d}.{r}", lambda: bq.routine(p, d, r),
+                 lambda actual: compare_routine(planned, actual))
+    for (p, d, t), planned in sorted(expected.row_policies.items()):
+        _row_policies(report, f"{p}.{d}.{t}", planned, lambda: bq.row_policies(p, d, t))
+    return report
+
+
+def _dataset(expected: Expected, key: tuple[str, str], bq: BigQueryReads, report: Report) -> None:
+    planned, name = expected.datasets[key], ".".join(key)
+    try:
+        actual = bq.dataset(*key)
+    except ApiError as exc:
+        report.add("dataset access", name, f"could not be read: {exc}", UNCHECKED, failed=True)
+        return
+    if actual is None:
+        what = "the dataset does not exist (not deployed, or deleted)" if planned.created else \
+            f"the dataset does not exist: the {len(planned.entries)} entries the stack grants on it are missing"
+        report.add("dataset", name, what, DRIFT)
+        return
+    extra, missing = compare_entries(planned.entries, actual.get("access") or [])
+    if planned.created:
+        for entry in extra:
+            report.add("dataset access", name, f"extra entry {describe(entry)}: {why_extra(entry)}", LEAK)
+    for entry in missing:
+        report.add("dataset access", name, f"missing entry {describe(entry)}: {why_missing(entry)}", DRIFT)
+    if planned.created and planned.location and actual.get("location") and \
+            str(actual["location"]).upper() != str(planned.location).upper():
+        report.add("dataset", name, f"location {actual['location']}, planned {planned.location}", DRIFT)
+    if not missing and not (extra and planned.created):
+        report.add("dataset access", name, f"{len(planned.entries)} entries as planned", OK)
+
+
+def _checked(report: Report, kind: str, name: str, read, compare) -> None:
+    try:
+        actual = read()
+    except ApiError as exc:
+        report.add(kind, name, f"could not be read: {exc}", UNCHECKED, failed=True)
+        return
+    if actual is None:
+        report.add(kind, name, f"the {kind} does not exist (not deployed, or deleted)", DRIFT)
+        return
+    differences = compare(actual)
+    for what, message, status in differences:
+        report.add(what, name, message, status)
+    if not differences:
+        report.add(kind, name, "as planned", OK)
+
+
+def _row_policies(report: Report, name: str, planned: dict, read) -> None:
+    try:
+        actual = read()
+    except ApiError as exc:
+        report.add("row access policy", name, f"could not be listed: {exc}", UNCHECKED, failed=True)
+        return
+    if actual is None:
+        report.add("row access policy", name, "the table does not exist", DRIFT)
+        return
+    differences = compare_row_policies(planned, actual)
+    for policy_id, message, status in differences:
+        report.add("row access policy", f"{name}/{policy_id}", message, status)
+    if not differences:
+        report.add("row access policy", name, f"{len(planned)} policies with the planned filters "
+                                               "(grantees are input-only: not readable)", OK)
