@@ -161,14 +161,18 @@ def _compare_policy(changes: dict[str, Change], base: dict, head: dict, settings
             changes[violation.urn].violations.append(violation)
 
 
-def load_document(path: str) -> dict:
-    """A plan document from a JSON file; ``ValueError`` naming the file when it is not one."""
+def load_document(path: str, side: str = "") -> dict:
+    """A plan document from a JSON file; ``ValueError`` naming the file (and the ``side`` of the diff,
+    base or head) when it is missing or not one."""
+    side = f"the {side} plan " if side else ""
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
+    except FileNotFoundError:
+        raise ValueError(f"{side}{path}: no such file (the plan was not made)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a plan JSON file ({exc})") from None
+        raise ValueError(f"{side}{path}: not a plan JSON file ({exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
-        raise ValueError(f"{path}: not a plan JSON file (no 'steps' list); "
+        raise ValueError(f"{side}{path}: not a plan JSON file (no 'steps' list); "
                          "expected the output of 'meshplane plan --format json'")
     return document

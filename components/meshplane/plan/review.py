@@ -13,6 +13,7 @@ from ..governance.inventory import MANDATORY, Violation
 from ..platform import is_folder_id
 from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
+from .review_caution import violations_caution
 from .review_elsewhere import elsewhere_markdown, elsewhere_text
 from .review_lineage import stack_mermaid
 from ..program import effective
@@ -132,7 +133,7 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
 def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     """A pull-request comment: title with counts, one section per product, the lineage diagram."""
     reviews = product_reviews(plan, violations)
-    out = [f"## {_title(plan, reviews, violations, code=True)}", "",
+    out = [*violations_caution(violations), f"## {_title(plan, reviews, violations, code=True)}", "",
            f"Environment `{plan.settings.environment}`, domain `{plan.settings.domain}`"
            f"{_folder(plan, md=True)}. "
            f"**new** = {_legend(plan)}"]
