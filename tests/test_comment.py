@@ -10,8 +10,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from diff_support import DEMOGRAPHICS, copy_mesh, edit_declaration, output_port
+from diff_support import (CATALOG, DEMOGRAPHICS, YEAR_IN_REVIEW, add_consumer, copy_mesh, edit_declaration,
+                          output_port, read_renamed_port, rename_port, scenario)
 from meshplane.cli import main
+from meshplane.plan.diff import diff_documents
+from meshplane.plan.diff_principals import compare_principals
+from meshplane.plan.diff_render import render_markdown
+from meshplane.plan.principal_names import short_principal
 
 
 def _outsider(data: dict) -> None:
@@ -42,3 +47,86 @@ def test_a_missing_side_of_the_diff_is_a_warning_not_an_empty_comment(tmp_path):
     assert result.exit_code == 2
     text = out.read_text()
     assert "> [!WARNING]" in text and "The head plan" in text and "head.json: no such file" in text
+
+
+# --- the diff's first screen: a summary by principal (real blueprint edits of podcast-prod) ---
+
+def _summary(markdown: str) -> list[str]:
+    """The bullets before the first table: what a reviewer reads first."""
+    return [line for line in markdown.split("\n\n<sub>", 1)[0].splitlines() if line.startswith("- ")]
+
+
+def _diff(tmp_path, *edits):
+    result = diff_documents(*scenario(tmp_path, *edits))
+    return result, render_markdown(result)
+
+
+def test_a_new_consumer_is_one_principal_with_its_port_pii_rows_and_purpose(tmp_path):
+    result, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, add_consumer))
+    assert _summary(markdown) == [
+        "- **1 principal gains access**: `ad-sales@daff.example` (group) reads `podcast.podcast-demographics` "
+        "**demographics v1** (PII masked, all rows) for “Advertising packages.”"]
+    assert "| `ad-sales@daff.example` (group) | **gains** PII masked, all rows | `podcast.podcast-demographics` " \
+           "demographics v1 | Advertising packages. |" in markdown
+    assert "relative" not in markdown.split("<sub>")[0] and "compared with the **base branch**" in markdown
+
+
+def test_a_port_rename_is_a_move_of_its_readers_with_its_data_loss_and_way_forward(tmp_path):
+    result, markdown = _diff(tmp_path, edit_declaration(CATALOG, rename_port),
+                             edit_declaration(YEAR_IN_REVIEW, read_renamed_port),
+                             edit_declaration(DEMOGRAPHICS, add_consumer))
+    gains, ports, loss = _summary(markdown)
+    assert gains.startswith("- **1 principal gains access**: `ad-sales@daff.example` (group)")  # not 3, not 9
+    assert ports.startswith("- **Ports**: `podcast.podcast-catalog` **episodes v1** is renamed to "
+                            "**episode_catalog v1**: its 2 readers move with it. **Refused**")
+    assert "because port episodes v1 is renamed to episode_catalog v1" in loss
+    assert "new major side by side" in loss and "`approve-data-loss`, which unblocks the check" in loss
+    moved = [c.principal for c in result.principals if c.moved]
+    assert moved == ["group:all-employees@daff.example",
+                     "serviceAccount:run-year-in-review@daff-prod-playlist-year-0015af.iam.gserviceaccount.com"]
+    assert "| `playlist.year-in-review` (its runner) | moved, same terms | `podcast.podcast-catalog` " \
+           "episodes v1 → episode_catalog v1 |" in markdown
+    # Pulumi names and full principal ids only in the folded appendix
+    head, appendix = markdown.split("<details><summary>Appendix", 1)
+    assert "iam.gserviceaccount.com" not in head and "reader-serviceAccount" in appendix
+
+
+def test_a_dropped_column_says_breaking_and_data_loss_in_plain_words(tmp_path):
+    def drop(data: dict) -> None:
+        port = output_port(data, "demographics")
+        port["schema"] = [c for c in port["schema"] if c["name"] != "listeners"]
+    _, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, drop))
+    ports, loss = _summary(markdown)
+    assert ports.startswith("- **Ports**: `podcast.podcast-demographics` **demographics v1** changes incompatibly")
+    assert "because column `listeners` of demographics v1 is dropped; `schema` cannot change in place" in loss
+    assert "| `podcast.podcast-demographics` demographics v1 | `listeners` | dropped: its data is deleted, and queries "\
+           "that select it fail | breaking, data-loss |" in markdown
+
+
+def test_raw_pii_access_is_said_in_words(tmp_path):
+    def raw(data: dict) -> None:
+        output_port(data, "demographics")["consumers"].append(
+            {"principal": "group:prize-draw@daff.example", "purpose": "Prize draws.", "rawAccess": True})
+    _, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, raw))
+    [gains] = _summary(markdown)
+    assert "`prize-draw@daff.example` (group) reads `podcast.podcast-demographics` **demographics v1** " \
+           "(**raw (unmasked) PII**, all rows) for “Prize draws.”" in gains
+    assert "policyTags" not in markdown.split("<details>")[0] and "categoryFineGrainedReader" not in gains
+
+
+def test_row_filters_and_a_changed_purpose_are_a_change_not_a_new_principal():
+    base = [{"product": "d.p", "port": "x v1", "principal": "group:a@e", "consumer": "", "purpose": "A.",
+             "pii": "masked", "rows": "all rows"}]
+    head = [{**base[0], "rows": "rows where country = 'NL'", "pii": "raw"}]
+    [change] = compare_principals(base, head)
+    assert (change.gained, change.lost, change.moved, len(change.changed)) == ([], [], [], 1)
+    # a port of the same product on other terms is a loss and a gain, not a move
+    [other] = compare_principals(base, [{**head[0], "port": "y v1"}])
+    assert (len(other.gained), len(other.lost), other.moved) == (1, 1, [])
+
+
+def test_principals_read_short_with_the_consuming_product_named():
+    assert short_principal("group:ad-sales@daff.example") == "`ad-sales@daff.example` (group)"
+    assert short_principal("serviceAccount:run-x@p-1.iam.gserviceaccount.com") == "`run-x@p-1` (service account)"
+    assert short_principal("serviceAccount:run-x@p-1.iam.gserviceaccount.com", "a.x") == "`a.x` (its runner)"
+    assert short_principal("allUsers") == "`allUsers`"

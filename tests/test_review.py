@@ -237,7 +237,11 @@ def test_hand_built_violation_shows_under_policy_findings(planned):
                   Violation("no-pipes", MANDATORY, urn, "a | b is not allowed")]
     markdown = render_markdown(plan, violations)
     part = section(markdown, DEMOGRAPHICS)
-    assert markdown.splitlines()[0].endswith("1 mandatory violation")
+    lines = markdown.splitlines()
+    # the comment starts with a caution block listing each mandatory violation, then the title
+    assert lines[:4] == ["> [!CAUTION]", "> **1 mandatory policy violation: the check fails until they are fixed**",
+                         ">", "> - `podcast-demographics-storage-internal`: **no-pipes**: a \\| b is not allowed"]
+    assert next(x for x in lines if x.startswith("## ")).endswith("1 mandatory violation")
     findings = part[part.index("**Policy findings**"):]
     assert ("| **mandatory** | `no-pipes` | `podcast-demographics-storage-internal` | a \\| b is not allowed |"
             in findings)

@@ -22,6 +22,7 @@ from ..governance.inventory import Rule, Violation, check_inventory, resources_f
 from ..platform import GovernanceSettings
 from .contracts import BUCKET_OBJECT, descriptor_paths
 from .diff_access import Grant, compare_access
+from .diff_principals import PrincipalChange, compare_principals
 from .replacements import MISSING, guards, holds_data, option_replacements, replace_keys
 from .table_losses import drops_policed_columns, in_place_losses, policed_tables
 from .versions import ContractDiff, compare_contracts
@@ -68,6 +69,11 @@ class DiffResult:
 
     changes: dict[str, Change]
     contracts: ContractDiff = field(default_factory=ContractDiff)
+    principals: list[PrincipalChange] = field(default_factory=list)  # declared access, by principal
+    products: list[str] = field(default_factory=list)  # the ids of the products of either plan
+    declared: bool = True  # both plans carry the declared access (``access_ledger``; older plans do not)
+    own: set[str] = field(default_factory=set)  # the products' runners, owners, deployer, governance
+    consumers: set[str] = field(default_factory=set)  # every principal the head declares as a consumer
 
     def flagged(self, flag: str) -> list[Change]:
         return [c for c in self.changes.values() if flag in c.flags]
@@ -96,7 +102,12 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     changes = {urn: _classify(old.get(urn), new.get(urn), policed) for urn in sorted(old.keys() | new.keys())}
     compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
-    return DiffResult(changes, compare_contracts(base, head))
+    products = sorted({*base.get("outputs", {}), *head.get("outputs", {})})
+    return DiffResult(changes, compare_contracts(base, head),
+                      compare_principals(base.get("access", []), head.get("access", [])), products,
+                      "access" in head and ("access" in base or not base.get("steps")),
+                      {*base.get("ownIdentities", []), *head.get("ownIdentities", [])},
+                      {r["principal"] for r in head.get("access", [])})
 
 
 def _states(document: dict) -> dict[str, dict]:

@@ -64,18 +64,17 @@ def always_written(stack: str, fmt: str, output: str | None, failures: tuple[typ
     try:
         yield
     except DeclarationError as exc:
-        _write(fmt, output, lambda: failed_plan_markdown(stack, [problem_line(p) for p in exc.problems],
-                                                         "invalid declarations or policy"))
+        _write(fmt, output, stack, [problem_line(p) for p in exc.problems], "invalid declarations or policy")
         raise
     except failures as exc:
-        _write(fmt, output, lambda: failed_plan_markdown(
-            stack, [escape(line) for line in str(exc).splitlines() if line.strip()], "the stack cannot be built"))
+        _write(fmt, output, stack, [escape(line) for line in str(exc).splitlines() if line.strip()],
+               "the stack cannot be built")
         raise
 
 
-def _write(fmt: str, output: str | None, text) -> None:
+def _write(fmt: str, output: str | None, stack: str, problems: list[str], why: str) -> None:
     if fmt == "markdown" and output:
         try:
-            write_atomic(output, text())
+            write_atomic(output, failed_plan_markdown(stack, problems, why))
         except OSError:
             pass  # the original error is what the command reports
