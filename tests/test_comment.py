@@ -5,9 +5,15 @@ Mocks are not GCP: the comment says what the plans of the two branches differ in
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from diff_support import (CATALOG, DEMOGRAPHICS, YEAR_IN_REVIEW, add_consumer, copy_mesh, edit_declaration,
@@ -17,6 +23,14 @@ from meshplane.plan.diff import diff_documents
 from meshplane.plan.diff_principals import compare_principals
 from meshplane.plan.diff_render import render_markdown
 from meshplane.plan.principal_names import short_principal
+from meshplane.lineage import Node, mermaid_id
+from meshplane.plan.command import render
+from meshplane.plan.comment_budget import DEFAULT_LIMIT, GITHUB_LIMIT, compose, fit
+from meshplane.plan.review_lineage import MAX_PRODUCTS
+from meshplane.plan.run import plan_stack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.generate import write_repo  # noqa: E402 - the benchmark's synthetic meshes
 
 
 def _outsider(data: dict) -> None:
@@ -130,3 +144,70 @@ def test_principals_read_short_with_the_consuming_product_named():
     assert short_principal("serviceAccount:run-x@p-1.iam.gserviceaccount.com") == "`run-x@p-1` (service account)"
     assert short_principal("serviceAccount:run-x@p-1.iam.gserviceaccount.com", "a.x") == "`a.x` (its runner)"
     assert short_principal("allUsers") == "`allUsers`"
+
+
+# --- diagrams: ids that cannot collide, at most six products each; the size budget ---
+
+def test_a_product_named_like_another_products_port_gets_its_own_mermaid_id():
+    port = Node("urn:meshplane:podcast:podcast-catalog:episodes_v1:v1", "port", "episodes_v1 v1")
+    lookalike = Node("urn:meshplane:podcast:podcast-catalog-episodes_v1", "product", "podcast.podcast-catalog-episodes_v1")
+    ids = [mermaid_id(n.id) for n in (port, lookalike)]
+    assert ids[0] != ids[1]
+    # the escape scheme is injective over every character that can appear in a urn
+    samples = ["a-b", "a_b", "a:b", "a.b", "a__b", "a_hb", "a-_b", "a/b", "a é"]
+    assert len({mermaid_id(f"urn:meshplane:{s}") for s in samples}) == len(samples)
+    assert all(re.fullmatch(r"n_\w+", mermaid_id(f"urn:meshplane:{s}")) for s in samples)
+
+
+@pytest.fixture(scope="module")
+def twenty(tmp_path_factory):
+    """A new stack of a 20-product domain (bench/generate.py): its review, diff and fitted comment."""
+    root = tmp_path_factory.mktemp("twenty")
+    stack = write_repo(root, 20, ["media"])
+    plan = plan_stack(stack, root / "stacks")
+    review = render(plan, [], "markdown")
+    diff = render_markdown(diff_documents({"steps": []}, plan.document))
+    full = compose([f"## meshplane: `{stack}`", diff, review])
+    return full, fit(full, "the job summary")
+
+
+def test_a_20_product_domain_fits_githubs_limit_keeping_the_summary(twenty):
+    full, comment = twenty
+    assert len(full) > GITHUB_LIMIT and len(comment) <= DEFAULT_LIMIT < GITHUB_LIMIT
+    assert "### meshplane diff:" in comment and "principals gain access" in comment  # the summary stays
+    note = comment[comment.index("> [!NOTE]"):].split("\n\n", 1)[0]
+    assert "per-product detail of" in note and "The full review is in the job summary" in note
+
+
+def test_each_diagram_draws_at_most_six_products_top_to_bottom(twenty):
+    full, _ = twenty
+    blocks = _mermaid_blocks(full)
+    assert len(blocks) > 1
+    assert all(b.startswith("flowchart TB\n") and b.count("subgraph ") <= MAX_PRODUCTS for b in blocks)
+
+
+def test_a_short_comment_is_left_as_it_is_and_cautions_go_first():
+    parts = ["## meshplane: `s`", "### meshplane diff\n\n- x", "> [!CAUTION]\n> **bad**\n\n## meshplane plan"]
+    text = compose(parts)
+    assert text.startswith("> [!CAUTION]\n> **bad**\n\n## meshplane: `s`")
+    assert fit(text, "the job summary") == text
+
+
+def _mermaid_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```mermaid\n(.*?)```", markdown, re.S)
+
+
+MERMAID_DIR = Path(os.environ.get("MESHPLANE_MERMAID_DIR", "/work/node-mermaid"))
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not (MERMAID_DIR / "node_modules" / "mermaid").is_dir()
+                    or not (MERMAID_DIR / "node_modules" / "jsdom").is_dir(),
+                    reason="needs node and the npm packages mermaid and jsdom in MESHPLANE_MERMAID_DIR")
+def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty):
+    golden = (Path(__file__).parent / "golden" / "podcast-prod.md").read_text(encoding="utf-8")
+    blocks = _mermaid_blocks(golden) + _mermaid_blocks(twenty[0])
+    script = (Path(__file__).parent / "mermaid_parse.mjs").read_text(encoding="utf-8")
+    run = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(blocks), cwd=MERMAID_DIR,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["ok"] * len(blocks)

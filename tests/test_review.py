@@ -202,14 +202,15 @@ def test_resources_by_kind_in_words(planned, markdown):
 
 
 def test_mermaid_lineage_of_the_stack_and_its_neighbours(planned, markdown):
-    block = re.search(r"```mermaid\nflowchart LR\n(.*?)```", markdown, re.S)
+    block = re.search(r"```mermaid\nflowchart TB\n(.*?)```", markdown, re.S)
     assert block, "no mermaid block"
     plan, _ = planned
     products = {n.label for n in stack_lineage(plan.mesh.lineage(), ["podcast.podcast-catalog", DEMOGRAPHICS]).nodes
                 if n.kind == "product"}
     assert products == {"podcast.podcast-catalog", DEMOGRAPHICS, "listener.listener-demographics",
                         "playlist.monday-playlists", "playlist.year-in-review"}
-    assert "n_listener_listener_demographics_demographics_v1 -->|listener_demographics|" in block.group(1)
+    assert "n_listener_clistener_hdemographics_cdemographics_cv1 -->|listener_demographics|" in block.group(1)
+    assert "  class n_podcast_cpodcast_hcatalog,n_podcast_cpodcast_hdemographics stack" in block.group(1)
     assert "charts" not in block.group(1)
 
 

@@ -152,6 +152,25 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
     sys.exit(diff_render.exit_code(result))
 
 
+@main.command()
+@click.argument("parts", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Write the comment here.")
+@click.option("--full-review", default="the job summary", show_default=True,
+              help="Where the whole review is, named when the comment is cut.")
+@click.option("--limit", default=60_000, show_default=True, help="At most this many characters.")
+def comment(parts: tuple[str, ...], output: str, full_review: str, limit: int) -> None:
+    """Join Markdown PARTS into one pull-request comment (caution blocks first) under GitHub's size
+    limit, cutting per-product detail first; a missing part is skipped."""
+    from .atomic import write_atomic
+    from .plan.comment_budget import compose, fit
+
+    texts = [Path(p).read_text(encoding="utf-8") for p in parts if Path(p).is_file()]
+    try:
+        write_atomic(output, fit(compose(texts), full_review, limit))
+    except OSError as exc:
+        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+
+
 def _register_interop() -> None:
     """Contracts (ODCS/ODPS) and dbt checks live in ``interop``, the deploy order and the simulated up
     in ``plan``: their own commands."""

@@ -44,12 +44,16 @@ def _gains(result: DiffResult) -> str:
              + ("; …" if len(other) > LISTED else "")) if other else ""
     if not gaining:
         return extra
-    parts = [f"{_who(c)} reads " + "; ".join([*map(_read, c.gained), *(f"{_read(new)} (was {terms(old)})"
-                                                                       for old, new in c.changed)])
+    parts = [f"{_who(c)} reads " + _capped([*map(_read, c.gained), *(f"{_read(new)} (was {terms(old)})"
+                                                                   for old, new in c.changed)])
              for c in gaining[:LISTED]]
     more = f"; and {len(gaining) - LISTED} more (table below)" if len(gaining) > LISTED else ""
     return (f"**{count(len(gaining), 'principal')} gain{'s' * (len(gaining) == 1)} access**: " + "; ".join(parts)
             + more + (f"; and {extra}" if extra else ""))
+
+
+def _capped(reads: list[str]) -> str:
+    return "; ".join(reads[:LISTED]) + (f" and {len(reads) - LISTED} more ports" if len(reads) > LISTED else "")
 
 
 def _losses(changes: list[PrincipalChange]) -> str:

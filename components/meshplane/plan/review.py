@@ -15,7 +15,7 @@ from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
 from .review_caution import violations_caution
 from .review_elsewhere import elsewhere_markdown, elsewhere_text
-from .review_lineage import stack_mermaid
+from .review_lineage import LEGEND as LINEAGE_LEGEND, stack_diagrams, stack_mermaid
 from ..program import effective
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
@@ -146,8 +146,9 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
                         count(len(others), "other policy finding"))
     out += elsewhere_markdown(plan.elsewhere)
     out += deploy_markdown(plan.checks)
-    out += ["", "### Lineage", "", "```mermaid",
-            stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews]).rstrip("\n"), "```"]
+    out += ["", "### Lineage", "", LINEAGE_LEGEND]
+    for diagram in stack_diagrams(plan.mesh.lineage(), [r.id for r in reviews]):
+        out += ["", "```mermaid", diagram.rstrip("\n"), "```"]
     return "\n".join(out) + "\n"
 
 
