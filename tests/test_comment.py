@@ -85,10 +85,15 @@ def test_a_new_consumer_is_one_principal_with_its_port_pii_rows_and_purpose(tmp_
     assert "relative" not in markdown.split("<sub>")[0] and "compared with the **base branch**" in markdown
 
 
-def test_a_port_rename_is_a_move_of_its_readers_with_its_data_loss_and_way_forward(tmp_path):
-    result, markdown = _diff(tmp_path, edit_declaration(CATALOG, rename_port),
-                             edit_declaration(YEAR_IN_REVIEW, read_renamed_port),
-                             edit_declaration(DEMOGRAPHICS, add_consumer))
+@pytest.fixture(scope="module")
+def rename(tmp_path_factory):
+    """The pull request of issue 18: a port renamed (its reader follows) and one new consumer."""
+    return _diff(tmp_path_factory.mktemp("rename"), edit_declaration(CATALOG, rename_port),
+                 edit_declaration(YEAR_IN_REVIEW, read_renamed_port), edit_declaration(DEMOGRAPHICS, add_consumer))
+
+
+def test_a_port_rename_is_a_move_of_its_readers_with_its_data_loss_and_way_forward(rename):
+    result, markdown = rename
     gains, ports, loss = _summary(markdown)
     assert gains.startswith("- **1 principal gains access**: `ad-sales@daff.example` (group)")  # not 3, not 9
     assert ports.startswith("- **Ports**: `podcast.podcast-catalog` **episodes v1** is renamed to "
@@ -103,6 +108,17 @@ def test_a_port_rename_is_a_move_of_its_readers_with_its_data_loss_and_way_forwa
     # Pulumi names and full principal ids only in the folded appendix
     head, appendix = markdown.split("<details><summary>Appendix", 1)
     assert "iam.gserviceaccount.com" not in head and "reader-serviceAccount" in appendix
+
+
+def test_the_change_is_drawn_with_what_changed_marked(rename):
+    result, markdown = rename
+    [diagram] = result.diagrams
+    assert diagram.startswith("flowchart TB\n")
+    assert "  class n_podcast_cpodcast_hcatalog_cepisode__catalog_cv1 added" in diagram
+    assert "  class n_podcast_cpodcast_hcatalog_cepisodes_cv1 removed" in diagram
+    assert '-->|gains| p_group_cad_hsales_x40_daff_dexample["ad-sales@daff.example"]' in diagram
+    assert "classDef changed" in diagram and "thick amber border = a product this change touches" in markdown
+    assert "charts" not in diagram  # only the changed products and their neighbours
 
 
 def test_a_dropped_column_says_breaking_and_data_loss_in_plain_words(tmp_path):
@@ -203,9 +219,10 @@ MERMAID_DIR = Path(os.environ.get("MESHPLANE_MERMAID_DIR", "/work/node-mermaid")
 @pytest.mark.skipif(shutil.which("node") is None or not (MERMAID_DIR / "node_modules" / "mermaid").is_dir()
                     or not (MERMAID_DIR / "node_modules" / "jsdom").is_dir(),
                     reason="needs node and the npm packages mermaid and jsdom in MESHPLANE_MERMAID_DIR")
-def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty):
+def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty, rename):
     golden = (Path(__file__).parent / "golden" / "podcast-prod.md").read_text(encoding="utf-8")
-    blocks = _mermaid_blocks(golden) + _mermaid_blocks(twenty[0])
+    blocks = _mermaid_blocks(golden) + _mermaid_blocks(twenty[0]) + _mermaid_blocks(rename[1])
+    assert len(blocks) >= 10
     script = (Path(__file__).parent / "mermaid_parse.mjs").read_text(encoding="utf-8")
     run = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(blocks), cwd=MERMAID_DIR,
                          capture_output=True, text=True, timeout=300)

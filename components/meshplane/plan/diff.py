@@ -74,6 +74,7 @@ class DiffResult:
     declared: bool = True  # both plans carry the declared access (``access_ledger``; older plans do not)
     own: set[str] = field(default_factory=set)  # the products' runners, owners, deployer, governance
     consumers: set[str] = field(default_factory=set)  # every principal the head declares as a consumer
+    diagrams: list[str] = field(default_factory=list)  # Mermaid: the changed products and their neighbours
 
     def flagged(self, flag: str) -> list[Change]:
         return [c for c in self.changes.values() if flag in c.flags]
@@ -103,11 +104,15 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
     products = sorted({*base.get("outputs", {}), *head.get("outputs", {})})
-    return DiffResult(changes, compare_contracts(base, head),
+    result = DiffResult(changes, compare_contracts(base, head),
                       compare_principals(base.get("access", []), head.get("access", [])), products,
                       "access" in head and ("access" in base or not base.get("steps")),
                       {*base.get("ownIdentities", []), *head.get("ownIdentities", [])},
                       {r["principal"] for r in head.get("access", [])})
+    from .diff_diagram import change_diagrams  # it reads the results of this module
+
+    result.diagrams = change_diagrams(result, base, head)
+    return result
 
 
 def _states(document: dict) -> dict[str, dict]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .contract_render import contract_markdown
 from .diff import DATA_LOSS, NARROWED, POLICY, REPLACE, WIDENED, Change, DiffResult
+from .diff_diagram import LEGEND
 from .diff_principals import PrincipalChange
 from .diff_summary import BASE_NOTE, owner, summary_markdown
 from .principal_names import short_principal, terms
@@ -20,6 +21,7 @@ def diff_markdown(result: DiffResult, headline: str, listed: list[Change]) -> st
     """The whole diff section; ``listed``: the changed resources (not ``same``), sorted by URN."""
     out = [f"### meshplane diff: {headline}", "", *summary_markdown(result), "", f"<sub>{BASE_NOTE}</sub>"]
     out += _principal_table(result.principals)
+    out += _diagrams(result.diagrams)
     out += contract_markdown(result.contracts)
     lost = sorted(result.flagged(DATA_LOSS), key=lambda c: c.urn)
     if lost:
@@ -47,6 +49,15 @@ def _principal_table(changes: list[PrincipalChange]) -> list[str]:
         return []
     return ["", f"#### Access by principal ({count(len(changes), 'principal')})", "",
             *fold(["| Principal | Access | Port | Purpose |", "|---|---|---|---|", *rows])]
+
+
+def _diagrams(diagrams: list[str]) -> list[str]:
+    if not diagrams:
+        return []
+    out = ["", f"#### What changes, drawn ({count(len(diagrams), 'diagram')})", "", f"<sub>{LEGEND}</sub>"]
+    for diagram in diagrams:
+        out += ["", "```mermaid", diagram.rstrip("\n"), "```"]
+    return out
 
 
 def _purpose(record: dict) -> str:
