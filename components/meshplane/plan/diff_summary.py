@@ -14,7 +14,9 @@ BASE_NOTE = ("Access is compared with the **base branch**, not with what is depl
              "exists in GCP but not in the base branch's declarations shows as gained.")
 WAY_FORWARD = ("To keep the data, serve the change as a new major side by side (a second `outputPorts` entry) "
                "and deprecate the old one; if losing it is intended, a maintainer sets the label "
-               "`approve-data-loss`, which unblocks the check.")
+               "`approve-data-loss`, which unblocks the check")
+REFUSED_TOO = " once the refused port change above is fixed (no label approves that)"
+VERBS = {"delete": "deleted", "replace": "replaced empty", "update": "emptied in place"}
 
 
 def summary_markdown(result: DiffResult) -> list[str]:
@@ -96,9 +98,11 @@ def _data_loss(result: DiffResult) -> str:
     products = sorted({owner(c, result.products) for c in lost})
     protected = ((" They are protected: `pulumi up` stops before deleting them." if len(lost) > 1 else
                   " It is protected: `pulumi up` stops before deleting it.") if all(c.protected for c in lost) else "")
+    verbs = " or ".join(VERBS.get(op, op) for op in sorted({c.op for c in lost}))
+    then = REFUSED_TOO if result.contracts.refused else ""
     return (f"**Data loss**: {count(len(lost), 'resource')} holding data of {', '.join(f'`{p}`' for p in products)} "
-            f"would be deleted or emptied ({', '.join(f'`{c.name}`' for c in lost[:LISTED])}"
-            f"{', …' if len(lost) > LISTED else ''}) because {_cause(lost, result)}.{protected} {WAY_FORWARD}")
+            f"would be {verbs} ({', '.join(f'`{c.name}`' for c in lost[:LISTED])}"
+            f"{', …' if len(lost) > LISTED else ''}) because {_cause(lost, result)}.{protected} {WAY_FORWARD}{then}.")
 
 
 def _cause(lost: list[Change], result: DiffResult) -> str:
