@@ -228,3 +228,18 @@ def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty, rename):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["ok"] * len(blocks)
+
+
+def test_the_comment_command_skips_a_missing_part_and_puts_the_caution_first(tmp_path):
+    (tmp_path / "heading.md").write_text("## meshplane: `s`\n")
+    (tmp_path / "review.md").write_text("> [!CAUTION]\n> **meshplane could not plan s**\n\n## meshplane plan `s`\n")
+    out = tmp_path / "comment.md"
+    result = CliRunner().invoke(main, ["comment", *(str(tmp_path / p) for p in ("heading.md", "why.md", "review.md")),
+                                       "-o", str(out), "--limit", "1000"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[:3] == ["> [!CAUTION]", "> **meshplane could not plan s**", ""]
+
+
+def test_a_plan_from_an_older_meshplane_says_access_by_principal_is_unknown():
+    result = diff_documents({"steps": [{"newState": None}]}, {"steps": []})
+    assert "- Access by principal is unknown" in render_markdown(result)
