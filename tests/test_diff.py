@@ -204,8 +204,9 @@ def test_markdown_folds_long_tables_and_text_leads_with_risk():
     table = state(TABLE, "t", PORT_TABLE)
     result = diff(document(table), document(*many))
     markdown = render_markdown(result)
-    assert markdown.index("#### Data loss (1)") < markdown.index("#### Access widened (12)")
-    assert "<details><summary>12 rows</summary>" in markdown
+    assert markdown.index("#### Data loss (1)") < markdown.index("<details><summary>Appendix") < markdown.index(
+        "#### Grants added (12)")
+    assert "12 grants to principals no declaration names" in markdown  # hand-built: nothing is declared
     text = render_text(result).splitlines()
     assert text[:3] == ["12 to create, 1 to delete (0 unchanged)", "risk: 1 data-loss, 12 access-widened",
                         " - delete   bigquery/table:Table  t  [data-loss]"]
@@ -253,8 +254,8 @@ def test_renaming_a_port_deletes_its_datasets(tmp_path):
     assert [(f.port, f.level) for f in result.contracts.refused] == [("", "refused"), ("episodes v1", "refused")]
     assert exit_code(result) == 4
     markdown = render_markdown(result)
-    assert markdown.index("#### Data loss") < markdown.index("#### Access widened") < markdown.index(
-        "#### Access narrowed") < markdown.index("#### Other changes")
+    assert markdown.index("#### Data loss") < markdown.index("#### Grants added") < markdown.index(
+        "#### Grants removed") < markdown.index("#### Other changes")
 
 
 def test_moving_a_product_replaces_its_datasets(tmp_path):
@@ -268,7 +269,7 @@ def test_moving_a_product_replaces_its_datasets(tmp_path):
     assert {c.name for c in result.flagged(DATA_LOSS)} == {"podcast-catalog-episodes-v1", "podcast-catalog-podcasts-v1",
                                                             "podcast-catalog-storage-internal"}
     assert all(c.replace_keys == ["location"] for c in result.flagged(DATA_LOSS))
-    assert "`location` forces a new resource" in render_markdown(result)
+    assert "location cannot change in place" in render_markdown(result)
     assert exit_code(result) == 3
 
 
@@ -314,7 +315,7 @@ def test_removing_a_product_deletes_protected_data(tmp_path):
     assert {c.type for c in lost} == {PROJECT, DATASET, TABLE} and len(lost) == 7  # 2 ports: dataset and table each,
     # and the audit dataset (retained in GCP, like the others: its logs stay until they expire)
     assert all(c.protected for c in lost)  # Pulumi would refuse: the reviewer still sees them
-    assert "protected: Pulumi refuses until unprotected" in render_markdown(result)
+    assert "protected, so `pulumi up` stops before deleting it" in render_markdown(result)
     assert exit_code(result) == 3
 
 
@@ -333,8 +334,10 @@ def test_a_newly_broken_governance_rule_is_flagged(tmp_path):
                                                                [WIDENED, POLICY, NARROWED])
     assert [(v.rule, v.level) for v in change.violations] == [("no-public-principals", "mandatory")]
     markdown = render_markdown(result)
-    assert markdown.index("#### Access widened") < markdown.index("#### Policy") < markdown.index("#### Access narrowed")
-    assert re.search(r"\| no-public-principals \| mandatory \|", markdown)
+    assert markdown.index("**1 new policy violation**: no-public-principals (mandatory)") < markdown.index(
+        "#### Policy violations (1)") < markdown.index("#### Grants added") < markdown.index("#### Grants removed")
+    assert "| **no-public-principals** (mandatory) |" in markdown
+    assert "1 grant to principals no declaration names**: `allUsers`" in markdown
     assert exit_code(result) == 0  # a policy violation is for the review and CrossGuard, not data loss
 
 

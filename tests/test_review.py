@@ -19,6 +19,7 @@ from meshplane import addresses
 from meshplane.governance.inventory import ADVISORY, MANDATORY, Violation, check_inventory, resources_from_document
 from meshplane.plan.review import FOLD_ROWS, md_table, product_reviews, render_markdown, render_text
 from meshplane.plan.review_lineage import stack_lineage
+from meshplane.plan.review_audience import OWN
 from meshplane.plan.review_tables import DATASET, Policies, policy_row, product_resources
 from meshplane.declaration.loader import load_declaration
 from meshplane.stack_config import load_stack
@@ -98,8 +99,13 @@ def test_analysts_read_demographics_for_their_purpose(planned, markdown):
     analysts = [g for g in grants if g.principal == "group:podcast-analysts@daff.example" and g.role == "READER"]
     assert [(g.target, g.purpose, g.who, g.new) for g in analysts] == [
         ("demographics v1", "Weekly editorial reporting.", "consumer", True)]
-    assert ("| **new** | **`group:podcast-analysts@daff.example`** | consumer | demographics v1 | `READER` | "
-            "Weekly editorial reporting. |") in section(markdown, DEMOGRAPHICS)
+    part = section(markdown, DEMOGRAPHICS)
+    assert ("| **new** `podcast-analysts@daff.example` (group) | demographics v1 | reads | "
+            "Weekly editorial reporting. |") in part
+    assert "| **new** `podcast-analysts@daff.example` (group) | demographics v1 | all rows |" in part
+    # masked or raw PII in words, never as a role id (the ids are in the folded plumbing)
+    assert "masking policy confidential_sha256, granted by the platform stack | PII masked | Weekly" in part
+    assert "maskedReader" not in part.split("<details>")[0]
 
 
 def test_consuming_product_is_granted_through_its_runner(planned):
@@ -121,8 +127,10 @@ def test_each_product_shows_its_policies_as_the_components_apply_them(planned, m
                                 "purposes only; no redistribution outside DAFF.", "168 h + 7 d fail-safe")
     assert f"{plan.settings.platform.max_time_travel_hours} h" in policies.time_travel  # where erased rows linger
     assert encryption == key  # the key the product's datasets default to, from the same platform setting
-    assert (f"| `EU` | internal | CMEK `{key}` | P3Y | 168 h + 7 d fail-safe | No attempt to re-identify listeners. Internal purposes "
-            "only; no redistribution outside DAFF. |") in section(markdown, DEMOGRAPHICS)
+    part = section(markdown, DEMOGRAPHICS)
+    assert f"| encryption | CMEK `{key}` |" in part and "| time travel | 168 h + 7 d fail-safe |" in part
+    assert ("| usage restrictions | No attempt to re-identify listeners. Internal purposes only; no redistribution "
+            "outside DAFF. |") in part
     catalog = review_of(planned, "podcast.podcast-catalog").policies
     assert (catalog.kms_key, catalog.confidentiality) == (None, "public")
     assert re.search(r"\n  EU +public +Google-managed +P10Y +168 h \+ 7 d fail-safe +Titles are licensed", text)
@@ -180,8 +188,10 @@ def test_unprotected_dataset_is_at_risk(planned):
     part = section(markdown, DEMOGRAPHICS)
     # with the erasure ledger (in its dataset) and the audit dataset
     assert "**8 data-holding resources, 1 AT RISK**" in part.split("\n\n")[2]
-    assert "| `podcast_demographics_internal` | Dataset (internal) | yes | **no** |" in part
-    assert "| **AT RISK** |" in part
+    # only the exception gets a row, with what it lacks
+    assert "**Data safety: 1 of 8 data-holding resources AT RISK** (the others are protected)" in part
+    assert "| `podcast_demographics_internal` | Dataset (internal) | **retainOnDelete** |" in part
+    assert "| `podcast_demographics_demographics_v1` |" not in part
 
 
 def test_resources_are_grouped_by_product(planned):
@@ -202,14 +212,15 @@ def test_resources_by_kind_in_words(planned, markdown):
 
 
 def test_mermaid_lineage_of_the_stack_and_its_neighbours(planned, markdown):
-    block = re.search(r"```mermaid\nflowchart LR\n(.*?)```", markdown, re.S)
+    block = re.search(r"```mermaid\nflowchart TB\n(.*?)```", markdown, re.S)
     assert block, "no mermaid block"
     plan, _ = planned
     products = {n.label for n in stack_lineage(plan.mesh.lineage(), ["podcast.podcast-catalog", DEMOGRAPHICS]).nodes
                 if n.kind == "product"}
     assert products == {"podcast.podcast-catalog", DEMOGRAPHICS, "listener.listener-demographics",
                         "playlist.monday-playlists", "playlist.year-in-review"}
-    assert "n_listener_listener_demographics_demographics_v1 -->|listener_demographics|" in block.group(1)
+    assert "n_listener_clistener_hdemographics_cdemographics_cv1 -->|listener_demographics|" in block.group(1)
+    assert "  class n_podcast_cpodcast_hcatalog,n_podcast_cpodcast_hdemographics stack" in block.group(1)
     assert "charts" not in block.group(1)
 
 
@@ -224,9 +235,14 @@ def test_long_access_matrix_folds_in_the_review(planned, markdown):
     grants = review_of(planned, DEMOGRAPHICS).grants
     assert len(grants) > FOLD_ROWS
     part = section(markdown, DEMOGRAPHICS)
-    new = sum(g.new for g in grants)
-    assert f"<details><summary>Access matrix: {len(grants)} grants, {new} new</summary>" in part
-    assert part.index("<details>") < part.index("| **new** |") < part.index("</details>")
+    consumers = [g for g in grants if g.who not in OWN]
+    new = sum(g.new for g in consumers)
+    # consumers open, first; the product's own identities folded as plumbing
+    assert f"**Consumers: {len(consumers)} grants, {new} new**" in part
+    assert part.index("**Consumers") < part.index("| **new** ") < part.index("<details>")
+    plumbing = len(grants) - len(consumers)
+    assert f"<details><summary>Plumbing: {plumbing} grants to the product's own identities" in part
+    assert "**Data safety:** all 8 data-holding resources protected" in part
 
 
 def test_hand_built_violation_shows_under_policy_findings(planned):
@@ -237,9 +253,13 @@ def test_hand_built_violation_shows_under_policy_findings(planned):
                   Violation("no-pipes", MANDATORY, urn, "a | b is not allowed")]
     markdown = render_markdown(plan, violations)
     part = section(markdown, DEMOGRAPHICS)
-    assert markdown.splitlines()[0].endswith("1 mandatory violation")
-    findings = part[part.index("**Policy findings**"):]
-    assert ("| **mandatory** | `no-pipes` | `podcast-demographics-storage-internal` | a \\| b is not allowed |"
+    lines = markdown.splitlines()
+    # the comment starts with a caution block listing each mandatory violation, then the title
+    assert lines[:4] == ["> [!CAUTION]", "> **1 mandatory policy violation: the check fails until they are fixed**",
+                         ">", "> - `podcast-demographics-storage-internal`: **no-pipes**: a \\| b is not allowed"]
+    assert next(x for x in lines if x.startswith("## ")).endswith("1 mandatory violation")
+    findings = part[part.index("**Policy findings: 2 findings**"):]
+    assert ("| **no-pipes** (mandatory) | `podcast-demographics-storage-internal` | a \\| b is not allowed |"
             in findings)
     assert findings.index("no-pipes") < findings.index("zz-advisory")
     assert "**Policy findings:** none" in section(markdown, "podcast.podcast-catalog")

@@ -109,7 +109,10 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: 
     from .plan.command import exit_code, make_plan, render, write_output
     from .program import ProgramError
 
-    with command_errors(output, failures=(ProgramError, ValueError)):
+    from .plan.review_caution import always_written
+
+    failures = (ProgramError, ValueError)
+    with command_errors(output, failures=failures), always_written(stack, fmt, output, (*failures, UsageError)):
         result, violations = make_plan(stack, stacks_dir, load_state(state_file) if state_file else None)
         write_output(render(result, violations, fmt), output)
     if result.elsewhere:
@@ -123,8 +126,8 @@ def plan(stack: str, fmt: str, output: str | None, stacks_dir: str, state_file: 
 
 
 @main.command()
-@click.argument("base", type=click.Path(exists=True, dir_okay=False))
-@click.argument("head", type=click.Path(exists=True, dir_okay=False))
+@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("head", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file.")
@@ -135,14 +138,37 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
     from .plan.diff import diff_documents, load_document
     from .plan import diff_render
 
+    from .plan.diff_missing import unavailable_markdown
+
     try:
-        result = diff_documents(load_document(base), load_document(head))
+        result = diff_documents(load_document(base, "base"), load_document(head, "head"))
         write_output(getattr(diff_render, f"render_{fmt}")(result), output)
     except ValueError as exc:
+        if fmt == "markdown" and output:
+            write_output(unavailable_markdown(str(exc)), output)
         fail_usage(str(exc))
     except OSError as exc:
         fail_usage(f"cannot write {output}: {exc.strerror or exc}")
     sys.exit(diff_render.exit_code(result))
+
+
+@main.command()
+@click.argument("parts", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Write the comment here.")
+@click.option("--full-review", default="the job summary", show_default=True,
+              help="Where the whole review is, named when the comment is cut.")
+@click.option("--limit", default=60_000, show_default=True, help="At most this many characters.")
+def comment(parts: tuple[str, ...], output: str, full_review: str, limit: int) -> None:
+    """Join Markdown PARTS into one pull-request comment (caution blocks first) under GitHub's size
+    limit, cutting per-product detail first; a missing part is skipped."""
+    from .atomic import write_atomic
+    from .plan.comment_budget import compose, fit
+
+    texts = [Path(p).read_text(encoding="utf-8") for p in parts if Path(p).is_file()]
+    try:
+        write_atomic(output, fit(compose(texts), full_review, limit))
+    except OSError as exc:
+        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
 
 
 def _register_interop() -> None:

@@ -42,19 +42,19 @@ class Lineage:
                 graph.setdefault(_product_of(edge.target), set()).add(_product_of(edge.source))
         return _cycles(graph)
 
-    def to_mermaid(self) -> str:
+    def to_mermaid(self, direction: str = "LR") -> str:
         """A Mermaid flowchart: one subgraph per product with its ports, arrows for input ports."""
-        lines = ["flowchart LR"]
+        lines = [f"flowchart {direction}"]
         ports = [n for n in self.nodes if n.kind == "port"]
         for product in (n for n in self.nodes if n.kind == "product"):
-            lines.append(f'  subgraph {_mid(product.id)}["{product.label} ({product.status})"]')
+            lines.append(f'  subgraph {mermaid_id(product.id)}["{product.label} ({product.status})"]')
             for port in ports:
                 if port.id.startswith(product.id + ":"):
-                    lines.append(f'    {_mid(port.id)}(["{port.label}"])')
+                    lines.append(f'    {mermaid_id(port.id)}(["{port.label}"])')
             lines.append("  end")
         for edge in self.edges:
             if edge.label != "serves":
-                lines.append(f"  {_mid(edge.source)} -->|{edge.label}| {_mid(edge.target)}")
+                lines.append(f"  {mermaid_id(edge.source)} -->|{edge.label}| {mermaid_id(edge.target)}")
         return "\n".join(lines) + "\n"
 
 
@@ -142,5 +142,12 @@ def _cycle_in(graph: dict[str, set[str]], start: str, component: set[str]) -> li
     return [start]
 
 
-def _mid(urn: str) -> str:
-    return "n_" + "".join(ch if ch.isalnum() else "_" for ch in urn.removeprefix("urn:meshplane:"))
+_ESCAPES = {"_": "__", "-": "_h", ":": "_c", ".": "_d"}
+
+
+def mermaid_id(urn: str) -> str:
+    """A Mermaid node id for ``urn``, injective: ``_`` escapes every other character (``-`` is ``_h``,
+    ``:`` ``_c``, ``.`` ``_d``, ``_`` itself ``__``, anything else ``_x<hex>_``), so a product named like
+    another's port (``catalog-episodes-v1`` and ``catalog:episodes:v1``) never shares its id."""
+    return "n_" + "".join(ch if ch.isascii() and ch.isalnum() else _ESCAPES.get(ch, f"_x{ord(ch):x}_")
+                          for ch in urn.removeprefix("urn:meshplane:"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .review_format import count
 from .versions import REFUSED, ContractDiff
 
-HEAD = "| Product | Port | Column or aspect | Change | Needs | Flags |"
+HEAD = "| Port | Column or aspect | Change | Needs, flags |"
 
 
 def contract_json(contracts: ContractDiff) -> dict:
@@ -36,9 +36,9 @@ def contract_markdown(contracts: ContractDiff) -> list[str]:
         label = "**Refused**" if f.level == REFUSED else "Warning"
         out.append(f"- {label}: `{_where(f.product, f.port)}`: {_cell(f.message)}")
     if contracts.changes:
-        rows = [f"| `{c.product}` | {c.port} | `{_cell(c.path)}` | {_cell(c.what)} | {c.kind} | "
-                f"{', '.join(c.flags)} |" for c in contracts.changes]
-        out += ["", HEAD, "|---|---|---|---|---|---|", *rows]
+        rows = [f"| `{c.product}` {c.port} | `{_cell(c.path)}` | {_cell(c.what)} | "
+                f"{', '.join(dict.fromkeys([c.kind, *c.flags]))} |" for c in contracts.changes]
+        out += ["", HEAD, "|---|---|---|---|", *rows]
     return out
 
 

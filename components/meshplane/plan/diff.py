@@ -22,6 +22,7 @@ from ..governance.inventory import Rule, Violation, check_inventory, resources_f
 from ..platform import GovernanceSettings
 from .contracts import BUCKET_OBJECT, descriptor_paths
 from .diff_access import Grant, compare_access
+from .diff_principals import PrincipalChange, compare_principals
 from .replacements import MISSING, guards, holds_data, option_replacements, replace_keys
 from .table_losses import drops_policed_columns, in_place_losses, policed_tables
 from .versions import ContractDiff, compare_contracts
@@ -68,6 +69,12 @@ class DiffResult:
 
     changes: dict[str, Change]
     contracts: ContractDiff = field(default_factory=ContractDiff)
+    principals: list[PrincipalChange] = field(default_factory=list)  # declared access, by principal
+    products: list[str] = field(default_factory=list)  # the ids of the products of either plan
+    declared: bool = True  # both plans carry the declared access (``access_ledger``; older plans do not)
+    own: set[str] = field(default_factory=set)  # the products' runners, owners, deployer, governance
+    consumers: set[str] = field(default_factory=set)  # every principal the head declares as a consumer
+    diagrams: list[str] = field(default_factory=list)  # Mermaid: the changed products and their neighbours
 
     def flagged(self, flag: str) -> list[Change]:
         return [c for c in self.changes.values() if flag in c.flags]
@@ -96,7 +103,16 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     changes = {urn: _classify(old.get(urn), new.get(urn), policed) for urn in sorted(old.keys() | new.keys())}
     compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
-    return DiffResult(changes, compare_contracts(base, head))
+    products = sorted({*base.get("outputs", {}), *head.get("outputs", {})})
+    result = DiffResult(changes, compare_contracts(base, head),
+                      compare_principals(base.get("access", []), head.get("access", [])), products,
+                      "access" in head and ("access" in base or not base.get("steps")),
+                      {*base.get("ownIdentities", []), *head.get("ownIdentities", [])},
+                      {r["principal"] for r in head.get("access", [])})
+    from .diff_diagram import change_diagrams  # it reads the results of this module
+
+    result.diagrams = change_diagrams(result, base, head)
+    return result
 
 
 def _states(document: dict) -> dict[str, dict]:
@@ -161,14 +177,18 @@ def _compare_policy(changes: dict[str, Change], base: dict, head: dict, settings
             changes[violation.urn].violations.append(violation)
 
 
-def load_document(path: str) -> dict:
-    """A plan document from a JSON file; ``ValueError`` naming the file when it is not one."""
+def load_document(path: str, side: str = "") -> dict:
+    """A plan document from a JSON file; ``ValueError`` naming the file (and the ``side`` of the diff,
+    base or head) when it is missing or not one."""
+    side = f"the {side} plan " if side else ""
     try:
         with open(path, encoding="utf-8") as handle:
             document = json.load(handle)
+    except FileNotFoundError:
+        raise ValueError(f"{side}{path}: no such file (the plan was not made)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a plan JSON file ({exc})") from None
+        raise ValueError(f"{side}{path}: not a plan JSON file ({exc})") from None
     if not isinstance(document, dict) or not isinstance(document.get("steps"), list):
-        raise ValueError(f"{path}: not a plan JSON file (no 'steps' list); "
+        raise ValueError(f"{side}{path}: not a plan JSON file (no 'steps' list); "
                          "expected the output of 'meshplane plan --format json'")
     return document

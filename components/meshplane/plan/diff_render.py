@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 
-from .contract_render import contract_json, contract_markdown, contract_text
-from .diff import (BREAKING, DATA_LOSS, DELETE, REPLACE, UPDATE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change,
+from .contract_render import contract_json, contract_text
+from .diff import (BREAKING, DATA_LOSS, REPLACE, FLAGS, NARROWED, OPS, POLICY, SAME, WIDENED, Change,
                    DiffResult, Grant)
 
 DATA_LOSS_EXIT = 3
 REFUSED_EXIT = 4
-DETAILS_AT = 10  # tables longer than this are folded into <details>
 SYMBOLS = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 TITLES = {DATA_LOSS: "Data loss", WIDENED: "Access widened", POLICY: "Policy violations",
           NARROWED: "Access narrowed"}
@@ -57,24 +56,10 @@ def render_text(result: DiffResult) -> str:
 
 
 def render_markdown(result: DiffResult) -> str:
-    """A pull request comment: the summary, one section per risk, then the other changes."""
-    out = ["### meshplane diff", "", f"**{_headline(result)}**"]
-    risks = _risk_line(result)
-    out += ["", f"Risk: {risks}" if risks else "No risky changes."]
-    out += contract_markdown(result.contracts)
-    sections = {DATA_LOSS: _data_loss_table, WIDENED: lambda cs: _grant_table(cs, "gained"),
-                POLICY: _policy_table, NARROWED: lambda cs: _grant_table(cs, "lost")}
-    for flag in FLAGS:
-        flagged = sorted(result.flagged(flag), key=lambda c: c.urn)
-        if flagged:
-            out += ["", f"#### {TITLES[flag]} ({len(flagged)})", ""] + _fold(sections[flag](flagged))
-    rest = [c for c in _listed(result, by_risk=False) if not c.flags]
-    if rest:
-        rows = [f"| {c.op}{', deleted first' if _deleted_first(c) else ''} | `{c.name}` | {_short_type(c.type)} | "
-                f"{_cell(', '.join(_input(c, p, code=True) for p in c.changed_inputs))} |" for c in rest]
-        out += ["", f"#### Other changes ({len(rest)})", ""]
-        out += _fold(["| Op | Resource | Type | Changed inputs |", "|---|---|---|---|", *rows])
-    return "\n".join(out) + "\n"
+    """A pull request comment: the summary by principal, narrow tables, a folded appendix (``diff_markdown``)."""
+    from .diff_markdown import diff_markdown
+
+    return diff_markdown(result, _headline(result), _listed(result, by_risk=False))
 
 
 def _deleted_first(c: Change) -> bool:
@@ -99,44 +84,6 @@ def _headline(result: DiffResult) -> str:
 def _risk_line(result: DiffResult) -> str:
     flags = result.summary["flags"]
     return ", ".join(f"{flags[f]} {f}" for f in (DATA_LOSS, BREAKING, *FLAGS[1:]) if flags[f])
-
-
-def _data_loss_table(changes: list[Change]) -> list[str]:
-    rows = [f"| {c.op} | `{c.name}` | {_short_type(c.type)} | {_cell(_why_data_loss(c))} |" for c in changes]
-    return ["| Op | Resource | Type | Why |", "|---|---|---|---|", *rows]
-
-
-def _why_data_loss(c: Change) -> str:
-    if c.op == DELETE:
-        why = ["deleted with its data"]
-    elif c.replace_keys:
-        why = ["replaced: " + ", ".join(f"`{k}`" for k in c.replace_keys) + " forces a new resource"]
-    else:
-        why = [f"updated in place: {lost}" for lost in c.lost_data]
-        why += ["loses its protection: " + ", ".join(f"`{g}`" for g in c.lost_guards)] if c.lost_guards else []
-    if c.op == UPDATE:
-        return "; ".join(why)
-    notes = ["protected: Pulumi refuses until unprotected"] if c.protected else []
-    notes += ["retainOnDelete: the old one stays in GCP, unmanaged"] if c.retained else []
-    return "; ".join([*why, *notes])
-
-
-def _grant_table(changes: list[Change], attr: str) -> list[str]:
-    rows = [f"| `{_cell(g.principal)}` | {_cell(g.role)} | {_cell(g.target)} | {c.op} `{c.name}` |"
-            for c in changes for g in getattr(c, attr)]
-    return ["| Principal | Role | On | Resource |", "|---|---|---|---|", *rows]
-
-
-def _policy_table(changes: list[Change]) -> list[str]:
-    rows = [f"| {v.rule} | {v.level} | `{c.name}` | {_cell(v.message)} |" for c in changes for v in c.violations]
-    return ["| Rule | Level | Resource | Message |", "|---|---|---|---|", *rows]
-
-
-def _fold(table: list[str]) -> list[str]:
-    rows = len(table) - 2
-    if rows <= DETAILS_AT:
-        return table
-    return [f"<details><summary>{rows} rows</summary>", "", *table, "", "</details>"]
 
 
 def _input(c: Change, path: str, *, code: bool = False) -> str:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 from ..governance.inventory import MANDATORY, Violation
 from ..platform import is_folder_id
-from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table
+from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table  # noqa: F401 - FOLD_ROWS for tests
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
+from .review_caution import violations_caution
+from .review_product_md import product_markdown
 from .review_elsewhere import elsewhere_markdown, elsewhere_text
-from .review_lineage import stack_mermaid
+from .review_lineage import LEGEND as LINEAGE_LEGEND, stack_diagrams, stack_mermaid
 from ..program import effective
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
@@ -27,7 +29,8 @@ from .shared_grants import binding_resource, product_tag_bindings
 WIDTH = 120  # of the text output's prose lines (tables are as wide as their cells)
 LEGEND = ("access for a principal other than the product's own runner, owner, authorized datasets and "
           "routines, service agents, the deploying identity and the platform's governance principal")
-FIRST_UP = "; with no deployed state to compare to (--state), every consumer grant counts as new."
+FIRST_UP = ("; no deployed state was given (--state), so 'new' is relative to nothing: every consumer grant "
+            "counts as new. What this pull request changes is in the diff, relative to the base branch.")
 NEXT_UP = ", not in the deployed state this plan is compared to."
 ACCESS_HEAD = ("", "principal", "who", "access to", "role", "purpose")
 SAFETY_HEAD = ("resource", "kind", "protect", "retainOnDelete", "deletion guard", "verdict")
@@ -132,12 +135,12 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
 def render_markdown(plan: Plan, violations: list[Violation]) -> str:
     """A pull-request comment: title with counts, one section per product, the lineage diagram."""
     reviews = product_reviews(plan, violations)
-    out = [f"## {_title(plan, reviews, violations, code=True)}", "",
+    out = [*violations_caution(violations), f"## {_title(plan, reviews, violations, code=True)}", "",
            f"Environment `{plan.settings.environment}`, domain `{plan.settings.domain}`"
            f"{_folder(plan, md=True)}. "
            f"**new** = {_legend(plan)}"]
     for r in reviews:
-        out += [""] + _md_product(r)
+        out += [""] + product_markdown(r)
     others = _others(reviews, violations)
     if others:
         out += ["", "### Other policy findings", ""]
@@ -145,8 +148,9 @@ def render_markdown(plan: Plan, violations: list[Violation]) -> str:
                         count(len(others), "other policy finding"))
     out += elsewhere_markdown(plan.elsewhere)
     out += deploy_markdown(plan.checks)
-    out += ["", "### Lineage", "", "```mermaid",
-            stack_mermaid(plan.mesh.lineage(), [r.id for r in reviews]).rstrip("\n"), "```"]
+    out += ["", "### Lineage", "", LINEAGE_LEGEND]
+    for diagram in stack_diagrams(plan.mesh.lineage(), [r.id for r in reviews]):
+        out += ["", "```mermaid", diagram.rstrip("\n"), "```"]
     return "\n".join(out) + "\n"
 
 
@@ -163,43 +167,12 @@ def _legend(plan: Plan) -> str:
     return LEGEND + (FIRST_UP if plan.checks.changes is None else NEXT_UP)
 
 
-def _md_product(r: ProductReview) -> list[str]:
-    new = sum(g.new for g in r.grants)
-    out = [f"### {code(r.id)} — {escape(r.display_name)}", "",
-           f"**{r.archetype}** · **{r.status}** · owner {code(r.owner)} · project {code(r.project)}", "",
-           "; ".join(f"**{escape(p)}**" if alarm else escape(p) for p, alarm in r.summary()) + ".", "",
-           "**Policies**", ""] + md_table(POLICY_HEAD, [_policy_cells(r.policies, md=True)], "Policies") + [
-           "", "**Resources by kind:** " + " · ".join(f"{escape(kind)} ×{n}" for kind, n in r.kinds)]
-    out += _md_block("Access matrix", ACCESS_HEAD, [_grant_cells(g) for g in r.grants],
-                     f"{count(len(r.grants), 'grant')}, {new} new")
-    out += _md_block("Who sees the data", SIGHT_HEAD, [tuple(escape(c) for c in row) for row in r.sights],
-                     count(len(r.sights), "reader"))
-    out += _md_block("Data safety", SAFETY_HEAD, [_safety_cells(s, md=True) for s in r.safety], r.summary()[2][0])
-    if not r.findings:
-        return out + ["", "**Policy findings:** none"]
-    return out + _md_block("Policy findings", FINDING_HEAD, [_finding_cells(v, md=True) for v in r.findings],
-                           r.summary()[3][0])
-
-
-def _md_block(label: str, head: tuple[str, ...], rows: list[tuple[str, ...]], counts: str) -> list[str]:
-    """A bold label and its table; a folded table carries the label in its summary instead."""
-    if len(rows) > FOLD_ROWS:
-        return [""] + md_table(head, rows, f"{label}: {counts}")
-    return ["", f"**{label}**", ""] + md_table(head, rows, label)
-
-
 def _policy_cells(p: Policies, md: bool = False) -> tuple[str, ...]:
     if not md:
         return (p.location, p.confidentiality, f"CMEK {p.kms_key}" if p.kms_key else GOOGLE_MANAGED, p.retention,
                 p.time_travel, p.usage_restrictions)
     return (code(p.location), escape(p.confidentiality), f"CMEK {code(p.kms_key)}" if p.kms_key else GOOGLE_MANAGED,
             escape(p.retention), escape(p.time_travel), escape(p.usage_restrictions))
-
-
-def _grant_cells(g: Grant) -> tuple[str, ...]:
-    principal = code(g.principal)
-    return ("**new**" if g.new else "", f"**{principal}**" if g.new else principal, escape(g.who),
-            escape(g.target), code(g.role), escape(g.purpose) or "—")
 
 
 def _safety_cells(s: Safety, md: bool = False) -> tuple[str, ...]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 FOLD_ROWS = 10  # Markdown tables longer than this fold into <details>
 
 
-def md_table(head: tuple[str, ...], rows: list[tuple[str, ...]], summary: str) -> list[str]:
-    """A Markdown table; folded into ``<details>`` when longer than ``FOLD_ROWS`` rows."""
+def md_table(head: tuple[str, ...], rows: list[tuple[str, ...]], summary: str, fold: bool = True) -> list[str]:
+    """A Markdown table; folded into ``<details>`` when longer than ``FOLD_ROWS`` rows (and ``fold``)."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    if len(rows) <= FOLD_ROWS:
+    if len(rows) <= FOLD_ROWS or not fold:
         return lines
     return [f"<details><summary>{escape(summary)}</summary>", ""] + lines + ["", "</details>"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import standards
-from ..lineage import Lineage
+from ..lineage import Lineage, mermaid_id
 
 
 def stack_lineage(lineage: Lineage, product_ids: Iterable[str]) -> Lineage:
@@ -21,18 +21,38 @@ def stack_lineage(lineage: Lineage, product_ids: Iterable[str]) -> Lineage:
     return Lineage(sorted(nodes), sorted(edges))
 
 
+MAX_PRODUCTS = 6  # per diagram: more and GitHub's ~900 px column shrinks the labels below reading size
+LEGEND = ("Thick border (class `stack`): this stack's products; thin: the products they read from or serve. "
+          "Arrows are input ports, labelled with their names.")
+
+
 def stack_mermaid(lineage: Lineage, product_ids: Iterable[str]) -> str:
-    """A Mermaid flowchart of :func:`stack_lineage`; the stack's own products drawn bold."""
-    ids = sorted(product_ids)
-    text = stack_lineage(lineage, ids).to_mermaid()
-    styles = [f"  style {mermaid_id(standards.product_urn(*pid.split('.', 1)))} stroke-width:3px"
-              for pid in ids]
+    """The Mermaid flowcharts of :func:`stack_diagrams`, one after the other (for the terminal)."""
+    return "\n".join(stack_diagrams(lineage, product_ids))
+
+
+def stack_diagrams(lineage: Lineage, product_ids: Iterable[str], limit: int = MAX_PRODUCTS) -> list[str]:
+    """Top-to-bottom flowcharts of the stack's products and their neighbours, each drawing at most
+    ``limit`` products when it can (a product with more neighbours gets a diagram of its own); the
+    stack's products carry the class ``stack``."""
+    groups: list[list[str]] = []
+    for pid in sorted(product_ids):
+        if groups and _size(lineage, [*groups[-1], pid]) <= limit:
+            groups[-1].append(pid)
+        else:
+            groups.append([pid])
+    return [_diagram(lineage, group) for group in groups or [[]]]
+
+
+def _diagram(lineage: Lineage, ids: list[str]) -> str:
+    text = stack_lineage(lineage, ids).to_mermaid("TB")
+    ours = [mermaid_id(standards.product_urn(*pid.split(".", 1))) for pid in ids]
+    styles = ["  classDef stack stroke-width:3px"] + ([f"  class {','.join(ours)} stack"] if ours else [])
     return text + "".join(line + "\n" for line in styles)
 
 
-def mermaid_id(urn: str) -> str:
-    """The node id ``Lineage.to_mermaid`` gives ``urn``."""
-    return "n_" + "".join(ch if ch.isalnum() else "_" for ch in urn.removeprefix("urn:meshplane:"))
+def _size(lineage: Lineage, ids: list[str]) -> int:
+    return sum(n.kind == "product" for n in stack_lineage(lineage, ids).nodes)
 
 
 def _product(urn: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..governance.inventory import Violation
+from .review_caution import violations_caution
 from .review_deploy import deploy_markdown, deploy_text
 from .review_format import code, escape, md_table, text_table
 from .run import Plan
@@ -30,7 +31,7 @@ def render_platform(plan: Plan, violations: list[Violation], markdown: bool) -> 
     title = (f"Plan of stack {plan.stack} (the platform stack): {len(rows)} grants on the platform's "
              "policy tags and masking policies, held once for every domain stack")
     if markdown:
-        out = [f"## {escape(title)}", ""]
+        out = [*violations_caution(violations), f"## {escape(title)}", ""]
         out += md_table(HEAD, [tuple(code(c) if i else c for i, c in enumerate(row)) for row in rows], "grants")
         out += [f"* {escape(v.rule)}: {escape(v.message)}" for v in violations]
         return "\n".join(out + deploy_markdown(plan.checks)) + "\n"

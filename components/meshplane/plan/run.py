@@ -17,6 +17,7 @@ from .. import addresses
 from ..stack_config import StackSettings, is_platform_stack, load_platform_stack, load_stack, stack_file
 from ..stack_order import StackOrder, built
 from ..validation import check_stack
+from .access_ledger import consumer_access, own_identities
 from .deploy_checks import DeployChecks, deploy_checks, environment_order, read_stacks
 from .harness import Inventory, paused_gc, run_program
 from .mocks import GcpMocks, stand_in_folders, unknown_stand_ins
@@ -64,6 +65,8 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     with paused_gc():
         checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
+    document["access"] = consumer_access(document, mesh, settings)  # who reads what, for ``diff``
+    document["ownIdentities"] = own_identities(document, settings)
     return Plan(stack, settings, mesh, inventory, document, checks, elsewhere)
 
 
@@ -82,6 +85,7 @@ def plan_platform_stack(stack: str, stacks_dir: str | Path = "stacks", *, previe
     with paused_gc():
         checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
+    document["access"] = []  # the platform stack builds no product: its shared grants are in its steps
     return Plan(stack, settings, Mesh.load([]), inventory, document, checks)
 
 

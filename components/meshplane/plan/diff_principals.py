@@ -1,0 +1,80 @@
+"""Access compared by principal, from the declared access the plan documents carry (``access_ledger``):
+who gains access to a port, who loses it, whose access changes (rows, raw or masked PII, purpose), and
+whose access only moves because a port was renamed or moved (one port of a product lost, another of
+the same product gained, on the same terms): a move is not counted as widened and narrowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TERMS = ("pii", "rows")  # what must match for a lost and a gained port to be a move
+
+
+@dataclass
+class PrincipalChange:
+    """What changes for one principal, as records of ``access_ledger``."""
+
+    principal: str
+    gained: list[dict] = field(default_factory=list)
+    lost: list[dict] = field(default_factory=list)
+    changed: list[tuple[dict, dict]] = field(default_factory=list)  # same port, other terms
+    moved: list[tuple[dict, dict]] = field(default_factory=list)  # port renamed or moved: same product
+
+    @property
+    def consumer(self) -> str:
+        """The consuming product, when the principal is a product's runner."""
+        return next((r["consumer"] for r in [*self.gained, *self.lost, *(n for _, n in self.moved)]
+                     if r["consumer"]), "")
+
+
+def compare_principals(base: list[dict], head: list[dict]) -> list[PrincipalChange]:
+    """The principals whose declared access differs between ``base`` and ``head``, sorted."""
+    old, new = _index(base), _index(head)
+    changes = []
+    for principal in sorted({p for p, _, _ in old} | {p for p, _, _ in new}):
+        change = _one(principal, {k: v for k, v in old.items() if k[0] == principal},
+                      {k: v for k, v in new.items() if k[0] == principal})
+        if change.gained or change.lost or change.changed or change.moved:
+            changes.append(change)
+    return changes
+
+
+def _one(principal: str, old: dict, new: dict) -> PrincipalChange:
+    change = PrincipalChange(principal)
+    for key in sorted(old.keys() & new.keys()):
+        if any(old[key][t] != new[key][t] for t in (*TERMS, "purpose")):
+            change.changed.append((old[key], new[key]))
+    lost = [old[k] for k in sorted(old.keys() - new.keys())]
+    gained = [new[k] for k in sorted(new.keys() - old.keys())]
+    for before in lost:
+        after = next((g for g in gained if g["product"] == before["product"]
+                      and all(g[t] == before[t] for t in TERMS)), None)
+        if after is None:
+            change.lost.append(before)
+        else:
+            gained.remove(after)
+            change.moved.append((before, after))
+    change.gained = gained
+    return change
+
+
+def _index(records: list[dict]) -> dict[tuple[str, str, str], dict]:
+    return {(r["principal"], r["product"], r["port"]): r for r in records}
+
+
+PLUMBING_PREFIXES = ("dataset:", "view:", "routine:")  # authorized datasets, views and routines
+AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.", "@gs-project-accounts.")
+
+
+def undeclared_grants(result) -> list:
+    """Grants a change adds for a principal no declaration names as a consumer, that is not one of the
+    products' own identities nor a service agent: access the summary must not hide (e.g. ``allUsers``)."""
+    declared = {c.principal for c in result.principals} | result.consumers
+    return [(change, g) for change in sorted(result.changes.values(), key=lambda c: c.urn) for g in change.gained
+            if g.principal not in declared and not _own(g.principal, result.own)
+            and not g.principal.startswith(PLUMBING_PREFIXES) and not any(a in g.principal for a in AGENT_DOMAINS)]
+
+
+def _own(principal: str, own: set[str]) -> bool:
+    """One of the products' identities, or an account in one of their projects (``@<project>...``)."""
+    return principal in own or any(principal.endswith(o) for o in own if o.startswith("@"))

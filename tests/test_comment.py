@@ -1,0 +1,245 @@
+"""The pull-request comment (issue 18): always posted, a summary by principal first, narrow tables,
+diagrams that cannot collide, a size budget. Render tests of the Markdown for real blueprint edits.
+
+Mocks are not GCP: the comment says what the plans of the two branches differ in, not what is deployed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from diff_support import (CATALOG, DEMOGRAPHICS, YEAR_IN_REVIEW, add_consumer, copy_mesh, edit_declaration,
+                          output_port, read_renamed_port, rename_port, scenario)
+from meshplane.cli import main
+from meshplane.plan.diff import diff_documents
+from meshplane.plan.diff_principals import compare_principals
+from meshplane.plan.diff_render import render_markdown
+from meshplane.plan.principal_names import short_principal
+from meshplane.lineage import Node, mermaid_id
+from meshplane.plan.command import render
+from meshplane.plan.comment_budget import DEFAULT_LIMIT, GITHUB_LIMIT, compose, fit
+from meshplane.plan.review_lineage import MAX_PRODUCTS
+from meshplane.plan.run import plan_stack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.generate import write_repo  # noqa: E402 - the benchmark's synthetic meshes
+
+
+def _outsider(data: dict) -> None:
+    output_port(data, "demographics")["consumers"].append(
+        {"principal": "group:ad-sales@elsewhere.example", "purpose": "Advertising packages."})
+
+
+def test_a_policy_violation_still_writes_a_caution_review_and_exits_1(tmp_path):
+    root = copy_mesh(tmp_path / "repo")
+    edit_declaration(DEMOGRAPHICS, _outsider)(root)
+    review = tmp_path / "review.md"
+    result = CliRunner().invoke(main, ["plan", "--stack", "podcast-prod", "--stacks-dir", str(root / "stacks"),
+                                       "--format", "markdown", "-o", str(review)])
+    assert result.exit_code == 1
+    text = review.read_text()
+    assert text.splitlines()[2] == "> [!CAUTION]"
+    line = next(x for x in text.splitlines() if "elsewhere.example" in x)
+    assert re.match(r"> - `\S*blueprints/podcast/podcast-demographics\.yaml:\d+`: `outputPorts\.", line), line
+    assert "outside the organisation's domains" in line
+    assert "principal outside the organisation's domains" in result.stderr  # the log says it too
+
+
+def test_a_missing_side_of_the_diff_is_a_warning_not_an_empty_comment(tmp_path):
+    out = tmp_path / "diff.md"
+    (tmp_path / "base.json").write_text('{"steps": []}')
+    result = CliRunner().invoke(main, ["diff", str(tmp_path / "base.json"), str(tmp_path / "head.json"),
+                                       "--format", "markdown", "-o", str(out)])
+    assert result.exit_code == 2
+    text = out.read_text()
+    assert "> [!WARNING]" in text and "The head plan" in text and "head.json: no such file" in text
+
+
+# --- the diff's first screen: a summary by principal (real blueprint edits of podcast-prod) ---
+
+def _summary(markdown: str) -> list[str]:
+    """The bullets before the first table: what a reviewer reads first."""
+    return [line for line in markdown.split("\n\n<sub>", 1)[0].splitlines() if line.startswith("- ")]
+
+
+def _diff(tmp_path, *edits):
+    result = diff_documents(*scenario(tmp_path, *edits))
+    return result, render_markdown(result)
+
+
+def test_a_new_consumer_is_one_principal_with_its_port_pii_rows_and_purpose(tmp_path):
+    result, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, add_consumer))
+    assert _summary(markdown) == [
+        "- **1 principal gains access**: `ad-sales@daff.example` (group) reads `podcast.podcast-demographics` "
+        "**demographics v1** (PII masked, all rows) for “Advertising packages.”"]
+    assert "| `ad-sales@daff.example` (group) | **gains** PII masked, all rows | `podcast.podcast-demographics` " \
+           "demographics v1 | Advertising packages. |" in markdown
+    assert "relative" not in markdown.split("<sub>")[0] and "compared with the **base branch**" in markdown
+
+
+@pytest.fixture(scope="module")
+def rename(tmp_path_factory):
+    """The pull request of issue 18: a port renamed (its reader follows) and one new consumer."""
+    return _diff(tmp_path_factory.mktemp("rename"), edit_declaration(CATALOG, rename_port),
+                 edit_declaration(YEAR_IN_REVIEW, read_renamed_port), edit_declaration(DEMOGRAPHICS, add_consumer))
+
+
+def test_a_port_rename_is_a_move_of_its_readers_with_its_data_loss_and_way_forward(rename):
+    result, markdown = rename
+    gains, ports, loss = _summary(markdown)
+    assert gains.startswith("- **1 principal gains access**: `ad-sales@daff.example` (group)")  # not 3, not 9
+    assert ports.startswith("- **Ports**: `podcast.podcast-catalog` **episodes v1** is renamed to "
+                            "**episode_catalog v1**: its 2 readers move with it. **Refused**")
+    assert "because port episodes v1 is renamed to episode_catalog v1" in loss
+    assert "new major side by side" in loss and "`approve-data-loss`, which unblocks the check" in loss
+    moved = [c.principal for c in result.principals if c.moved]
+    assert moved == ["group:all-employees@daff.example",
+                     "serviceAccount:run-year-in-review@daff-prod-playlist-year-0015af.iam.gserviceaccount.com"]
+    assert "| `playlist.year-in-review` (its runner) | moved, same terms | `podcast.podcast-catalog` " \
+           "episodes v1 → episode_catalog v1 |" in markdown
+    # Pulumi names and full principal ids only in the folded appendix
+    head, appendix = markdown.split("<details><summary>Appendix", 1)
+    assert "iam.gserviceaccount.com" not in head and "reader-serviceAccount" in appendix
+
+
+def test_the_change_is_drawn_with_what_changed_marked(rename):
+    result, markdown = rename
+    [diagram] = result.diagrams
+    assert diagram.startswith("flowchart TB\n")
+    assert "  class n_podcast_cpodcast_hcatalog_cepisode__catalog_cv1 added" in diagram
+    assert "  class n_podcast_cpodcast_hcatalog_cepisodes_cv1 removed" in diagram
+    assert '-->|gains| p_group_cad_hsales_x40_daff_dexample["ad-sales@daff.example"]' in diagram
+    assert "classDef changed" in diagram and "thick amber border = a product this change touches" in markdown
+    assert "charts" not in diagram  # only the changed products and their neighbours
+
+
+def test_a_dropped_column_says_breaking_and_data_loss_in_plain_words(tmp_path):
+    def drop(data: dict) -> None:
+        port = output_port(data, "demographics")
+        port["schema"] = [c for c in port["schema"] if c["name"] != "listeners"]
+    _, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, drop))
+    ports, loss = _summary(markdown)
+    assert ports.startswith("- **Ports**: `podcast.podcast-demographics` **demographics v1** changes incompatibly")
+    assert "because column `listeners` of demographics v1 is dropped; `schema` cannot change in place" in loss
+    assert "| `podcast.podcast-demographics` demographics v1 | `listeners` | dropped: its data is deleted, and queries "\
+           "that select it fail | breaking, data-loss |" in markdown
+
+
+def test_raw_pii_access_is_said_in_words(tmp_path):
+    def raw(data: dict) -> None:
+        output_port(data, "demographics")["consumers"].append(
+            {"principal": "group:prize-draw@daff.example", "purpose": "Prize draws.", "rawAccess": True})
+    _, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, raw))
+    [gains] = _summary(markdown)
+    assert "`prize-draw@daff.example` (group) reads `podcast.podcast-demographics` **demographics v1** " \
+           "(**raw (unmasked) PII**, all rows) for “Prize draws.”" in gains
+    assert "policyTags" not in markdown.split("<details>")[0] and "categoryFineGrainedReader" not in gains
+
+
+def test_row_filters_and_a_changed_purpose_are_a_change_not_a_new_principal():
+    base = [{"product": "d.p", "port": "x v1", "principal": "group:a@e", "consumer": "", "purpose": "A.",
+             "pii": "masked", "rows": "all rows"}]
+    head = [{**base[0], "rows": "rows where country = 'NL'", "pii": "raw"}]
+    [change] = compare_principals(base, head)
+    assert (change.gained, change.lost, change.moved, len(change.changed)) == ([], [], [], 1)
+    # a port of the same product on other terms is a loss and a gain, not a move
+    [other] = compare_principals(base, [{**head[0], "port": "y v1"}])
+    assert (len(other.gained), len(other.lost), other.moved) == (1, 1, [])
+
+
+def test_principals_read_short_with_the_consuming_product_named():
+    assert short_principal("group:ad-sales@daff.example") == "`ad-sales@daff.example` (group)"
+    assert short_principal("serviceAccount:run-x@p-1.iam.gserviceaccount.com") == "`run-x@p-1` (service account)"
+    assert short_principal("serviceAccount:run-x@p-1.iam.gserviceaccount.com", "a.x") == "`a.x` (its runner)"
+    assert short_principal("allUsers") == "`allUsers`"
+
+
+# --- diagrams: ids that cannot collide, at most six products each; the size budget ---
+
+def test_a_product_named_like_another_products_port_gets_its_own_mermaid_id():
+    port = Node("urn:meshplane:podcast:podcast-catalog:episodes_v1:v1", "port", "episodes_v1 v1")
+    lookalike = Node("urn:meshplane:podcast:podcast-catalog-episodes_v1", "product", "podcast.podcast-catalog-episodes_v1")
+    ids = [mermaid_id(n.id) for n in (port, lookalike)]
+    assert ids[0] != ids[1]
+    # the escape scheme is injective over every character that can appear in a urn
+    samples = ["a-b", "a_b", "a:b", "a.b", "a__b", "a_hb", "a-_b", "a/b", "a é"]
+    assert len({mermaid_id(f"urn:meshplane:{s}") for s in samples}) == len(samples)
+    assert all(re.fullmatch(r"n_\w+", mermaid_id(f"urn:meshplane:{s}")) for s in samples)
+
+
+@pytest.fixture(scope="module")
+def twenty(tmp_path_factory):
+    """A new stack of a 20-product domain (bench/generate.py): its review, diff and fitted comment."""
+    root = tmp_path_factory.mktemp("twenty")
+    stack = write_repo(root, 20, ["media"])
+    plan = plan_stack(stack, root / "stacks")
+    review = render(plan, [], "markdown")
+    diff = render_markdown(diff_documents({"steps": []}, plan.document))
+    full = compose([f"## meshplane: `{stack}`", diff, review])
+    return full, fit(full, "the job summary")
+
+
+def test_a_20_product_domain_fits_githubs_limit_keeping_the_summary(twenty):
+    full, comment = twenty
+    assert len(full) > GITHUB_LIMIT and len(comment) <= DEFAULT_LIMIT < GITHUB_LIMIT
+    assert "### meshplane diff:" in comment and "principals gain access" in comment  # the summary stays
+    note = comment[comment.index("> [!NOTE]"):].split("\n\n", 1)[0]
+    assert "per-product detail of" in note and "The full review is in the job summary" in note
+
+
+def test_each_diagram_draws_at_most_six_products_top_to_bottom(twenty):
+    full, _ = twenty
+    blocks = _mermaid_blocks(full)
+    assert len(blocks) > 1
+    assert all(b.startswith("flowchart TB\n") and b.count("subgraph ") <= MAX_PRODUCTS for b in blocks)
+
+
+def test_a_short_comment_is_left_as_it_is_and_cautions_go_first():
+    parts = ["## meshplane: `s`", "### meshplane diff\n\n- x", "> [!CAUTION]\n> **bad**\n\n## meshplane plan"]
+    text = compose(parts)
+    assert text.startswith("> [!CAUTION]\n> **bad**\n\n## meshplane: `s`")
+    assert fit(text, "the job summary") == text
+
+
+def _mermaid_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```mermaid\n(.*?)```", markdown, re.S)
+
+
+MERMAID_DIR = Path(os.environ.get("MESHPLANE_MERMAID_DIR", "/work/node-mermaid"))
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not (MERMAID_DIR / "node_modules" / "mermaid").is_dir()
+                    or not (MERMAID_DIR / "node_modules" / "jsdom").is_dir(),
+                    reason="needs node and the npm packages mermaid and jsdom in MESHPLANE_MERMAID_DIR")
+def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty, rename):
+    golden = (Path(__file__).parent / "golden" / "podcast-prod.md").read_text(encoding="utf-8")
+    blocks = _mermaid_blocks(golden) + _mermaid_blocks(twenty[0]) + _mermaid_blocks(rename[1])
+    assert len(blocks) >= 10
+    script = (Path(__file__).parent / "mermaid_parse.mjs").read_text(encoding="utf-8")
+    run = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(blocks), cwd=MERMAID_DIR,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["ok"] * len(blocks)
+
+
+def test_the_comment_command_skips_a_missing_part_and_puts_the_caution_first(tmp_path):
+    (tmp_path / "heading.md").write_text("## meshplane: `s`\n")
+    (tmp_path / "review.md").write_text("> [!CAUTION]\n> **meshplane could not plan s**\n\n## meshplane plan `s`\n")
+    out = tmp_path / "comment.md"
+    result = CliRunner().invoke(main, ["comment", *(str(tmp_path / p) for p in ("heading.md", "why.md", "review.md")),
+                                       "-o", str(out), "--limit", "1000"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[:3] == ["> [!CAUTION]", "> **meshplane could not plan s**", ""]
+
+
+def test_a_plan_from_an_older_meshplane_says_access_by_principal_is_unknown():
+    result = diff_documents({"steps": [{"newState": None}]}, {"steps": []})
+    assert "- Access by principal is unknown" in render_markdown(result)
