@@ -25,7 +25,8 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime import proto
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, errors_pb2, provider_pb2_grpc, resource_pb2
-from pulumi.runtime.proto import resource_pb2_grpc, status_pb2
+from google.rpc import status_pb2  # googleapis' own: pulumi's copy of the same message clashes with it in one process
+from pulumi.runtime.proto import resource_pb2_grpc
 
 from meshplane.plan.harness import STACK_TYPE, Inventory, InventoryMonitor
 from meshplane.plan.mocks import GcpMocks
