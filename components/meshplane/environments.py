@@ -56,7 +56,9 @@ def source_address(port: InputPort | InputPortOverride, platform: PlatformSettin
     bucket. Refused: a project or bucket the environment does not map, or one that maps to production."""
     address = port.bigquery_table or port.gcs_prefix or getattr(port, "pubsub_topic", None)
     if is_production(platform, environment):
-        return address, None
+        return address or port.operational_address, None
+    if getattr(port, "s3", None) is not None:  # another cloud's bucket: no environment maps it
+        return port.s3.uri, f"the S3 source {port.s3.uri!r} is production's (no environment maps an S3 bucket)"
     env = platform.environments.get(environment, EnvironmentSettings())
     owner, mapping, kind = _owner(address, env)
     mapped = mapping.get(owner)
