@@ -1,6 +1,6 @@
 """What AWS says about one S3 source, read with boto3 and the source owner's read-only credentials.
 
-Only reads: ``s3:GetBucketLocation``, ``s3:ListBucket`` (one key), ``iam:GetRole``,
+Only reads: ``sts:GetCallerIdentity``, ``s3:GetBucketLocation``, ``s3:ListBucket`` (one key), ``iam:GetRole``,
 ``iam:ListRolePolicies``/``GetRolePolicy`` and ``iam:ListAttachedRolePolicies``/``GetPolicy``/
 ``GetPolicyVersion``. What cannot be read is recorded (``errors``), never guessed; ``s3_checks``
 judges the facts.
@@ -67,14 +67,20 @@ def gather(boto: Any, bucket: str, prefix: str, region: str, role_arn: str) -> F
             facts.has_objects = listed.get("KeyCount", 0) > 0
         except (ClientError, BotoCoreError) as exc:
             facts.errors["objects"] = _said(exc)
-    _role(boto.client("iam"), role_arn.rsplit("/", 1)[1], facts)
+    _role(boto, role_arn, facts)
     return facts
 
 
-def _role(iam: Any, name: str, facts: Facts) -> None:
+def _role(boto: Any, role_arn: str, facts: Facts) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    owner, name, iam = role_arn.split(":")[4], role_arn.rsplit("/", 1)[1], boto.client("iam")
     try:
+        account = boto.client("sts").get_caller_identity()["Account"]
+        if account != owner:  # IAM reads only the caller's own account
+            facts.errors["role"] = (f"the credentials are account {account}'s, the role is account {owner}'s: "
+                                    "run with the source owner's credentials")
+            return
         facts.trust = document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"])
     except ClientError as exc:
         facts.role_missing = _code(exc) in MISSING
