@@ -216,3 +216,13 @@ def test_command_without_credentials_is_one_clear_line(monkeypatch, tmp_path):
 def test_command_refuses_a_sub_that_is_not_one(aws):
     result = cli("--google-sub", "royalties.label-statements=project-1@x")
     assert result.exit_code == 2 and "--google-sub: not a subject id" in result.output
+
+
+def test_the_readme_shows_the_command_s_output_under_moto(aws):
+    """The README's console block is what the command prints against this moto setup, line for line."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ meshplane s3-preflight --stack royalties-prod --google-sub ", 1)[1].split("```", 1)[0]
+    sub, shown = block.split("\n", 1)
+    assert sub == SUB
+    blueprint_source(aws)
+    assert cli("--google-sub", sub).output == shown
