@@ -226,3 +226,10 @@ def test_the_readme_shows_the_command_s_output_under_moto(aws):
     assert sub == SUB
     blueprint_source(aws)
     assert cli("--google-sub", sub).output == shown
+
+
+def test_command_with_an_unknown_profile_is_one_clear_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    result = cli("--profile", "nonexistent")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output == "meshplane: error: cannot read AWS credentials: The config profile (nonexistent) could not be found\n"

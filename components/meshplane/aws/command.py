@@ -34,11 +34,14 @@ def s3_preflight_cmd(stack: str, stacks_dir: str, subs: tuple[str, ...], profile
         return
     try:
         boto = session(profile)
-        findings = [f for p in ports for f in evaluate(p, gather(
-            boto, p.port.s3.bucket, p.port.s3.prefix, p.port.s3.region, p.port.s3.role_arn))]
     except AwsUnavailable as exc:
         fail_usage(str(exc))
-    except Exception as exc:  # botocore's configuration errors (a bad profile...): one line, no traceback
+    from botocore.exceptions import BotoCoreError  # boto3 is installed: session() found it
+
+    try:
+        findings = [f for p in ports for f in evaluate(p, gather(
+            boto, p.port.s3.bucket, p.port.s3.prefix, p.port.s3.region, p.port.s3.role_arn))]
+    except BotoCoreError as exc:  # a bad profile or endpoint, no network: one line, no traceback
         fail_usage(f"cannot read AWS: {type(exc).__name__}: {exc}")
     click.echo(json.dumps(as_json(findings), indent=2) if fmt == "json" else as_text(findings), nl=fmt == "json")
     sys.exit(EXIT_PROBLEMS if blocked(findings) else 0)

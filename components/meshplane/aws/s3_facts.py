@@ -39,8 +39,14 @@ def session(profile: str | None = None) -> Any:
         import boto3
     except ImportError as exc:
         raise AwsUnavailable("boto3 is not installed; install meshplane[aws]") from exc
-    made = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    if made.get_credentials() is None:
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        made = boto3.Session(profile_name=profile) if profile else boto3.Session()
+        credentials = made.get_credentials()
+    except BotoCoreError as exc:  # an unknown profile, a broken config file
+        raise AwsUnavailable(f"cannot read AWS credentials: {exc}") from exc
+    if credentials is None:
         raise AwsUnavailable("no AWS credentials found (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws or an "
                              "instance role); s3-preflight needs the source owner's read-only credentials")
     return made
