@@ -94,8 +94,10 @@ def test_the_transfer_job_reads_the_declared_source_with_its_role_on_its_schedul
                                       "startTimeOfDay": {"hours": 3, "minutes": 0, "seconds": 0, "nanos": 0},
                                       "repeatInterval": "86400s"}
     assert job.inputs["status"] == "ENABLED" and job.inputs["project"] == project_of(PID, STACK)
+    wait = named(inv, f"{NAME}-transfer-write-propagation")  # the job is refused while the sink is not writable
     for grant in (f"{NAME}-transfer-write", f"{NAME}-transfer-compare"):
-        assert named(inv, grant).urn in job.dependencies
+        assert named(inv, grant).urn in wait.dependencies
+    assert wait.urn in job.dependencies
     assert named(inv, "label-statements-project-storagetransfer").urn in job.dependencies
 
 

@@ -123,7 +123,12 @@ class S3Landing(pulumi.ComponentResource):
                 start_time_of_day=gcp.storage.TransferJobScheduleStartTimeOfDayArgs(
                     hours=when.hours, minutes=when.minutes, seconds=0, nanos=0),
                 repeat_interval=f"{when.interval_seconds}s"),
-            opts=child(self, depends_on=[*self.grants[:2], *args.depends_on]))
+            opts=child(self, depends_on=[self._writer_ready(name), *args.depends_on]))
+
+    def _writer_ready(self, name: str) -> pulumi.Resource:
+        """A wait after the transfer account's grants: the job is refused while it cannot use the sink."""
+        return waits.wait(f"{name}-transfer-write-propagation", self, self.grants[:2], waits.BUCKET_GRANT,
+                          {"bucket": self.bucket_name})
 
 
 def prefix_condition(port: str, bucket: str, prefix: str) -> gcp.storage.BucketIAMMemberConditionArgs:
