@@ -127,3 +127,20 @@ def test_a_retired_product_keeps_its_landing_bucket_and_stops_transferring(tmp_p
     bucket = named(inv, f"{NAME}-bucket", BUCKET)
     assert (bucket.protect, bucket.retain_on_delete) == (True, True)
     assert not of_type(inv, JOB)
+
+
+def test_the_review_states_what_the_aws_side_must_contain():
+    from components_support import ROOT
+    from meshplane.plan.review import render_markdown, render_text
+    from meshplane.plan.run import plan_stack
+
+    plan = plan_stack(STACK, ROOT / "stacks")
+    text, markdown = render_text(plan, []), render_markdown(plan, [])
+    role = "arn:aws:iam::210987654321:role/daff-statements-reader"
+    trust = ("accounts.google.com, sts:AssumeRoleWithWebIdentity, only for accounts.google.com:sub = the subjectId "
+             f"of {transfer_account().removeprefix('serviceAccount:')}")
+    allow = ("s3:ListBucket (under daff/statements/) and s3:GetBucketLocation on arn:aws:s3:::distributor-royalty-"
+             "exports; s3:GetObject on arn:aws:s3:::distributor-royalty-exports/daff/statements/*")
+    assert [line for line in text.splitlines() if line.startswith(f"  {role}")] == [f"  {role}  {trust}  {allow}"]
+    assert "**AWS side of the S3 input ports" in markdown and f"| {role} | {trust} | {allow} |" in markdown
+    assert "Bucket (landing)" in text  # among the data holders, protected

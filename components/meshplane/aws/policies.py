@@ -147,7 +147,8 @@ def denies(docs: Iterable[Mapping]) -> int:
 def trusting(doc: Mapping) -> Iterator[dict]:
     """The Allow statements letting Google's issuer assume the role with a web identity."""
     for s in statements(doc):
-        federated = _listed((s.get("Principal") or {}).get("Federated")) if isinstance(s.get("Principal"), Mapping) else []
+        principal = s.get("Principal")
+        federated = _listed(principal.get("Federated")) if isinstance(principal, Mapping) else []
         if s.get("Effect") == "Allow" and GOOGLE_ISSUER in federated and _action_ok(s, ASSUME):
             yield s
 

@@ -22,8 +22,8 @@ def aws_rows(states: list[dict]) -> list[tuple[str, str, str]]:
     trusted = (f"accounts.google.com, sts:AssumeRoleWithWebIdentity, only for accounts.google.com:sub = the "
                f"subjectId of {writers[0] if writers else 'the transfer project service account'}")
     rows = []
-    for s in states:
-        source = ((s["inputs"].get("transferSpec") or {}).get("awsS3DataSource") or {}) if s["type"] == TRANSFER_JOB else {}
+    for s in (s for s in states if s["type"] == TRANSFER_JOB):
+        source = (s["inputs"].get("transferSpec") or {}).get("awsS3DataSource") or {}
         if source.get("roleArn"):
             bucket, path = f"arn:aws:s3:::{source.get('bucketName')}", source.get("path") or ""
             allowed = (f"s3:ListBucket (under {path or 'the bucket'}) and s3:GetBucketLocation on {bucket}; "
