@@ -233,3 +233,14 @@ def test_command_with_an_unknown_profile_is_one_clear_line(monkeypatch, tmp_path
     result = cli("--profile", "nonexistent")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output == "meshplane: error: cannot read AWS credentials: The config profile (nonexistent) could not be found\n"
+
+
+def test_command_takes_the_sub_from_the_stack_config(aws, tmp_path):
+    from components_support import repository_copy
+
+    root = repository_copy(tmp_path)
+    config = root / "stacks" / "Pulumi.royalties-prod.yaml"
+    config.write_text(config.read_text() + f"  meshplane:transferSubjects:\n    royalties.label-statements: \"{SUB}\"\n")
+    blueprint_source(aws)
+    result = CliRunner().invoke(main, ["s3-preflight", "--stack", "royalties-prod", "--stacks-dir", str(root / "stacks")])
+    assert result.exit_code == 0 and f"trusts exactly accounts.google.com:sub {SUB}" in result.output
