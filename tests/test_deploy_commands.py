@@ -29,9 +29,10 @@ def test_order_of_the_prod_stacks_and_the_first_up_of_each():
     assert code == 0, out
     lines = [line.strip() for line in out.splitlines()]
     assert lines[1:3] == ["1. charts-prod", "first up succeeds"]
-    assert "5. listener-prod  (after playlist-prod, podcast-prod)" in lines
-    assert "6. platform  (after charts-prod, playlist-prod, player-prod, podcast-prod, listener-prod)" in lines
-    assert lines.count("first up succeeds") == 6
+    assert "6. listener-prod  (after playlist-prod, podcast-prod)" in lines
+    assert "7. platform  (after charts-prod, playlist-prod, royalties-prod, player-prod, podcast-prod, listener-prod)" \
+        in lines
+    assert lines.count("first up succeeds") == 7
 
 
 def test_order_refuses_an_environment_whose_consumers_have_no_stack(tmp_path):

@@ -200,3 +200,44 @@ def test_staging_is_protected_and_governed_like_production(tmp_path):
     assert {r.inputs["deletionPolicy"] for r in of_type(inv, PROJECT)} == {"PREVENT"}
     assert {r.inputs["project"] for r in of_type(inv, TABLE_IAM)
             if r.name.endswith("-read") and "-ops" in r.inputs["project"]} == {"daff-podcast-ops-dev"}
+
+
+# --- an S3 source is production's: no environment maps it ---------------------------------------------
+
+S3_PORT = """  - name: podcast_events
+    s3:
+      uri: s3://partner-exports/podcast/events/
+      region: eu-west-1
+      roleArn: arn:aws:iam::210987654321:role/daff-reader
+      format: JSON
+      schedule: "0 3 * * *"
+"""
+
+
+def s3_demographics(text: str) -> str:
+    start = text.index("  - name: podcast_events")
+    end = text.index("outputPorts:")
+    return text[:start] + S3_PORT + text[end:]
+
+
+def test_fails_an_s3_source_in_dev_without_an_overlay(tmp_path):
+    source, lines = demographics_source(tmp_path, s3_demographics)
+    [problem] = [p for p in check_environment(source, platform(), "dev") if "podcast_events" in p.field]
+    assert problem.line == line_of(lines, "uri: s3://partner-exports")  # the s3 mapping starts there
+    assert str(problem).endswith("inputPorts.podcast_events.s3: production data outside production: the S3 source "
+                                 "'s3://partner-exports/podcast/events/' is production's (no environment maps an S3 "
+                                 "bucket); given 's3://partner-exports/podcast/events/'; expected the environment's "
+                                 "copy of the source, an overlay environments.dev.inputPorts.podcast_events, or a "
+                                 "governance productionReads rule for this product, input port and environment")
+
+
+def test_an_s3_source_reads_an_overlay_s_copy_in_dev(tmp_path):
+    overlay = ("    inputPorts:\n      podcast_events:\n        gcsPrefix: gs://daff-podcast-ops-dev/events/\n"
+               "      listener_demographics:")
+    source, _ = demographics_source(tmp_path, lambda t: s3_demographics(t).replace(
+        "    inputPorts:                      # listener has no dev stack: read the podcast domain's dev fixture\n"
+        "      listener_demographics:", overlay))
+    assert [p for p in check_environment(source, platform(), "dev") if "podcast_events" in p.field] == []
+    ported = environments.for_environment(source.product, platform(), "dev")
+    port = next(p for p in ported.input_ports if p.name == "podcast_events")
+    assert (port.s3, port.gcs_prefix) == (None, "gs://daff-podcast-ops-dev/events/")

@@ -48,7 +48,8 @@ def test_the_second_up_changes_nothing(stack):
 
 def test_the_first_up_of_the_whole_prod_mesh_succeeds_in_the_documented_order():
     order, plans = plan_environment("prod", STACKS_DIR)
-    assert order.order == ["charts-prod", "playlist-prod", "player-prod", "podcast-prod", "listener-prod", "platform"]
+    assert order.order == ["charts-prod", "playlist-prod", "royalties-prod", "player-prod", "podcast-prod",
+                           "listener-prod", "platform"]
     assert order.after["platform"] == order.order[:-1]  # it grants every stack's runners (sharedGrants: platform)
     assert order.after["listener-prod"] == ["playlist-prod", "podcast-prod"]  # its consumers' runners
     assert order.ok and not order.cycle and not order.unreachable

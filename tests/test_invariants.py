@@ -15,7 +15,7 @@ import sqlglot
 import yaml
 
 from components_support import (
-    DATASET, PROJECT, ROOT, STACKS, SUBSCRIPTION, TABLE, built_products, comparable, declarations, find,
+    BUCKET_IAM, DATASET, PROJECT, ROOT, STACKS, SUBSCRIPTION, TABLE, built_products, comparable, declarations, find,
     fresh_run, grants_on, model, named, of_type, principal_of, run_stack, runner, settings, stack_config,
     walk,
 )
@@ -26,7 +26,8 @@ from meshplane.view_sql import view_columns
 
 PUBLIC = {"allUsers", "allAuthenticatedUsers"}
 BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer", "OWNER"}
-LABELABLE = {PROJECT, DATASET, TABLE, SUBSCRIPTION}
+BUCKET = "gcp:storage/bucket:Bucket"  # an S3 input port's landing bucket
+LABELABLE = {PROJECT, DATASET, TABLE, SUBSCRIPTION, BUCKET}
 
 pytestmark = [pytest.mark.parametrize("stack", STACKS), pytest.mark.parametrize("preview", [False, True])]
 
@@ -79,6 +80,20 @@ def test_no_declared_consumer_reads_internal_data(stack, preview):
         assert not granted & (principals | own), internal
 
 
+def test_no_declared_consumer_reads_a_landing_bucket(stack, preview):
+    """A landing bucket (an S3 port's copy of the source) is internal data: the transfer writes it, the
+    runner and the owner read it, no consumer does."""
+    inv = run_stack(stack, preview)
+    principals = {c.principal for p in declarations().values() for port in p.output_ports
+                  for c in port.consumers if c.principal}
+    runners = {runner(p.id, stack) for p in built_products(stack)}
+    for bucket in of_type(inv, BUCKET):
+        assert bucket.inputs["labels"]["mesh_layer"] == "internal", bucket.urn
+        members = {g.inputs["member"] for g in find(inv, BUCKET_IAM, bucket=bucket.inputs["name"])}
+        own = next(runner(p.id, stack) for p in built_products(stack) if bucket.name.startswith(f"{p.name}-in-"))
+        assert not members & principals and members & runners == {own}, bucket.urn
+
+
 def test_every_declared_consumer_reads_its_port(stack, preview):
     inv = run_stack(stack, preview)
     for product in built_products(stack):
@@ -98,7 +113,8 @@ def test_every_runner_waits_for_the_iam_api(stack, preview):
 
 def test_data_is_protected_and_retained(stack, preview):
     inv = run_stack(stack, preview)
-    data = of_type(inv, DATASET) + [t for t in of_type(inv, TABLE) if t.inputs["deletionProtection"]]
+    data = of_type(inv, DATASET) + [t for t in of_type(inv, TABLE) if t.inputs["deletionProtection"]] + \
+        of_type(inv, BUCKET)
     assert data
     for r in data:
         assert (r.protect, r.retain_on_delete) == (True, True), r.urn

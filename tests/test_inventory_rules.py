@@ -205,6 +205,14 @@ FAILING = [
     ("data-protected", {"table": {"retain": False}}, [("data-protected", "table")], "lacks retain_on_delete"),
     ("cmek-where-required", {"internal": {"labels": labels(confidentiality="restricted")}},
      [("cmek-where-required", "internal")], "confidentiality 'restricted' requires CMEK"),
+    ("cmek-where-required", {"landing": res(BUCKET, "landing", True, True, labels=labels(confidentiality="restricted"),
+                                            location="EU")},
+     [("cmek-where-required", "landing")], "requires CMEK: set encryption.defaultKmsKeyName"),
+    ("data-protected", {"landing": res(BUCKET, "landing", False, True, labels=labels(), location="EU")},
+     [("data-protected", "landing")], "holds data but lacks protect"),
+    ("data-protected", {"landing": res(BUCKET, "landing", True, True, labels=labels(), location="EU",
+                                       forceDestroy=True)},
+     [("data-protected", "landing")], "bucket with forceDestroy"),
     ("allowed-locations", {"port": {"location": "US"}}, [("allowed-locations", "port")],
      "location 'US' is not allowed; expected one of EU, europe-west1"),
     ("allowed-locations", {"job": {"region": "europe-west2"}}, [("allowed-locations", "job")],
@@ -299,6 +307,8 @@ PASSING = [
         "exports": bucket("exports", {"age": 700, "withState": "ANY"}, versioned=True),
         "topic": res(TOPIC, "topic", project=P, labels=labels(), messageRetentionDuration="604800s")},
      None),
+    ("retention-within-declared", {  # an age as the wire states a number (a float of whole days)
+        **RETAINED, "landing": bucket("landing", {"age": 730.0})}, None),
     ("retention-within-declared", {  # no retention declared: kept forever is what was declared
         "table": {"timePartitioning": None}, "exports": bucket("exports")}, None),
 ]

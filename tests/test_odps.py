@@ -76,7 +76,7 @@ def test_input_ports_are_references_to_upstream_contracts(path):
     for port, out in zip(product.input_ports, doc.get("inputPorts", [])):
         if port.data_product is None:
             assert "contractId" not in out and "version" not in out
-            assert out["customProperties"][0]["value"] == getattr(port, port.kind)
+            assert out["customProperties"][0]["value"] == port.operational_address
             continue
         upstream = contracts(PRODUCTS[port.data_product])[(port.output_port, port.version)]
         assert (out["contractId"], out["version"]) == (upstream["id"], str(port.version))

@@ -82,7 +82,7 @@ def test_schema_is_a_valid_draft_2020_12_schema():
     Draft202012Validator.check_schema(schema)
     config = schema["properties"]["config"]
     assert set(config["properties"]) == {"meshplane:environment", "meshplane:domain", "meshplane:products",
-                                         "meshplane:platform", "meshplane:role"}
+                                         "meshplane:platform", "meshplane:role", "meshplane:transferSubjects"}
     assert config["additionalProperties"] is False and schema["additionalProperties"] is False
     assert config["properties"]["meshplane:platform"] == {**config["properties"]["meshplane:platform"],
                                                           "$ref": "#/$defs/PlatformSettings"}

@@ -184,6 +184,9 @@ def _register_interop() -> None:
     main.add_command(simulate_cmd)
     main.add_command(export_cmd)
     main.add_command(import_cmd)
+    from .aws.command import s3_preflight_cmd
+
+    main.add_command(s3_preflight_cmd)
     try:
         from .interop.dbt_commands import dbt_cmd
     except ImportError:  # pragma: no cover - only while the dbt commands are not installed

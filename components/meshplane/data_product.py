@@ -30,7 +30,7 @@ from .terms import catalog_description
 from .placement import kms_key_for, policy_tags_for, resource_locations_value
 from .product_needs import (
     BIGQUERY, DATAPLEX, IAM, LOGGING, MONITORING, PUBSUB, RUN, SCHEDULER, agents, apis, erasers, port_readers,
-    port_retention, records_labels, retention_label, retention_ms, scheduled,
+    input_apis, port_retention, records_labels, retention_label, retention_ms, scheduled, transfer_status,
 )
 from .data_product_args import DataProductArgs, PurgeRefused
 
@@ -247,7 +247,9 @@ class DataProduct(pulumi.ComponentResource):
             internal=self.storage.internal, internal_dataset_id=standards.internal_dataset_id(args.product.name),
             labels=labels, upstream=args.upstreams.get(port.name), retention=args.product.policies.retention,
             pubsub_agent=self.identity.agent_member(PUBSUB) if port.pubsub_topic else None,
-            depends_on=[self.project.service(PUBSUB)] if port.pubsub_topic else []), opts=child(self))
+            location=args.product.policies.location, owner=args.product.team.owner,
+            transfer=transfer_status(args.product), depends_on=[self.project.service(s) for s in input_apis(port)]),
+            opts=child(self))
 
 
 def product_tag_grants(args: DataProductArgs, tags: dict) -> list:

@@ -121,7 +121,7 @@ def _control_port(product: DataProduct, project_id: str) -> dict:
 
 
 _KINDS = {"data_product": "dataProduct", "bigquery_table": "bigqueryTable", "gcs_prefix": "gcsPrefix",
-          "pubsub_topic": "pubsubTopic"}
+          "pubsub_topic": "pubsubTopic", "s3": "s3"}
 
 
 def _lineage(product: DataProduct) -> list[dict]:
@@ -135,4 +135,4 @@ def _source(port) -> str:
     if port.data_product:
         domain, name = port.data_product.split(".", 1)
         return standards.port_urn(domain, name, port.output_port, port.version)
-    return port.bigquery_table or port.gcs_prefix or port.pubsub_topic
+    return port.operational_address

@@ -54,9 +54,12 @@ def source_address(port: InputPort | InputPortOverride, platform: PlatformSettin
 
     A declared source names production; outside production it maps to the environment's project or
     bucket. Refused: a project or bucket the environment does not map, or one that maps to production."""
-    address = port.bigquery_table or port.gcs_prefix or getattr(port, "pubsub_topic", None)
+    s3 = getattr(port, "s3", None)
+    address = port.bigquery_table or port.gcs_prefix or getattr(port, "pubsub_topic", None) or (s3 and s3.uri)
     if is_production(platform, environment):
         return address, None
+    if s3 is not None:  # another cloud's bucket: no environment maps it
+        return address, f"the S3 source {address!r} is production's (no environment maps an S3 bucket)"
     env = platform.environments.get(environment, EnvironmentSettings())
     owner, mapping, kind = _owner(address, env)
     mapped = mapping.get(owner)

@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from .declaration.model import DataProduct, OutputPort
+from .declaration.model import DataProduct, InputPort, OutputPort
 from .declaration.types import Status, parse_duration
 from .platform import PlatformSettings
 
 BIGQUERY, IAM, PUBSUB = "bigquery.googleapis.com", "iam.googleapis.com", "pubsub.googleapis.com"
+STORAGE, STORAGE_TRANSFER = "storage.googleapis.com", "storagetransfer.googleapis.com"
 RUN, SCHEDULER = "run.googleapis.com", "cloudscheduler.googleapis.com"
 MONITORING, LOGGING, DATAPLEX = "monitoring.googleapis.com", "logging.googleapis.com", "dataplex.googleapis.com"
 RETENTION_LABEL = "retention"
@@ -24,9 +25,16 @@ def apis(product: DataProduct) -> list[str]:
     needed = [BIGQUERY, IAM, DATAPLEX, LOGGING, MONITORING]
     if any(port.pubsub_topic for port in product.input_ports):
         needed.append(PUBSUB)
+    if any(port.s3 for port in product.input_ports):
+        needed += [STORAGE, STORAGE_TRANSFER]
     if product.transformation is not None:
         needed += [RUN, SCHEDULER]
     return needed
+
+
+def input_apis(port: InputPort) -> list[str]:
+    """The APIs an input port's resources need: Pub/Sub for a subscription, Storage and Transfer for S3."""
+    return [PUBSUB] if port.pubsub_topic else [STORAGE, STORAGE_TRANSFER] if port.s3 else []
 
 
 def port_retention(product: DataProduct, port: OutputPort) -> str | None:
@@ -37,6 +45,16 @@ def port_retention(product: DataProduct, port: OutputPort) -> str | None:
 def retention_ms(retention: str | None) -> int | None:
     """A retention as partition expiration in milliseconds (None: kept)."""
     return int(parse_duration(retention).total_seconds() * 1000) if retention else None
+
+
+def retention_seconds(retention: str | None) -> int | None:
+    """A retention in whole seconds (None: kept)."""
+    return int(parse_duration(retention).total_seconds()) if retention else None
+
+
+def transfer_status(product: DataProduct) -> str | None:
+    """An S3 port's transfer job: ENABLED, DISABLED when dormant, None (no job) once retired."""
+    return {Status.RETIRED: None, Status.DORMANT: "DISABLED"}.get(product.status, "ENABLED")
 
 
 def records_labels(labels: dict[str, str], layer: str) -> dict[str, str]:

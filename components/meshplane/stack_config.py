@@ -7,7 +7,7 @@ problem by line like declarations. Keys of other namespaces (``gcp:project``...)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import Field, ValidationError
@@ -46,6 +46,11 @@ class StackSettings(Strict):
     platform: PlatformSettings = Field(
         description="Where products are created and the rules they follow; usually the same in every stack "
                     "of the organization.")
+    transfer_subjects: dict[str, Annotated[str, Field(pattern=r"^[0-9]{1,40}$")]] = Field(
+        default_factory=dict,
+        description="Per data product id, the subjectId of its project's Storage Transfer Service account (known "
+                    "once the project exists: `gcloud transfer authorize` or the s3Transfers output of `pulumi up`): "
+                    "what `meshplane s3-preflight` checks the AWS roles of its S3 input ports trust.")
 
     @property
     def is_production(self) -> bool:

@@ -14,6 +14,7 @@ from pydantic import AnyUrl, Field
 from .base import Strict
 from .dbt_invocation import DEFAULT_COMMAND
 from .quality import QualityRule
+from .s3 import S3Source
 from .types import (
     Archetype, BigQueryType, ColumnName, ColumnRole, Confidentiality, Cron, Duration, Encryption,
     Location, PortName, Principal, Ratio, SemVer, ServingMode, Slug, Status, TimeZone, major_of,
@@ -83,13 +84,24 @@ class InputPort(Strict):
     pubsub_topic: str | None = Field(
         None, pattern=r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~%+-]{2,254}$",
         description="Operational Pub/Sub topic; meshplane creates a BigQuery subscription into a raw table.")
+    s3: S3Source | None = Field(
+        None, description="An Amazon S3 prefix: Storage Transfer Service copies it on its schedule into a landing "
+                          "bucket of the product, which dbt reads like a gcsPrefix (docs/s3.md).")
 
     @property
     def kind(self) -> str:
-        for kind in ("data_product", "bigquery_table", "gcs_prefix", "pubsub_topic"):
+        for kind in SOURCE_KINDS:
             if getattr(self, kind) is not None:
                 return kind
         return "none"
+
+    @property
+    def operational_address(self) -> str | None:
+        """Where an operational source is, as declared (None for an upstream data product)."""
+        return self.bigquery_table or self.gcs_prefix or self.pubsub_topic or (self.s3.uri if self.s3 else None)
+
+
+SOURCE_KINDS = ("data_product", "bigquery_table", "gcs_prefix", "pubsub_topic", "s3")
 
 
 class Column(Strict):

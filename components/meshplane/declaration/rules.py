@@ -14,7 +14,7 @@ from functools import partial
 
 from .dbt_invocation import ENV_PREFIX, dangling
 from .environment_rules import environment_rules
-from .model import DataProduct, Dbt, InputPort, OutputPort
+from .model import SOURCE_KINDS, DataProduct, Dbt, InputPort, OutputPort
 from .port_rules import port_rules
 from .problems import Finding, Path
 from .rulekit import Rule, column_paths, duplicates, each, parsed, product_ref
@@ -100,9 +100,8 @@ def _public_pii(p: DataProduct, port: OutputPort, schema: Path) -> Iterator[Find
 
 
 def _input_port(port: InputPort, at: Path, product: DataProduct) -> Iterator[Finding]:
-    sources = [k for k in ("data_product", "bigquery_table", "gcs_prefix", "pubsub_topic")
-               if getattr(port, k) is not None]
-    names = "dataProduct, bigqueryTable, gcsPrefix or pubsubTopic"
+    sources = [k for k in SOURCE_KINDS if getattr(port, k) is not None]
+    names = "dataProduct, bigqueryTable, gcsPrefix, pubsubTopic or s3"
     if len(sources) != 1:
         given = ", ".join(_camel(s) for s in sources) or "none"
         yield Finding(at, f"an input port has exactly one source; given {given}; expected one of {names}")

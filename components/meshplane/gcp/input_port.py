@@ -24,6 +24,7 @@ from ..declaration.model import InputPort as InputPortDeclaration
 from ..product_needs import retention_ms, subscription_retention
 from . import roles, waits
 from .dataset import BigQueryDataset
+from .landing import S3Landing, S3LandingArgs, prefix_condition
 from .options import child, component_token, data_child, grant_child, purged
 from .storage import table_key
 
@@ -55,6 +56,9 @@ class InputPortArgs:
     depends_on: list[pulumi.Resource] = field(default_factory=list)  # e.g. the Pub/Sub API
     pubsub_agent: pulumi.Input[str] | None = None  # the project's Pub/Sub service agent (a subscription's writer)
     retention: str | None = None  # the product's retention (ISO 8601): a raw table's and its subscription's
+    location: str = ""  # the product's location: an S3 port's landing bucket's
+    owner: str = ""  # the product's owner: reads an S3 port's landing bucket
+    transfer: str | None = None  # an S3 port's transfer job status (product_needs.transfer_status)
 
 
 class InputPort(pulumi.ComponentResource):
@@ -74,6 +78,12 @@ class InputPort(pulumi.ComponentResource):
         elif port.gcs_prefix:
             self.address = port.gcs_prefix
             self._grant_prefix(name, args)
+        elif port.s3:
+            self.landing = S3Landing(f"{name}-landing", S3LandingArgs(
+                port=port, project=args.project, location=args.location, labels=args.labels, runner=args.runner,
+                owner=args.owner, ready=args.ready, kms_key_name=args.internal.kms_key_name,
+                retention=args.retention, transfer=args.transfer, depends_on=args.depends_on), opts=child(self))
+            self.address = self.landing.address
         else:
             self.address = f"{args.project}.{args.internal_dataset_id}.{_raw_table_id(port)}"
             self._subscribe(name, args)
@@ -88,15 +98,9 @@ class InputPort(pulumi.ComponentResource):
 
     def _grant_prefix(self, name: str, args: InputPortArgs) -> None:
         bucket, _, prefix = args.port.gcs_prefix.removeprefix("gs://").partition("/")
-        objects = f"projects/_/buckets/{bucket}/objects/{prefix}"
         self.grant = gcp.storage.BucketIAMMember(
             f"{name}-read", bucket=bucket, role=roles.STORAGE_OBJECT_VIEWER, member=args.runner,
-            condition=gcp.storage.BucketIAMMemberConditionArgs(
-                title=f"{args.port.name} prefix only"[:100],
-                description=f"Read {args.port.gcs_prefix} and list under it.",
-                expression=(f'resource.name.startsWith("{objects}") || api.getAttribute('
-                            f'"storage.googleapis.com/objectListPrefix", "").startsWith("{prefix}")')),
-            opts=grant_child(self, depends_on=[args.ready]))
+            condition=prefix_condition(args.port.name, bucket, prefix), opts=grant_child(self, depends_on=[args.ready]))
 
     def _subscribe(self, name: str, args: InputPortArgs) -> None:
         table_id = _raw_table_id(args.port)

@@ -12,6 +12,8 @@ BIGQUERY_JOB_USER = "roles/bigquery.jobUser"
 BIGQUERY_DATA_VIEWER = "roles/bigquery.dataViewer"
 BIGQUERY_DATA_EDITOR = "roles/bigquery.dataEditor"
 STORAGE_OBJECT_VIEWER = "roles/storage.objectViewer"
+STORAGE_LEGACY_BUCKET_WRITER = "roles/storage.legacyBucketWriter"  # buckets.get, objects.create/delete/list
+STORAGE_LEGACY_OBJECT_READER = "roles/storage.legacyObjectReader"  # objects.get: compare before overwriting
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer", "OWNER"})
 KMS_ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"

@@ -21,6 +21,7 @@ ACCOUNTS = "60s"  # new service accounts and service agents before their grants 
 KEY_GRANT = "60s"  # a KMS grant before BigQuery encrypts with the key
 IMAGE_GRANT = "60s"  # the Cloud Run agent's read on another project's repository before the job
 TABLE_GRANT = "60s"  # the Pub/Sub agent's write on a table before the BigQuery subscription
+BUCKET_GRANT = "60s"  # the transfer account's write on a landing bucket before the transfer job
 METRICS = "120s"  # a log-based metric or metrics scope before the alert policy reads it (TPG #11102)
 
 

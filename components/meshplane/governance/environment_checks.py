@@ -52,9 +52,10 @@ def _as_declared(p: DataProduct, port: InputPort, at: Path, platform: PlatformSe
         return
     _, refused = source_address(port, platform, env)
     if refused and not production_read_allowed(platform, p, port.name, env):
-        field = "bigqueryTable" if port.bigquery_table else "gcsPrefix" if port.gcs_prefix else "pubsubTopic"
+        field = ("bigqueryTable" if port.bigquery_table else "gcsPrefix" if port.gcs_prefix
+                 else "pubsubTopic" if port.pubsub_topic else "s3")
         yield at + (field,), (f"production data outside production: {refused}; given "
-                              f"{getattr(port, _snake(field))!r}; expected the environment's copy of the source, "
+                              f"{port.operational_address!r}; expected the environment's copy of the source, "
                               f"an overlay environments.{env}.inputPorts.{port.name}, or a governance "
                               "productionReads rule for this product, input port and environment")
 
@@ -73,5 +74,3 @@ def _from_production(p: DataProduct, port: InputPort, at: Path, source_env: str,
             f"governance productionReads rule for {p.id}, input port {port.name!r}, environment {env!r}")
 
 
-def _snake(camel: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)

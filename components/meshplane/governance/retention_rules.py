@@ -123,8 +123,10 @@ def _bucket(inputs: dict) -> object:
         state = condition.get("withState")
         if action.get("type") != "Delete" or set(condition) - {"age", "withState"}:
             continue
-        if isinstance(condition.get("age"), int) and state in ((None, "ANY") if versioned else (None, "ANY", "LIVE")):
-            ages.append(timedelta(days=condition["age"]))
+        age = condition.get("age")  # a number: an int, or a float on the wire (protobuf's Struct)
+        if isinstance(age, (int, float)) and float(age).is_integer() and \
+                state in ((None, "ANY") if versioned else (None, "ANY", "LIVE")):
+            ages.append(timedelta(days=int(age)))
     return min(ages) if ages else FOREVER
 
 

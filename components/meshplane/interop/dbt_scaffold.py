@@ -31,6 +31,7 @@ from ..declaration.dbt_invocation import INTERNAL_DATASET_ENV, PROJECT_ENV, inpu
 from ..declaration.model import Column, DataProduct, InputPort, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, parse_duration
 from ..declaration.files import UsageError
+from ..landing import landing_address
 from ..mesh import Mesh
 from ..stack_config import StackSettings
 from . import Flow, FlowList
@@ -85,7 +86,9 @@ class Defaults:
         project = addresses.project_id(product, stack.platform, stack.environment)
         inputs = dict(fixed)
         for port in product.input_ports:
-            if port.pubsub_topic:
+            if port.s3:  # what dbt reads is the landing prefix, not the S3 source
+                inputs[port.name] = landing_address(project, port.name)
+            elif port.pubsub_topic:
                 inputs[port.name] = f"{project}.{internal_dataset(product)}.{RAW_PREFIX}{port.name}"
             elif port.data_product:
                 upstream = mesh.sources[port.data_product].product
@@ -161,14 +164,10 @@ def source(product: DataProduct, port: InputPort, mesh: Mesh, defaults: Defaults
     if port.description:
         out["description"] = port.description
     table: dict = {}
-    if port.gcs_prefix:
+    if port.gcs_prefix or port.s3:
         out |= {"database": env(PROJECT_ENV, defaults.project),
                 "schema": env(INTERNAL_DATASET_ENV, internal_dataset(product))}
-        table = {"name": f"{EXTERNAL_PREFIX}{port.name}",
-                 "description": f"External table over {port.gcs_prefix}: set external.options.format and "
-                                "create it with dbt-external-tables (dbt run-operation stage_external_sources).",
-                 "external": {"location": env(input_env(port.name), address) + "*"}}
-        return out | {"tables": [table]}
+        return out | {"tables": [external_table(port, address)]}
     out |= {"database": env(input_env(port.name), address, 0), "schema": env(input_env(port.name), address, 1)}
     if port.data_product:
         upstream = _upstream(mesh, port)
@@ -188,6 +187,25 @@ def source(product: DataProduct, port: InputPort, mesh: Mesh, defaults: Defaults
     table["identifier"] = env(input_env(port.name), address, 2)
     return out | {"tables": [table | ({"config": config} if config else {})
                              | ({"columns": columns} if columns else {})]}
+
+
+
+EXTERNAL_FORMATS = {"PARQUET": "PARQUET", "CSV": "CSV", "JSON": "NEWLINE_DELIMITED_JSON", "AVRO": "AVRO"}
+
+
+def external_table(port: InputPort, address: str | None) -> dict:
+    """The external table over a Cloud Storage prefix: a gcsPrefix, or an S3 port's landing prefix (whose
+    format the declaration states)."""
+    location = {"location": env(input_env(port.name), address) + "*"}
+    if port.s3 is None:
+        return {"name": f"{EXTERNAL_PREFIX}{port.name}",
+                "description": f"External table over {port.gcs_prefix}: set external.options.format and "
+                               "create it with dbt-external-tables (dbt run-operation stage_external_sources).",
+                "external": location}
+    return {"name": f"{EXTERNAL_PREFIX}{port.name}",
+            "description": f"External table over the landing prefix of {port.s3.uri} (copied by Storage Transfer "
+                           "Service): create it with dbt-external-tables (dbt run-operation stage_external_sources).",
+            "external": location | {"options": {"format": EXTERNAL_FORMATS[port.s3.format.value]}}}
 
 
 def _upstream(mesh: Mesh, port: InputPort) -> OutputPort:

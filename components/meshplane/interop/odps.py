@@ -17,7 +17,7 @@ from ..terms import limitations_text
 from . import ODPS_API_VERSION, contract_id, custom, product_uuid
 
 OPERATIONAL_KINDS = {"bigquery_table": "bigqueryTable", "gcs_prefix": "gcsPrefix",
-                     "pubsub_topic": "pubsubTopic"}
+                     "pubsub_topic": "pubsubTopic", "s3": "s3Uri"}
 
 
 def product_document(product: DataProduct) -> dict:
@@ -72,7 +72,7 @@ def input_port(port: InputPort) -> dict:
                                      custom("outputPort", port.output_port)]}
     else:
         kind = port.kind
-        out["customProperties"] = [custom(OPERATIONAL_KINDS[kind], getattr(port, kind))]
+        out["customProperties"] = [custom(OPERATIONAL_KINDS[kind], port.operational_address)]
     if port.description:
         out["customProperties"].append(custom("description", port.description))
     return out

@@ -21,6 +21,10 @@ DEPLOYER = "deployer@credentials.invalid"  # whoever runs `pulumi up`, when the 
 PROJECT = "gcp:organizations/project:Project"
 SINK = "gcp:logging/projectSink:ProjectSink"
 GET_FOLDERS = "gcp:organizations/getFolders:getFolders"
+STORAGE_AGENT = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
+TRANSFER_ACCOUNT = "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount"
+# The transfer account's subjectId is Google's to assign: the plan shows where to read it, not a made-up one.
+TRANSFER_SUBJECT = "<subjectId: known once the project exists; see docs/s3.md>"
 
 
 def project_number(project_id: str, known: Mapping[str, str] | None = None) -> str:
@@ -89,6 +93,14 @@ class GcpMocks(pulumi.runtime.Mocks):
             project = args.args.get("project", "mock")
             email = f"bq-{project_number(project, self.numbers)}@bigquery-encryption.iam.gserviceaccount.com"
             return {"email": email, "member": f"serviceAccount:{email}", "project": project}, []
+        if args.token == STORAGE_AGENT:
+            number = project_number(args.args.get("project", "mock"), self.numbers)
+            email = f"service-{number}@gs-project-accounts.iam.gserviceaccount.com"
+            return {"emailAddress": email, "member": f"serviceAccount:{email}"}, []
+        if args.token == TRANSFER_ACCOUNT:
+            number = project_number(args.args.get("project", "mock"), self.numbers)
+            email = f"project-{number}@storage-transfer-service.iam.gserviceaccount.com"
+            return {"email": email, "member": f"serviceAccount:{email}", "subjectId": TRANSFER_SUBJECT}, []
         if args.token == GET_FOLDERS:
             parent = args.args.get("parentId", "")
             return {"id": parent, "parentId": parent, "folders": self.folders.get(parent, [])}, []

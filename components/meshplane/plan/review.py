@@ -17,6 +17,7 @@ from .review_caution import violations_caution
 from .review_product_md import product_markdown
 from .review_elsewhere import elsewhere_markdown, elsewhere_text
 from .review_lineage import LEGEND as LINEAGE_LEGEND, stack_diagrams, stack_mermaid
+from .review_s3 import AWS_HEAD, AWS_LABEL, aws_rows
 from ..program import effective
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
@@ -53,6 +54,7 @@ class ProductReview:
     findings: list[Violation]
     sights: list[tuple[str, ...]] = field(default_factory=list)  # who sees what of its tables (review_deploy)
     policies: Policies | None = None  # location, confidentiality, encryption, retention, time travel, usage
+    aws: list[tuple[str, str, str]] = field(default_factory=list)  # the AWS side of S3 input ports
 
     @property
     def resources(self) -> int:
@@ -90,7 +92,8 @@ def product_reviews(plan: Plan, violations: list[Violation]) -> list[ProductRevi
         reviews.append(ProductReview(
             pid, decl.display_name, decl.type.value, decl.status.value, decl.team.owner, d["project"],
             resource_kinds(states), access_rows(states + platform_held(plan, pid), who, deployed), safety_rows(states),
-            findings(states, violations), sight_rows(plan.checks.sights, tables), policy_row(decl, platform)))
+            findings(states, violations), sight_rows(plan.checks.sights, tables), policy_row(decl, platform),
+            aws_rows(states)))
     return reviews
 
 
@@ -125,6 +128,7 @@ def render_text(plan: Plan, violations: list[Violation]) -> str:
         out += ["", "Data safety"] + text_table(SAFETY_HEAD, [_safety_cells(s) for s in r.safety])
         out += ["", "Policy findings"] + (text_table(FINDING_HEAD, [_finding_cells(v) for v in r.findings])
                                           if r.findings else ["  none"])
+        out += ["", AWS_LABEL] + text_table(AWS_HEAD, r.aws) if r.aws else []
     out += _text_others(reviews, violations)
     out += elsewhere_text(plan.elsewhere)
     out += deploy_text(plan.checks)

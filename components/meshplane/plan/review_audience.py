@@ -78,7 +78,8 @@ class Audience:
         return "not declared", ""
 
 
-AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.")  # Google's service agents
+AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.", "@gs-project-accounts.",
+                 "@storage-transfer-service.")  # Google's service agents
 
 
 def audience(decl: Declaration, runner_of, project: str, runner: str, governance: str | None = None,

@@ -10,6 +10,7 @@ from .principal_names import short_principal
 from .review_audience import OWN, Grant
 from .review_deploy import SIGHT_HEAD
 from .review_format import code, count, escape, md_table
+from .review_s3 import AWS_HEAD, AWS_LABEL
 from .review_tables import GOOGLE_MANAGED, POLICY_HEAD, Policies, Safety, resource_name
 
 CONSUMER_HEAD = ("principal", "access to", "access", "purpose")
@@ -32,6 +33,7 @@ def product_markdown(r) -> list[str]:
     out += _consumers([g for g in r.grants if g.who not in OWN])
     out += _safety(r.safety)
     out += _findings(r.findings)
+    out += _aws(r.aws)
     out += _folded("Policies", md_table(("policy", "value"), list(zip(POLICY_HEAD, policy_cells(r.policies))),
                                         "Policies", fold=False))
     out += _folded(f"Who sees the data: {count(len(r.sights), 'reader')}",
@@ -42,6 +44,15 @@ def product_markdown(r) -> list[str]:
                    md_table(PLUMBING_HEAD, [_plumbing_cells(g) for g in plumbing], "plumbing", fold=False))
     kinds = " · ".join(f"{escape(kind)} ×{n}" for kind, n in r.kinds)
     return out + _folded(f"Resources by kind: {r.resources}", [kinds])
+
+
+def _aws(rows: list[tuple[str, ...]]) -> list[str]:
+    """What the owners of S3 sources must configure on the AWS side: open, the transfer fails without it."""
+    if not rows:
+        return []
+    label = f"{AWS_LABEL}: {count(len(rows), 'S3 source')}"
+    return ["", f"**{label}**", ""] + md_table(AWS_HEAD, [tuple(escape(c) for c in row) for row in rows], label,
+                                                fold=False)
 
 
 def role_words(role: str) -> str:

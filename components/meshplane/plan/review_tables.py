@@ -41,8 +41,10 @@ KINDS = {
     REPOSITORY_IAM: "Repository IAM grant", "gcp:dataplex/dataProduct:DataProduct": "Dataplex data product",
     "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": "Dataplex data asset",
     "gcp:logging/projectSink:ProjectSink": "Log sink",
+    "gcp:storage/bucket:Bucket": "Cloud Storage bucket", "gcp:storage/transferJob:TransferJob": "Storage transfer job",
 }
-SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2}
+BUCKET = "gcp:storage/bucket:Bucket"
+SAFETY_ORDER = {PROJECT: 0, DATASET: 1, TABLE: 2, BUCKET: 3}
 POLICY_HEAD = ("location", "confidentiality", "encryption", "retention", "time travel", "usage restrictions")
 FAIL_SAFE_DAYS = 7  # BigQuery keeps deleted data this long after the time travel window, out of anyone's reach
 GOOGLE_MANAGED, NO_EXPIRY = "Google-managed", "kept (no expiry)"
@@ -165,6 +167,8 @@ def safety_rows(states: list[dict]) -> list[Safety]:
         elif s["type"] == TABLE and i.get("deletionProtection") is True:
             row = (_table_kind(i.get("labels") or {}),
                    f"{i.get('datasetId')}.{i.get('tableId')}", "deletionProtection=true")
+        elif s["type"] == BUCKET:  # an S3 input port's landing bucket
+            row = ("Bucket (landing)", i.get("name"), f"forceDestroy={_flag(i.get('forceDestroy'))}")
         else:
             continue
         safety = Safety(row[0], str(row[1]), bool(s.get("protect")), bool(s.get("retainOnDelete")), row[2])

@@ -1,0 +1,158 @@
+"""The ``s3`` input port: its validation (the loader's problem format), the STS schedule a cron becomes,
+the landing names, and the AWS policy evaluation (pure functions, table-driven)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from meshplane.aws.policies import Need, allows, covers, matches, read_needs, read_policy, trust_policy, trusting
+from meshplane.declaration.loader import check_text
+from meshplane.declaration.s3 import TransferSchedule, bucket_problem, transfer_schedule
+from meshplane.landing import landing_address, landing_bucket, lifecycle_age_days
+
+GOOD = {"uri": "s3://distributor-royalty-exports/daff/statements/", "region": "eu-west-1",
+        "roleArn": "arn:aws:iam::210987654321:role/daff-statements-reader", "format": "PARQUET",
+        "schedule": "0 3 * * *"}
+
+
+def with_s3(blueprint: dict, **changes) -> dict:
+    doc = copy.deepcopy(blueprint)
+    doc["inputPorts"][1] = {"name": "podcast_events", "s3": {**GOOD, **changes}}
+    return doc
+
+
+def problems(doc: dict) -> list[str]:
+    text = yaml.safe_dump(doc, sort_keys=False)
+    model, found = check_text(text, "bp.yaml")
+    assert (model is None) == bool(found)
+    return [str(p) for p in found]
+
+
+def test_an_s3_port_is_accepted(blueprint):
+    assert problems(with_s3(blueprint)) == []
+
+
+@pytest.mark.parametrize(("key", "value", "phrase"), [
+    ("uri", "gs://bucket/x/", "not an S3 URI; given 'gs://bucket/x/'"),
+    ("uri", "s3://Bad_Bucket/x/", "not an S3 bucket name; given 'Bad_Bucket'"),
+    ("uri", "s3://my..bucket/x/", "no two adjacent dots"),
+    ("uri", "s3://10.0.0.1/x/", "not an IP address"),
+    ("uri", "s3://xn--bucket/x/", "no reserved prefix"),
+    ("uri", "s3://bucket-s3alias/x/", "no reserved prefix"),
+    ("uri", "s3://bucket/events", "not an S3 prefix; given 'events'; expected a path ending with '/'"),
+    ("uri", "s3://bucket//events/", "not an S3 prefix"),
+    ("region", "eu-west", "not an AWS region; given 'eu-west'"),
+    ("region", "EU", "not an AWS region"),
+    ("roleArn", "arn:aws:iam::12345:role/x", "not an IAM role ARN"),
+    ("roleArn", "arn:aws:iam::210987654321:user/x", "not an IAM role ARN"),
+    ("roleArn", "arn:aws-cn:iam::210987654321:role/x", "not an IAM role ARN"),
+    ("roleArn", f"arn:aws:iam::210987654321:role/{'r' * 65}", "not an IAM role ARN"),
+    ("format", "ORC", "invalid value; given 'ORC'; expected one of 'PARQUET', 'CSV', 'JSON' or 'AVRO'"),
+    ("schedule", "*/30 * * * *", "Storage Transfer Service cannot run this schedule"),
+    ("schedule", "0 3 * * 1", "Storage Transfer Service cannot run this schedule"),
+    ("schedule", "0 3 1 * *", "Storage Transfer Service cannot run this schedule"),
+    ("schedule", "0 0,5 * * *", "Storage Transfer Service cannot run this schedule"),
+    ("schedule", "not cron", "not a valid cron expression"),
+])
+def test_fails_a_bad_s3_value_at_its_line_and_field(blueprint, key, value, phrase):
+    doc = with_s3(blueprint, **{key: value})
+    [problem] = problems(doc)
+    text = yaml.safe_dump(doc, sort_keys=False).splitlines()
+    line = next(i for i, ln in enumerate(text, 1) if ln.strip().startswith(f"{key}:") and "s3" in "".join(text[i - 8:i]))
+    assert problem.startswith(f"bp.yaml:{line}:"), problem
+    assert f": inputPorts.podcast_events.s3.{key}: " in problem and phrase in problem, problem
+
+
+def test_fails_an_s3_port_with_a_second_source(blueprint):
+    doc = with_s3(blueprint)
+    doc["inputPorts"][1]["gcsPrefix"] = "gs://daff-podcast-ops/events/"
+    [problem] = problems(doc)
+    assert "exactly one source; given gcsPrefix, s3" in problem
+
+
+def test_fails_an_s3_port_missing_its_role(blueprint):
+    doc = with_s3(blueprint)
+    del doc["inputPorts"][1]["s3"]["roleArn"]
+    [problem] = problems(doc)
+    assert ": inputPorts.podcast_events.s3.roleArn: required field is missing; expected the AWS IAM role" in problem
+
+
+@pytest.mark.parametrize(("cron", "expected"), [
+    ("0 3 * * *", TransferSchedule(3, 0, 86_400)),
+    ("15 */6 * * *", TransferSchedule(0, 15, 21_600)),
+    ("30 1,13 * * *", TransferSchedule(1, 30, 43_200)),
+    ("0 * * * *", TransferSchedule(0, 0, 3_600)),
+    ("45 23 * * *", TransferSchedule(23, 45, 86_400)),
+    ("*/30 * * * *", None),  # shorter than STS's hour
+    ("0 3 * * 1-5", None),  # weekdays: not evenly spaced
+    ("0 0,5 * * *", None),
+])
+def test_transfer_schedule_runs_exactly_when_the_cron_fires(cron, expected):
+    assert transfer_schedule(cron) == expected
+
+
+@pytest.mark.parametrize(("bucket", "fine"), [
+    ("abc", True), ("a.b-c1", True), ("ab", False), ("a" * 64, False), ("-abc", False), ("abc-", False),
+    ("a-.b", False), ("192.168.0.1", False), ("sthree-x", False), ("x--ol-s3", False), ("x.mrap", False),
+])
+def test_bucket_naming_rules(bucket, fine):
+    assert (bucket_problem(bucket) is None) == fine
+
+
+def test_landing_names_are_stable_valid_and_short():
+    assert landing_bucket("daff-prod-royalties-lab-dc8632", "distributor_statements") == \
+        "daff-prod-royalties-lab-dc8632-in-distributor-statements"
+    long = landing_bucket("daff-prod-royalties-lab-dc8632", "a_very_long_input_port_name_for_statements")
+    assert len(long) <= 63 and long == landing_bucket("daff-prod-royalties-lab-dc8632",
+                                                      "a_very_long_input_port_name_for_statements")
+    assert bucket_problem(long) is None
+    assert landing_address("p-1", "x") == "gs://p-1-in-x/x/"
+
+
+@pytest.mark.parametrize(("retention", "days"), [(None, None), ("P7Y", 2555), ("P1D", 1), ("PT36H", 1), ("PT1H", 0)])
+def test_landed_objects_expire_no_later_than_the_retention(retention, days):
+    assert lifecycle_age_days(retention) == days
+
+
+@pytest.mark.parametrize(("pattern", "value", "case", "hit"), [
+    ("s3:GetObject", "s3:getobject", False, True), ("s3:*", "s3:ListBucket", False, True),
+    ("s3:Get*", "s3:ListBucket", False, False), ("arn:aws:s3:::b/*", "arn:aws:s3:::b/p/x", True, True),
+    ("arn:aws:s3:::b/p?/*", "arn:aws:s3:::b/p1/x", True, True), ("arn:aws:s3:::B", "arn:aws:s3:::b", True, False),
+    ("arn:aws:s3:::b[1]", "arn:aws:s3:::b1", True, False),  # brackets are literal in IAM
+])
+def test_iam_wildcards(pattern, value, case, hit):
+    assert matches(pattern, value, case=case) is hit
+
+
+@pytest.mark.parametrize(("pattern", "hit"), [
+    ("arn:aws:s3:::b/p/*", True), ("arn:aws:s3:::b/*", True), ("*", True), ("arn:aws:s3:::b/p*", True),
+    ("arn:aws:s3:::b/p/x", False), ("arn:aws:s3:::b/p/2026/*", False), ("arn:aws:s3:::b/q/*", False),
+    ("arn:aws:s3:::b", False),
+])
+def test_a_resource_pattern_covers_every_object_under_the_prefix_or_not(pattern, hit):
+    assert covers(pattern, "arn:aws:s3:::b/p/*") is hit
+
+
+def test_the_stated_policies_satisfy_the_checks():
+    docs = [read_policy("b", "p/")]
+    assert all(allows(docs, need) for need in read_needs("b", "p/"))
+    assert list(trusting(trust_policy("123")))
+    assert not allows(docs, Need("s3:GetObject", "arn:aws:s3:::b/q/*"))
+    assert not allows([read_policy("b", "p/sub/")], read_needs("b", "p/")[0])  # listing narrower than the prefix
+
+
+@pytest.mark.parametrize(("statement", "hit"), [
+    ({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, True),
+    ({"Effect": "Allow", "NotAction": "s3:DeleteObject", "Resource": "*"}, True),
+    ({"Effect": "Allow", "NotAction": "s3:Get*", "Resource": "*"}, False),
+    ({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b/p/secret/*"}, False),
+    ({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::other/*"}, True),
+    ({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+      "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}, False),  # cannot be proven offline
+    ({"Effect": "Deny", "Action": "s3:*", "Resource": "*"}, False),
+])
+def test_allows_reads_only_what_it_can_prove(statement, hit):
+    assert allows([{"Statement": [statement]}], Need("s3:GetObject", "arn:aws:s3:::b/p/*")) is hit
