@@ -133,6 +133,20 @@ def test_a_retired_product_keeps_its_landing_bucket_and_stops_transferring(tmp_p
     assert not of_type(inv, JOB)
 
 
+def test_a_declared_landing_retention_sets_both_deletions_and_what_is_copied(tmp_path):
+    root = repository_copy(tmp_path)
+    path = root / "blueprints" / "royalties" / "label-statements.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["inputPorts"][0]["s3"]["landingRetention"] = "P30D"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    inv = fresh_run(STACK, root=root)
+    rules = named(inv, f"{NAME}-bucket", BUCKET).inputs["lifecycleRules"]
+    assert [r["condition"] for r in rules] == [{"daysSinceCustomTime": 30}, {"age": 30}]
+    assert {r["action"]["type"] for r in rules} == {"Delete"}
+    conditions = named(inv, f"{NAME}-transfer", JOB).inputs["transferSpec"]["objectConditions"]
+    assert conditions == {"maxTimeElapsedSinceLastModification": f"{30 * 86_400}s"}
+
+
 def test_the_review_states_what_the_aws_side_must_contain():
     from components_support import ROOT
     from meshplane.plan.review import render_markdown, render_text
