@@ -263,6 +263,9 @@ FAILING = [
       "topic": res(TOPIC, "topic", project=P, labels=labels(), messageRetentionDuration="172800s")},
      [("retention-within-declared", "subscription"), ("retention-within-declared", "topic")],
      "keeps data 7 days, longer than its declared retention of 1 days; set messageRetentionDuration"),
+    ("retention-within-declared",  # customTime alone bounds nothing: an object without one never matches
+     {**RETAINED, "landing": bucket("landing", {"daysSinceCustomTime": 7}, {"age": 7, "daysSinceCustomTime": 7})},
+     [("retention-within-declared", "landing")], "keeps data forever"),
 ]
 
 # (rule, changes, settings or None for SETTINGS): inventories each rule lets through
@@ -309,6 +312,8 @@ PASSING = [
      None),
     ("retention-within-declared", {  # an age as the wire states a number (a float of whole days)
         **RETAINED, "landing": bucket("landing", {"age": 730.0})}, None),
+    ("retention-within-declared", {  # an S3 landing bucket: by customTime, and by age at the latest
+        **RETAINED, "landing": bucket("landing", {"daysSinceCustomTime": 7.0}, {"age": 7.0})}, None),
     ("retention-within-declared", {  # no retention declared: kept forever is what was declared
         "table": {"timePartitioning": None}, "exports": bucket("exports")}, None),
 ]

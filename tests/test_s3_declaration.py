@@ -10,8 +10,8 @@ import yaml
 
 from meshplane.aws.policies import Need, allows, covers, matches, read_needs, read_policy, trust_policy, trusting
 from meshplane.declaration.loader import check_text
-from meshplane.declaration.s3 import TransferSchedule, bucket_problem, transfer_schedule
-from meshplane.landing import landing_address, landing_bucket, lifecycle_age_days
+from meshplane.declaration.s3 import TransferSchedule, bucket_problem, landing_days, landing_problem, transfer_schedule
+from meshplane.landing import landing_address, landing_bucket, landing_seconds
 
 GOOD = {"uri": "s3://distributor-royalty-exports/daff/statements/", "region": "eu-west-1",
         "roleArn": "arn:aws:iam::210987654321:role/daff-statements-reader", "format": "PARQUET",
@@ -46,15 +46,25 @@ def test_an_s3_port_is_accepted(blueprint):
     ("uri", "s3://bucket//events/", "not an S3 prefix"),
     ("region", "eu-west", "not an AWS region; given 'eu-west'"),
     ("region", "EU", "not an AWS region"),
+    ("region", "us-gov-west-1", "not a commercial AWS region; given 'us-gov-west-1'"),
+    ("region", "cn-north-1", "not a commercial AWS region; given 'cn-north-1'"),
+    ("region", "us-iso-east-1", "not an AWS region"),
     ("roleArn", "arn:aws:iam::12345:role/x", "not an IAM role ARN"),
     ("roleArn", "arn:aws:iam::210987654321:user/x", "not an IAM role ARN"),
     ("roleArn", "arn:aws-cn:iam::210987654321:role/x", "not an IAM role ARN"),
     ("roleArn", f"arn:aws:iam::210987654321:role/{'r' * 65}", "not an IAM role ARN"),
+    ("roleArn", "arn:aws:iam::210987654321:role/lecteur-relevés", "not an IAM role ARN"),  # IAM names are ASCII
+    ("roleArn", "arn:aws:iam::210987654321:role/équipe/reader", "not an IAM role ARN"),
     ("format", "ORC", "invalid value; given 'ORC'; expected one of 'PARQUET', 'CSV', 'JSON' or 'AVRO'"),
     ("schedule", "*/30 * * * *", "Storage Transfer Service cannot run this schedule"),
     ("schedule", "0 3 * * 1", "Storage Transfer Service cannot run this schedule"),
     ("schedule", "0 3 1 * *", "Storage Transfer Service cannot run this schedule"),
     ("schedule", "0 0,5 * * *", "Storage Transfer Service cannot run this schedule"),
+    ("schedule", "0 3 * 1-6 *", "expected '*' as day of month, month and day of week"),  # would run all year
+    ("schedule", "0 3 * * 0-6", "expected '*' as day of month, month and day of week"),
+    ("schedule", "0 3 1-31 * *", "expected '*' as day of month, month and day of week"),
+    ("landingRetention", "PT12H", "the landing retention is under a day; given 'PT12H'; expected at least P1D"),
+    ("landingRetention", "P4Y", "longer than the product's retention; given 'P4Y'; expected at most 'P3Y'"),
     ("schedule", "not cron", "not a valid cron expression"),
 ])
 def test_fails_a_bad_s3_value_at_its_line_and_field(blueprint, key, value, phrase):
@@ -89,6 +99,8 @@ def test_fails_an_s3_port_missing_its_role(blueprint):
     ("*/30 * * * *", None),  # shorter than STS's hour
     ("0 3 * * 1-5", None),  # weekdays: not evenly spaced
     ("0 0,5 * * *", None),
+    ("0 3 * 1-6 *", None),  # January to June only: its first fires are daily, STS would run it all year
+    ("0 */2 * 2 *", None),
 ])
 def test_transfer_schedule_runs_exactly_when_the_cron_fires(cron, expected):
     assert transfer_schedule(cron) == expected
@@ -112,9 +124,36 @@ def test_landing_names_are_stable_valid_and_short():
     assert landing_address("p-1", "x") == "gs://p-1-in-x/x/"
 
 
-@pytest.mark.parametrize(("retention", "days"), [(None, None), ("P7Y", 2555), ("P1D", 1), ("PT36H", 1), ("PT1H", 0)])
-def test_landed_objects_expire_no_later_than_the_retention(retention, days):
-    assert lifecycle_age_days(retention) == days
+@pytest.mark.parametrize(("retention", "landing", "days"), [
+    (None, None, 7), ("P7Y", None, 7), ("P3D", None, 3), ("PT36H", None, 1), ("PT1H", None, 0),
+    ("P7Y", "P30D", 30), ("P7Y", "PT36H", 1), (None, "P2Y", 730), ("P10D", "P30D", 10), ("P7Y", "PT6H", 0),
+])
+def test_landed_copies_are_kept_the_landing_retention_in_whole_days_at_most_the_products(retention, landing, days):
+    assert landing_days(retention, landing) == days
+
+
+@pytest.mark.parametrize(("retention", "landing"), [("PT1H", None), ("P7Y", "PT23H"), ("PT12H", "P1D")])
+def test_a_landing_retention_under_a_day_is_refused_never_sent_as_0_days(retention, landing):
+    assert landing_problem(retention, landing) is not None
+    with pytest.raises(ValueError, match="under a day"):  # a 0-day lifecycle condition would delete everything
+        landing_seconds(retention, landing)
+
+
+def test_an_s3_port_of_a_product_kept_under_a_day_is_refused_at_the_port(blueprint):
+    doc = with_s3(blueprint)
+    doc["policies"]["retention"] = "PT12H"
+    [problem] = problems(doc)
+    assert ": inputPorts.podcast_events.s3: an S3 port's landed copies are kept whole days; given a product " \
+           "retention of 'PT12H'; expected a policies.retention of at least P1D" in problem, problem
+
+
+@pytest.mark.parametrize("name", ["google_ads", "from_googleanalytics", "g00gle_events", "go0gle_feed"])
+def test_an_s3_port_named_after_google_is_refused_at_its_name(blueprint, name):
+    doc = with_s3(blueprint)
+    doc["inputPorts"][1]["name"] = name
+    found = problems(doc)
+    assert any(f": inputPorts.{name}.name: " in p and "refuses bucket names containing 'google'" in p
+               for p in found), found
 
 
 @pytest.mark.parametrize(("pattern", "value", "case", "hit"), [

@@ -43,7 +43,9 @@ def test_the_landing_bucket_is_a_protected_cmek_data_holder(preview):
     assert bucket.inputs["encryption"] == {"defaultKmsKeyName": key}
     assert bucket.inputs["uniformBucketLevelAccess"] is True and bucket.inputs["publicAccessPrevention"] == "enforced"
     assert bucket.inputs["location"] == "EU" and bucket.inputs["project"] == project_of(PID, STACK)
-    assert bucket.inputs["lifecycleRules"] == [{"action": {"type": "Delete"}, "condition": {"age": 7 * 365}}]
+    # staging: 7 days (the default landing retention) from the S3 modification time, at the latest 7 after landing
+    assert bucket.inputs["lifecycleRules"] == [{"action": {"type": "Delete"}, "condition": {"daysSinceCustomTime": 7}},
+                                               {"action": {"type": "Delete"}, "condition": {"age": 7}}]
     assert bucket.inputs["labels"]["mesh_layer"] == "internal" and bucket.inputs["labels"]["retention"] == "p7y"
 
 
@@ -88,7 +90,9 @@ def test_the_transfer_job_reads_the_declared_source_with_its_role_on_its_schedul
     assert "awsAccessKey" not in json.dumps(spec)  # a role, never a key
     assert spec["gcsDataSink"] == {"bucketName": named(inv, f"{NAME}-bucket", BUCKET).inputs["name"],
                                    "path": "distributor_statements/"}
-    assert spec["objectConditions"] == {"maxTimeElapsedSinceLastModification": f"{7 * 365 * 86_400}s"}
+    # nothing older than the landing retention is copied, and each copy's customTime is its S3 modification time
+    assert spec["objectConditions"] == {"maxTimeElapsedSinceLastModification": f"{7 * 86_400}s"}
+    assert spec["transferOptions"]["metadataOptions"] == {"timeCreated": "TIME_CREATED_PRESERVE_AS_CUSTOM_TIME"}
     assert spec["transferOptions"]["deleteObjectsFromSourceAfterTransfer"] is False
     assert job.inputs["schedule"] == {"scheduleStartDate": {"year": 2026, "month": 1, "day": 1},
                                       "startTimeOfDay": {"hours": 3, "minutes": 0, "seconds": 0, "nanos": 0},
@@ -129,6 +133,20 @@ def test_a_retired_product_keeps_its_landing_bucket_and_stops_transferring(tmp_p
     assert not of_type(inv, JOB)
 
 
+def test_a_declared_landing_retention_sets_both_deletions_and_what_is_copied(tmp_path):
+    root = repository_copy(tmp_path)
+    path = root / "blueprints" / "royalties" / "label-statements.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["inputPorts"][0]["s3"]["landingRetention"] = "P30D"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    inv = fresh_run(STACK, root=root)
+    rules = named(inv, f"{NAME}-bucket", BUCKET).inputs["lifecycleRules"]
+    assert [r["condition"] for r in rules] == [{"daysSinceCustomTime": 30}, {"age": 30}]
+    assert {r["action"]["type"] for r in rules} == {"Delete"}
+    conditions = named(inv, f"{NAME}-transfer", JOB).inputs["transferSpec"]["objectConditions"]
+    assert conditions == {"maxTimeElapsedSinceLastModification": f"{30 * 86_400}s"}
+
+
 def test_the_review_states_what_the_aws_side_must_contain():
     from components_support import ROOT
     from meshplane.plan.review import render_markdown, render_text
@@ -137,10 +155,28 @@ def test_the_review_states_what_the_aws_side_must_contain():
     plan = plan_stack(STACK, ROOT / "stacks")
     text, markdown = render_text(plan, []), render_markdown(plan, [])
     role = "arn:aws:iam::210987654321:role/daff-statements-reader"
+    # the project is the stack's: its number and the account's subjectId exist only after the first up
     trust = ("accounts.google.com, sts:AssumeRoleWithWebIdentity, only for accounts.google.com:sub = the subjectId "
-             f"of {transfer_account().removeprefix('serviceAccount:')}")
+             "of the project's Storage Transfer service account project-NUMBER@storage-transfer-service.iam."
+             "gserviceaccount.com, known after the first up (the stack creates the project): docs/s3.md")
     allow = ("s3:ListBucket (under daff/statements/) and s3:GetBucketLocation on arn:aws:s3:::distributor-royalty-"
              "exports; s3:GetObject on arn:aws:s3:::distributor-royalty-exports/daff/statements/*")
-    assert [line for line in text.splitlines() if line.startswith(f"  {role}")] == [f"  {role}  {trust}  {allow}"]
-    assert "**AWS side of the S3 input ports" in markdown and f"| {role} | {trust} | {allow} |" in markdown
+    copies = "kept 7 days from the S3 modification time; erase_subject does not reach them"
+    assert [line for line in text.splitlines() if line.startswith(f"  {role}")] == \
+        [f"  {role}  {trust}  {allow}  {copies}"]
+    assert "**AWS side of the S3 input ports" in markdown and f"| {role} | {trust} | {allow} | {copies} |" in markdown
+    number = project_number(project_of(PID, STACK))
+    assert number not in text.split("AWS side of the S3 input ports")[1].split("\n\n")[0]  # the mock's, not real
     assert "Bucket (landing)" in text  # among the data holders, protected
+
+
+def test_the_review_says_an_adopted_projects_transfer_identity_is_readable_before_up():
+    from meshplane.plan.review_s3 import aws_rows
+
+    job = {"type": JOB, "inputs": {"transferSpec": {
+        "awsS3DataSource": {"bucketName": "b", "path": "p/", "roleArn": "arn:aws:iam::210987654321:role/r"},
+        "objectConditions": {"maxTimeElapsedSinceLastModification": "172800s"}}}}
+    [(_, adopted, _, copies)] = aws_rows([job])
+    [(_, created, _, _)] = aws_rows([job, {"type": "gcp:organizations/project:Project", "inputs": {}}])
+    assert adopted.endswith("readable now (the project exists): docs/s3.md") and "first up" in created
+    assert copies == "kept 2 days from the S3 modification time; erase_subject does not reach them"

@@ -144,6 +144,17 @@ def test_fails_a_missing_role(aws):
     assert found["trust"] == [BLOCKING] and "read" not in found
 
 
+def test_fails_a_role_whose_path_is_not_the_declared_one(aws):
+    declared = f"arn:aws:iam::{ACCOUNT}:role/ingest/{ROLE}"  # GetRole reads by name, whatever the path
+    make_bucket(aws), make_role(aws)  # the role exists at path /, trusting and reading as it should
+    source = InputPort.model_validate({"name": "statements", "s3": {**port().s3.model_dump(by_alias=True),
+                                                                     "roleArn": declared}})
+    findings = evaluate(S3Port("p.q", source, SUB), gather(aws, BUCKET, PREFIX, REGION, declared))
+    [trust] = [f for f in findings if f.kind == "trust"]
+    assert trust.status == BLOCKING and f"role {declared} does not exist" in trust.message and ROLE_ARN in trust.message
+    assert not [f for f in findings if f.kind == "read"]  # another role's policies prove nothing
+
+
 def test_fails_a_role_that_cannot_read_the_prefix(aws):
     elsewhere = read_policy(BUCKET, "elsewhere/")
     make_bucket(aws), make_role(aws, policy=elsewhere)

@@ -2,15 +2,18 @@
 
 Each S3 port gets a bucket of its own in the product's project, ``<project>-in-<port>`` (hash-shortened
 to GCS's 63 characters), and Storage Transfer Service writes below ``<port>/``: what dbt reads is
-``gs://<bucket>/<port>/``, like a gcsPrefix source.
+``gs://<bucket>/<port>/``, like a gcsPrefix source. The bucket is staging: each copy is kept the port's
+landing retention (``declaration.s3.landing_days``), counted from the object's S3 modification time.
 """
 
 from __future__ import annotations
 
 from . import standards
-from .declaration.types import parse_duration
+from .declaration.s3 import landing_days
 
 BUCKET_MAX = 63
+DAY_SECONDS = 86_400
+__all__ = ["landing_address", "landing_bucket", "landing_days", "landing_prefix", "landing_seconds"]
 
 
 def landing_bucket(project_id: str, port: str) -> str:
@@ -28,6 +31,11 @@ def landing_address(project_id: str, port: str) -> str:
     return f"gs://{landing_bucket(project_id, port)}/{landing_prefix(port)}"
 
 
-def lifecycle_age_days(retention: str | None) -> int | None:
-    """The age (whole days, rounded down) after which a landed object is deleted; None: kept."""
-    return int(parse_duration(retention).total_seconds() // 86_400) if retention else None
+def landing_seconds(retention: str | None, landing: str | None = None) -> int:
+    """The landing retention in seconds, whole days: the transfer copies no object modified longer ago
+    (what the lifecycle deleted is not copied again). Raises on less than a day, which a lifecycle
+    condition cannot express (the declaration rules refuse it first)."""
+    days = landing_days(retention, landing)
+    if days < 1:
+        raise ValueError(f"a landing retention under a day (product retention {retention!r}, landing {landing!r})")
+    return days * DAY_SECONDS

@@ -48,9 +48,10 @@ class StackSettings(Strict):
                     "of the organization.")
     transfer_subjects: dict[str, Annotated[str, Field(pattern=r"^[0-9]{1,40}$")]] = Field(
         default_factory=dict,
-        description="Per data product id, the subjectId of its project's Storage Transfer Service account (known "
-                    "once the project exists: `gcloud transfer authorize` or the s3Transfers output of `pulumi up`): "
-                    "what `meshplane s3-preflight` checks the AWS roles of its S3 input ports trust.")
+        description="Per data product id, the subjectId of its project's Storage Transfer Service account, known once "
+                    "the project exists (after the first `pulumi up` for a project the stack creates): the "
+                    "`subjectId` of the Storage Transfer API's googleServiceAccounts.get for the project (docs/s3.md). "
+                    "What `meshplane s3-preflight` checks the AWS roles of its S3 input ports trust.")
 
     @property
     def is_production(self) -> bool:

@@ -28,6 +28,7 @@ class Facts:
     bucket_missing: bool = False
     has_objects: bool | None = None
     role_missing: bool = False
+    role_arn: str | None = None  # the ARN of the role named like the declared one (IAM names are unique per account)
     trust: dict | None = None
     policies: dict[str, dict] = field(default_factory=dict)  # "inline NAME" / "managed ARN" -> document
     errors: dict[str, str] = field(default_factory=dict)  # what -> AWS's error code and message
@@ -87,7 +88,8 @@ def _role(boto: Any, role_arn: str, facts: Facts) -> None:
             facts.errors["role"] = (f"the credentials are account {account}'s, the role is account {owner}'s: "
                                     "run with the source owner's credentials")
             return
-        facts.trust = document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"])
+        role = iam.get_role(RoleName=name)["Role"]  # by name: a path is no part of a role's identity
+        facts.role_arn, facts.trust = role["Arn"], document(role["AssumeRolePolicyDocument"])
     except ClientError as exc:
         facts.role_missing = _code(exc) in MISSING
         facts.errors["role"] = _said(exc)

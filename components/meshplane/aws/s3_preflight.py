@@ -75,6 +75,11 @@ def _trust(source: S3Port, facts: Facts) -> Iterator[tuple[str, str, str]]:
         status = BLOCKING if facts.role_missing else UNCHECKED
         yield status, "trust", f"role {role}: {facts.errors.get('role', 'not read')}"
         return
+    if _other_role(role, facts):
+        yield BLOCKING, "trust", (f"role {role} does not exist: the account's role of that name is {facts.role_arn} "
+                                  "(another path); expected the declared ARN (fix s3.roleArn or the role), which "
+                                  "Storage Transfer Service assumes as written")
+        return
     statements = list(trusting(facts.trust))
     wide = [s for s in statements if trusted_subs(s) is None]
     if not statements:
@@ -100,9 +105,14 @@ def _subs(statements: list[dict]) -> str:
     return ", ".join(sorted({sub for s in statements for sub in trusted_subs(s) or []}))
 
 
+def _other_role(declared: str, facts: Facts) -> bool:
+    """Whether the role read by name is not the declared ARN (IAM compares ARNs case-sensitively)."""
+    return facts.role_arn is not None and facts.role_arn != declared
+
+
 def _read(s3, facts: Facts) -> Iterator[tuple[str, str, str]]:
-    if facts.trust is None:
-        return  # the trust finding says why the role was not read
+    if facts.trust is None or _other_role(s3.role_arn, facts):
+        return  # the trust finding says why the role was not read, or that it is another role
     if "policies" in facts.errors:
         yield UNCHECKED, "read", f"role {s3.role_arn} policies: {facts.errors['policies']}"
         return

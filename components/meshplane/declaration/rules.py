@@ -17,6 +17,7 @@ from .environment_rules import environment_rules
 from .model import SOURCE_KINDS, DataProduct, Dbt, InputPort, OutputPort
 from .port_rules import port_rules
 from .problems import Finding, Path
+from .s3 import GOOGLE_RE, landing_problem
 from .rulekit import Rule, column_paths, duplicates, each, parsed, product_ref
 from .serving import serving_rules
 from .stewardship import stewardship_rules
@@ -106,6 +107,8 @@ def _input_port(port: InputPort, at: Path, product: DataProduct) -> Iterator[Fin
         given = ", ".join(_camel(s) for s in sources) or "none"
         yield Finding(at, f"an input port has exactly one source; given {given}; expected one of {names}")
         return
+    if port.s3 is not None:
+        yield from _s3_port(port, at, product)
     if port.data_product is not None:
         yield from product_ref(port.data_product, at + ("dataProduct",))
         if port.data_product == product.id:
@@ -120,6 +123,17 @@ def _input_port(port: InputPort, at: Path, product: DataProduct) -> Iterator[Fin
             if value is not None:
                 yield Finding(at + (key,), f"only an upstream data product has {key}; given "
                               f"{value!r}; expected no {key} with an operational source")
+
+
+def _s3_port(port: InputPort, at: Path, product: DataProduct) -> Iterator[Finding]:
+    """The landing bucket's name and retention: what Cloud Storage would refuse at up, or delete at once."""
+    if GOOGLE_RE.search(port.name):
+        yield Finding(at + ("name",), f"an S3 port's name is part of its landing bucket's name, and Cloud Storage "
+                      f"refuses bucket names containing 'google' or a near misspelling; given {port.name!r}; "
+                      "expected a name without it")
+    if problem := landing_problem(product.policies.retention, port.s3.landing_retention):
+        own, message = problem
+        yield Finding(at + ("s3", "landingRetention") if own else at + ("s3",), message)
 
 
 def _image(dbt: Dbt, at: Path) -> Iterator[Finding]:

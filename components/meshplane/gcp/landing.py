@@ -1,13 +1,17 @@
 """An S3 input port's landing: a bucket of the product's project that Storage Transfer Service fills.
 
 The bucket is a data holder like every table: protected and retained, the product's key (its Cloud
-Storage agent is granted the key first, or creating the bucket fails), its labels, and a lifecycle
-``Delete`` at the product's retention; uniform access, public access prevented. Objects older than
-the retention (by their S3 modification time) are not transferred at all, so what the lifecycle
-deleted is not copied again. The transfer project's service account, the identity the AWS role
-trusts, may write the bucket (``legacyBucketWriter``, and ``legacyObjectReader`` to compare objects
-before overwriting); the runner reads the landing prefix only, the owner the bucket. The job runs
-on the port's schedule, paused when the product is dormant, and is not created once it is retired.
+Storage agent is granted the key first, or creating the bucket fails), its labels, uniform access,
+public access prevented. It is staging, not the product's store: each copy is kept the port's
+landing retention (``landingRetention``, default P7D, at most the product's retention), counted from
+the object's S3 modification time. The job preserves that time as each copy's ``customTime``
+(``TIME_CREATED_PRESERVE_AS_CUSTOM_TIME``) and a lifecycle ``Delete`` on ``daysSinceCustomTime``
+removes it; a second ``Delete`` on ``age`` (time since landing) bounds any copy without a
+customTime. Objects modified longer ago than the landing retention are not transferred, so what the
+lifecycle deleted is not copied again. The transfer project's service account, the identity the AWS
+role trusts, may write the bucket (``legacyBucketWriter``, and ``legacyObjectReader`` to compare
+objects before overwriting); the runner reads the landing prefix only, the owner the bucket. The job
+runs on the port's schedule, paused when the product is dormant, and is not created once it is retired.
 """
 
 from __future__ import annotations
@@ -20,8 +24,7 @@ import pulumi_gcp as gcp
 from ..aws.policies import read_policy, trust_policy
 from ..declaration.model import InputPort
 from ..declaration.s3 import transfer_schedule
-from ..landing import landing_bucket, landing_prefix, lifecycle_age_days
-from ..product_needs import retention_seconds
+from ..landing import DAY_SECONDS, landing_bucket, landing_prefix, landing_seconds
 from . import roles, waits
 from .options import child, component_token, data_child, grant_child, purged
 
@@ -57,16 +60,14 @@ class S3Landing(pulumi.ComponentResource):
         self.transfer_account = gcp.storage.get_transfer_project_service_account_output(project=args.project,
                                                                                          opts=invoke)
         key_ready = self._key(name, args, invoke, purge)
-        age = lifecycle_age_days(args.retention)
+        self.kept = landing_seconds(args.retention, port.s3.landing_retention)  # >= a day: 0 would delete all
         self.bucket = gcp.storage.Bucket(
             f"{name}-bucket", name=self.bucket_name, project=args.project, location=args.location,
             labels=args.labels, uniform_bucket_level_access=True, public_access_prevention="enforced",
             force_destroy=purge,
             encryption=gcp.storage.BucketEncryptionArgs(default_kms_key_name=args.kms_key_name)
             if args.kms_key_name else None,
-            lifecycle_rules=[gcp.storage.BucketLifecycleRuleArgs(
-                action=gcp.storage.BucketLifecycleRuleActionArgs(type="Delete"),
-                condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=age))] if age is not None else None,
+            lifecycle_rules=lifecycle(self.kept // DAY_SECONDS),
             opts=data_child(self, purge=purge, depends_on=[*args.depends_on, *key_ready]))
         self.grants = self._grants(name, args)
         self.job = self._job(name, args) if args.transfer else None
@@ -102,7 +103,6 @@ class S3Landing(pulumi.ComponentResource):
 
     def _job(self, name: str, args: S3LandingArgs) -> gcp.storage.TransferJob:
         s3, when = args.port.s3, transfer_schedule(args.port.s3.schedule)
-        kept = retention_seconds(args.retention)
         year, month, day = START_DATE
         return gcp.storage.TransferJob(
             f"{name}-transfer", project=args.project, status=args.transfer,
@@ -113,10 +113,12 @@ class S3Landing(pulumi.ComponentResource):
                 gcs_data_sink=gcp.storage.TransferJobTransferSpecGcsDataSinkArgs(
                     bucket_name=self.bucket.name, path=self.prefix),
                 object_conditions=gcp.storage.TransferJobTransferSpecObjectConditionsArgs(
-                    max_time_elapsed_since_last_modification=f"{kept}s") if kept else None,
+                    max_time_elapsed_since_last_modification=f"{self.kept}s"),
                 transfer_options=gcp.storage.TransferJobTransferSpecTransferOptionsArgs(
                     overwrite_when="DIFFERENT", delete_objects_from_source_after_transfer=False,
-                    delete_objects_unique_in_sink=False)),
+                    delete_objects_unique_in_sink=False,
+                    metadata_options=gcp.storage.TransferJobTransferSpecTransferOptionsMetadataOptionsArgs(
+                        time_created="TIME_CREATED_PRESERVE_AS_CUSTOM_TIME"))),
             schedule=gcp.storage.TransferJobScheduleArgs(
                 schedule_start_date=gcp.storage.TransferJobScheduleScheduleStartDateArgs(
                     year=year, month=month, day=day),
@@ -129,6 +131,18 @@ class S3Landing(pulumi.ComponentResource):
         """A wait after the transfer account's grants: the job is refused while it cannot use the sink."""
         return waits.wait(f"{name}-transfer-write-propagation", self, self.grants[:2], waits.BUCKET_GRANT,
                           {"bucket": self.bucket_name})
+
+
+def lifecycle(days: int) -> list[gcp.storage.BucketLifecycleRuleArgs]:
+    """Delete ``days`` (at least 1) after the S3 modification time (the copy's customTime), and at the
+    latest ``days`` after landing (a copy without a customTime). The provider omits a 0 age unless
+    ``send_age_if_zero``: a Delete with no condition would delete every object."""
+    assert days >= 1, days
+    delete = gcp.storage.BucketLifecycleRuleActionArgs(type="Delete")
+    return [gcp.storage.BucketLifecycleRuleArgs(
+                action=delete, condition=gcp.storage.BucketLifecycleRuleConditionArgs(days_since_custom_time=days)),
+            gcp.storage.BucketLifecycleRuleArgs(
+                action=delete, condition=gcp.storage.BucketLifecycleRuleConditionArgs(age=days))]
 
 
 def prefix_condition(port: str, bucket: str, prefix: str) -> gcp.storage.BucketIAMMemberConditionArgs:

@@ -11,7 +11,9 @@ product's: the one its internal-layer resources state, keyed by the ``data_domai
   table at one moment, it expires nothing as it ages);
 * an internal dataset: its default partition expiration, what the partitioned tables dbt creates keep;
 * a Cloud Storage bucket: its shortest lifecycle ``Delete`` rule on ``age`` alone (``withState: ANY``
-  when versioning keeps noncurrent objects);
+  when versioning keeps noncurrent objects); a rule on ``daysSinceCustomTime`` bounds nothing (an
+  object without a ``customTime`` never matches it, and a writer may set one in the future), so an
+  S3 landing bucket, which deletes by its copies' customTime, is held to its ``age`` rule;
 * a Pub/Sub topic: its ``messageRetentionDuration`` (none: it keeps nothing itself);
 * a subscription: its ``messageRetentionDuration``, 7 days when unset (Pub/Sub's default).
 

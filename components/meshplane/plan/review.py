@@ -54,7 +54,7 @@ class ProductReview:
     findings: list[Violation]
     sights: list[tuple[str, ...]] = field(default_factory=list)  # who sees what of its tables (review_deploy)
     policies: Policies | None = None  # location, confidentiality, encryption, retention, time travel, usage
-    aws: list[tuple[str, str, str]] = field(default_factory=list)  # the AWS side of S3 input ports
+    aws: list[tuple[str, str, str, str]] = field(default_factory=list)  # the AWS side of S3 input ports
 
     @property
     def resources(self) -> int:
