@@ -243,3 +243,64 @@ def test_the_comment_command_skips_a_missing_part_and_puts_the_caution_first(tmp
 def test_a_plan_from_an_older_meshplane_says_access_by_principal_is_unknown():
     result = diff_documents({"steps": [{"newState": None}]}, {"steps": []})
     assert "- Access by principal is unknown" in render_markdown(result)
+
+
+# --- review findings: moves, narrowing ---
+
+def _move_reader_to_podcasts(data: dict) -> None:
+    """year-in-review reads the catalog's podcasts v1 (a port that exists in base too) instead of episodes."""
+    next(p for p in data["inputPorts"] if p["name"] == "podcast_catalog")["outputPort"] = "podcasts"
+
+
+def _catalog_consumer_to_podcasts(data: dict) -> None:
+    episodes, podcasts = output_port(data, "episodes"), output_port(data, "podcasts")
+    reader = next(c for c in episodes["consumers"] if c.get("dataProduct") == "playlist.year-in-review")
+    episodes["consumers"].remove(reader)
+    podcasts["consumers"].append(reader)
+
+
+def test_a_consumer_switching_to_another_existing_port_is_a_gain_and_a_loss_not_a_move(tmp_path):
+    result, markdown = _diff(tmp_path, edit_declaration(CATALOG, _catalog_consumer_to_podcasts),
+                             edit_declaration(YEAR_IN_REVIEW, _move_reader_to_podcasts))
+    summary = _summary(markdown)
+    assert not any(c.moved for c in result.principals)
+    assert summary[0].startswith("- **1 principal gains access**: `playlist.year-in-review` (its runner) reads "
+                                 "`podcast.podcast-catalog` **podcasts v1**"), summary
+    assert summary[1].startswith("- **1 principal loses access**: `playlist.year-in-review` (its runner) no longer "
+                                 "reads `podcast.podcast-catalog` episodes v1"), summary
+    assert "renamed" not in markdown.split("<sub>")[0]
+
+
+def _ledger(port: str, sensitive: list[str], **terms) -> dict:
+    return {"product": "d.p", "port": port, "principal": "group:a@e", "consumer": "", "purpose": "A.",
+            "pii": "masked", "rows": "all rows", "sensitive": sensitive, **terms}
+
+
+def test_a_move_needs_a_rename_pair_and_the_same_sensitive_columns():
+    base, head = [_ledger("x v1", ["email"])], [_ledger("y v1", ["email"])]
+    renamed = ({("d.p", "x v1")}, {("d.p", "y v1")})
+    [moved] = compare_principals(base, head, *renamed)
+    assert (len(moved.moved), moved.gained, moved.lost) == (1, [], [])
+    # the same records without the rename pair (y v1 existed before): a gain and a loss
+    [switch] = compare_principals(base, head)
+    assert (switch.moved, len(switch.gained), len(switch.lost)) == ([], 1, 1)
+    # renamed, but the new port exposes another PII column, both masked: not the same terms
+    [wider] = compare_principals(base, [_ledger("y v1", ["email", "birth_date"])], *renamed)
+    assert (wider.moved, len(wider.gained), len(wider.lost)) == ([], 1, 1)
+
+
+def test_narrowed_access_is_not_counted_as_a_gain(tmp_path):
+    def narrow(data: dict) -> None:
+        port = output_port(data, "demographics")
+        reader = port["consumers"][0]
+        reader["purpose"] = "Another purpose."
+    result, markdown = _diff(tmp_path, edit_declaration(DEMOGRAPHICS, narrow))
+    [bullet] = _summary(markdown)
+    assert bullet.startswith("- **Access changes, not widened, for 1 principal**: "), bullet
+    assert "gains access" not in markdown and "for “Another purpose.”" in bullet
+    base = [_ledger("x v1", ["email"], pii="raw")]
+    [raw_to_masked] = compare_principals(base, [_ledger("x v1", ["email"])])
+    [filtered] = compare_principals([_ledger("x v1", [])], [_ledger("x v1", [], rows="rows where a = 1")])
+    [unfiltered] = compare_principals([_ledger("x v1", [], rows="rows where a = 1")], [_ledger("x v1", [])])
+    assert [len(c.narrowed) for c in (raw_to_masked, filtered, unfiltered)] == [1, 1, 0]
+    assert [len(c.widened) for c in (raw_to_masked, filtered, unfiltered)] == [0, 0, 1]

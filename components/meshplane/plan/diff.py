@@ -104,8 +104,10 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
     products = sorted({*base.get("outputs", {}), *head.get("outputs", {})})
-    result = DiffResult(changes, compare_contracts(base, head),
-                      compare_principals(base.get("access", []), head.get("access", [])), products,
+    contracts = compare_contracts(base, head)
+    removed, added = port_moves(contracts)
+    result = DiffResult(changes, contracts, compare_principals(base.get("access", []), head.get("access", []),
+                                                               removed, added), products,
                       "access" in head and ("access" in base or not base.get("steps")),
                       {*base.get("ownIdentities", []), *head.get("ownIdentities", [])},
                       {r["principal"] for r in head.get("access", [])})
@@ -113,6 +115,13 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
 
     result.diagrams = change_diagrams(result, base, head)
     return result
+
+
+def port_moves(contracts: ContractDiff) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(product, port) pairs the head no longer serves, and those it newly serves (a new port or major)."""
+    ports = [c for c in contracts.changes if c.path == "port"]
+    return ({(c.product, c.port) for c in ports if c.what.startswith("removed")},
+            {(c.product, c.port) for c in ports if c.what.startswith("new ")})
 
 
 def _states(document: dict) -> dict[str, dict]:

@@ -40,8 +40,10 @@ def _principal_table(changes: list[PrincipalChange]) -> list[str]:
     for c in changes:
         who = short_principal(c.principal, c.consumer)
         rows += [f"| {who} | **gains** {terms(r)} | `{r['product']}` {r['port']} | {_purpose(r)} |" for r in c.gained]
-        rows += [f"| {who} | **changes** to {terms(n)} (was {terms(o)}) | `{n['product']}` {n['port']} | "
-                 f"{_purpose(n)} |" for o, n in c.changed]
+        rows += [f"| {who} | **widens** to {terms(n)} (was {terms(o)}) | `{n['product']}` {n['port']} | "
+                 f"{_purpose(n)} |" for o, n in c.widened]
+        rows += [f"| {who} | changes to {terms(n)} (was {terms(o)}) | `{n['product']}` {n['port']} | "
+                 f"{_purpose(n)} |" for o, n in c.narrowed]
         rows += [f"| {who} | moved, same terms | `{n['product']}` {o['port']} → {n['port']} | {_purpose(n)} |"
                  for o, n in c.moved]
         rows += [f"| {who} | **loses** | `{r['product']}` {r['port']} | {_purpose(r)} |" for r in c.lost]

@@ -1,5 +1,6 @@
-"""The first screen of the pull-request comment: at most five bullets, counted by principal — who
-gains access (port, raw or masked PII, rows, purpose), who loses it, ports renamed, moved or broken for
+"""The first screen of the pull-request comment: a few bullets, counted by principal — who gains or
+widens access (port, raw or masked PII, rows, purpose), who loses it, whose access changes without
+widening (more masked, fewer rows, another purpose: not a gain), ports renamed, moved or broken for
 consumers, data loss in one sentence with its cause and the way forward, policy violations."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ VERBS = {"delete": "deleted", "replace": "replaced empty", "update": "emptied in
 
 def summary_markdown(result: DiffResult) -> list[str]:
     """The bullets (only those with something to say), or one line saying nothing risky changes."""
-    bullets = [b for b in (_gains(result), _losses(result.principals), _ports(result),
+    bullets = [b for b in (_gains(result), _losses(result.principals), _narrowed(result.principals), _ports(result),
                            _data_loss(result), _policy(result)) if b]
     out = [f"- {b}" for b in bullets] or ["- No access, port or data change that needs a reviewer's attention."]
     if not result.declared:
@@ -39,7 +40,7 @@ def _read(record: dict) -> str:
 
 
 def _gains(result: DiffResult) -> str:
-    gaining = [c for c in result.principals if c.gained or c.changed]
+    gaining = [c for c in result.principals if c.gained or c.widened]
     other = undeclared_grants(result)
     extra = (f"**{count(len(other), 'grant')} to principals no declaration names**: "
              + "; ".join(f"`{escape(g.principal)}` {escape(g.role)} ({c.op} `{escape(c.name)}`)" for c, g in other[:LISTED])
@@ -47,7 +48,7 @@ def _gains(result: DiffResult) -> str:
     if not gaining:
         return extra
     parts = [f"{_who(c)} reads " + _capped([*map(_read, c.gained), *(f"{_read(new)} (was {terms(old)})"
-                                                                   for old, new in c.changed)])
+                                                                   for old, new in c.widened)])
              for c in gaining[:LISTED]]
     more = f"; and {len(gaining) - LISTED} more (table below)" if len(gaining) > LISTED else ""
     return (f"**{count(len(gaining), 'principal')} gain{'s' * (len(gaining) == 1)} access**: " + "; ".join(parts)
@@ -66,6 +67,18 @@ def _losses(changes: list[PrincipalChange]) -> str:
              for c in losing[:LISTED]]
     more = f"; and {len(losing) - LISTED} more (table below)" if len(losing) > LISTED else ""
     return f"**{count(len(losing), 'principal')} lose{'s' * (len(losing) == 1)} access**: " + "; ".join(parts) + more
+
+
+def _narrowed(changes: list[PrincipalChange]) -> str:
+    """Access that changes without widening (more masked, fewer rows, another purpose): not a gain."""
+    changing = [c for c in changes if c.narrowed]
+    if not changing:
+        return ""
+    parts = [f"{_who(c)} now reads " + _capped([f"{_read(new)} (was {terms(old)})" for old, new in c.narrowed])
+             for c in changing[:LISTED]]
+    more = f"; and {len(changing) - LISTED} more (table below)" if len(changing) > LISTED else ""
+    return (f"**Access changes, not widened, for {count(len(changing), 'principal')}**: " + "; ".join(parts)
+            + more)
 
 
 def renames(result: DiffResult) -> dict[tuple[str, str], str]:
