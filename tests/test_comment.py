@@ -304,3 +304,61 @@ def test_narrowed_access_is_not_counted_as_a_gain(tmp_path):
     [unfiltered] = compare_principals([_ledger("x v1", [], rows="rows where a = 1")], [_ledger("x v1", [])])
     assert [len(c.narrowed) for c in (raw_to_masked, filtered, unfiltered)] == [1, 1, 0]
     assert [len(c.widened) for c in (raw_to_masked, filtered, unfiltered)] == [0, 0, 1]
+
+
+# --- review findings: the size budget holds for every input ---
+
+def _huge_table(rows: int = 2000) -> str:
+    body = "\n".join(f"| `grant-{i}` | roles/bigquery.dataViewer | ünïcødé ✓ row {i} |" for i in range(rows))
+    return f"<details open><summary>Every grant</summary>\n\n| a | b | c |\n|---|---|---|\n{body}\n\n</details>\n"
+
+
+@pytest.mark.parametrize("unit", ["chars", "bytes"])
+def test_the_last_resort_cut_closes_what_it_leaves_open_and_holds_the_limit(unit):
+    from meshplane.plan.comment_budget import size
+    text = compose(["## meshplane: `s`", "### meshplane diff\n\n- summary",
+                    _huge_table(), "```\nan order that never ends\n" + "step\n" * 5000 + "```\n"])
+    for limit in (1000, 5000, 60_000):
+        comment = fit(text, "the job summary", limit, unit)
+        assert size(comment, unit) <= limit, (limit, size(comment, unit))
+        assert comment.startswith("## meshplane: `s`\n\n") and "- summary" in comment
+        assert comment.count("<details") == comment.count("</details>")
+        assert sum(line.startswith("```") for line in comment.splitlines()) % 2 == 0
+        assert comment.endswith("the full review is in the job summary.\n")
+    closed = fit(_huge_table(), "x", 3000)
+    assert "</details>" in closed and closed.rstrip().endswith("x.")
+
+
+def test_the_budget_counts_bytes_when_asked(tmp_path):
+    part = tmp_path / "review.md"
+    part.write_text("## meshplane: `s`\n\n" + "\n".join(f"- ✓ ünïcødé line {i}" for i in range(200)) + "\n")
+    out = tmp_path / "full.md"
+    chars = CliRunner().invoke(main, ["comment", str(part), "-o", str(out), "--limit", "3000"])
+    assert chars.exit_code == 0 and len(out.read_text()) <= 3000 < len(out.read_bytes())
+    in_bytes = CliRunner().invoke(main, ["comment", str(part), "-o", str(out), "--limit", "3000", "--bytes"])
+    assert in_bytes.exit_code == 0 and len(out.read_bytes()) <= 3000
+
+
+def test_the_comment_command_refuses_a_tiny_limit_and_names_a_part_that_is_not_text(tmp_path):
+    good, bad = tmp_path / "heading.md", tmp_path / "bad.md"
+    good.write_text("## meshplane: `s`\n")
+    bad.write_bytes(b"## review\n\xff\xfe broken\n")
+    tiny = CliRunner().invoke(main, ["comment", str(good), "-o", str(tmp_path / "c.md"), "--limit", "100"])
+    assert tiny.exit_code == 2 and "--limit" in tiny.output and "1000" in tiny.output
+    result = CliRunner().invoke(main, ["comment", str(good), str(bad), "-o", str(tmp_path / "c.md")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
+    assert result.stderr.strip().splitlines() == [f"meshplane: error: {bad}: not UTF-8 text (byte 10: invalid "
+                                                  "start byte)"]
+
+
+def _section(pid: str, rows: int) -> str:
+    return f"### `{pid}` — a product\n\n" + "".join(f"- detail {i} of {pid}\n" for i in range(rows))
+
+
+def test_the_budget_cuts_the_detail_of_untouched_products_first():
+    diff = "### meshplane diff: x\n\n- summary\n\n<!-- meshplane:changed d.changed -->"
+    text = compose(["## meshplane: `s`", diff, "## meshplane plan",
+                    _section("d.changed", 120), _section("d.same-a", 60), _section("d.same-b", 50)])
+    comment = fit(text, "the job summary", len(text) - 2000)
+    assert "detail 119 of d.changed" in comment  # the largest, but the one the change touches
+    assert "of d.same-a" not in comment

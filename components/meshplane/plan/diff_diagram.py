@@ -20,8 +20,7 @@ LEGEND = ("Diagram: thick amber border = a product this change touches; green = 
 
 def change_diagrams(result: DiffResult, base: dict, head: dict) -> list[str]:
     """The Mermaid flowcharts of the change; none when no product changes."""
-    changed = sorted({owner(c, result.products) for c in result.changes.values() if c.op != SAME}
-                     & set(result.products))
+    changed = changed_products(result)
     groups: list[list[str]] = []
     for pid in changed:
         if groups and len(_products(groups[-1] + [pid], head)) <= MAX_PRODUCTS:
@@ -29,6 +28,12 @@ def change_diagrams(result: DiffResult, base: dict, head: dict) -> list[str]:
         else:
             groups.append([pid])
     return [_diagram(group, result, base, head) for group in groups]
+
+
+def changed_products(result: DiffResult) -> list[str]:
+    """The products one of whose resources the change creates, updates, replaces or deletes."""
+    return sorted({owner(c, result.products) for c in result.changes.values() if c.op != SAME}
+                  & set(result.products))
 
 
 def _ports(document: dict, pid: str) -> dict[str, str]:

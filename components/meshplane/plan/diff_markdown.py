@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .contract_render import contract_markdown
 from .diff import DATA_LOSS, NARROWED, POLICY, REPLACE, WIDENED, Change, DiffResult
-from .diff_diagram import LEGEND
+from .diff_diagram import LEGEND, changed_products
 from .diff_principals import PrincipalChange
 from .diff_summary import BASE_NOTE, owner, summary_markdown
 from .principal_names import short_principal, terms
@@ -20,6 +20,8 @@ APPENDIX_TITLES = {WIDENED: "Grants added", NARROWED: "Grants removed"}
 def diff_markdown(result: DiffResult, headline: str, listed: list[Change]) -> str:
     """The whole diff section; ``listed``: the changed resources (not ``same``), sorted by URN."""
     out = [f"### meshplane diff: {headline}", "", *summary_markdown(result), "", f"<sub>{BASE_NOTE}</sub>"]
+    touched = changed_products(result)  # hidden: the comment's size budget cuts their detail last
+    out += ["", f"<!-- meshplane:changed {' '.join(touched)} -->"] if touched else []
     out += _principal_table(result.principals)
     out += _diagrams(result.diagrams)
     out += contract_markdown(result.contracts)
