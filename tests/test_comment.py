@@ -362,3 +362,61 @@ def test_the_budget_cuts_the_detail_of_untouched_products_first():
     comment = fit(text, "the job summary", len(text) - 2000)
     assert "detail 119 of d.changed" in comment  # the largest, but the one the change touches
     assert "of d.same-a" not in comment
+
+
+# --- review findings: service agents, undeclared grants per product, owners by parent URN ---
+
+@pytest.mark.parametrize("principal, agent", [
+    ("serviceAccount:service-1@gcp-sa-dataplex.iam.gserviceaccount.com", True),
+    ("serviceAccount:project-1@storage-transfer-service.iam.gserviceaccount.com", True),
+    ("serviceAccount:bq-1@bigquery-encryption.iam.gserviceaccount.com", True),
+    ("serviceAccount:service-1@serverless-robot-prod.iam.gserviceaccount.com", True),
+    ("serviceAccount:service-1@gs-project-accounts.iam.gserviceaccount.com", True),
+    ("serviceAccount:me@gcp-sa-evil.example.com", False),  # the domain, exactly, not a substring
+    ("serviceAccount:me@not-gcp-sa-x.iam.gserviceaccount.com", False),
+    ("user:me@gcp-sa-x.iam.gserviceaccount.com", False),  # only a service account is an agent
+    ("group:gcp-sa-fans@daff.example", False),
+    ("serviceAccount:run-x@my-project.iam.gserviceaccount.com", False),
+])
+def test_service_agents_are_matched_by_their_exact_domain(principal, agent):
+    from meshplane.plan.principal_names import is_service_agent
+    assert is_service_agent(principal) is agent
+
+
+def test_a_new_stack_with_a_transfer_agent_flags_no_undeclared_grant():
+    plan = plan_stack("royalties-prod", Path(__file__).resolve().parents[1] / "stacks")
+    [first, *_] = _summary(render_markdown(diff_documents({"steps": []}, plan.document)))
+    assert "no declaration names" not in first and "storage-transfer-service" not in first, first
+
+
+def test_an_undeclared_grant_is_flagged_even_when_the_principal_reads_another_product():
+    from diff_support import base_document, with_inputs
+    base = base_document("podcast-prod")
+    # all-employees reads the catalog, not the demographics: a grant on the demographics is not declared
+    head = with_inputs(base, "podcast-demographics-observability-demographics-v1-dataplex-read",
+                       lambda inputs: inputs.update(member="group:all-employees@daff.example"))
+    [first] = _summary(render_markdown(diff_documents(base, head)))
+    assert first.startswith("- **1 grant to principals no declaration names**: `group:all-employees@daff.example` "
+                            "roles/bigquery.dataViewer"), first
+
+
+def _component(urn: str, parent: str = "") -> dict:
+    type_ = urn.split("::")[2].rsplit("$", 1)[-1]
+    return {"urn": urn, "type": type_, "custom": False, "inputs": {}, "parent": parent}
+
+
+def test_a_resource_belongs_to_the_product_up_its_parent_chain_not_the_longest_name_prefix():
+    from meshplane.plan.diff_summary import owner
+    prefix = "urn:pulumi:s::data-mesh::meshplane:index:DataProduct"
+    catalog, lookalike = f"{prefix}::podcast-catalog", f"{prefix}::podcast-catalog-podcasts"
+    port = f"{prefix}$meshplane:index:OutputPort::podcast-catalog-podcasts-v1"
+    table = {"urn": f"{prefix}$meshplane:index:OutputPort$gcp:bigquery/table:Table::podcast-catalog-podcasts-v1-view",
+             "type": "gcp:bigquery/table:Table", "custom": True, "parent": port,
+             "inputs": {"datasetId": "d", "tableId": "podcasts_v1", "project": "p"}}
+    outputs = {"podcast.podcast-catalog": {"name": "podcast-catalog"},
+               "podcast.podcast-catalog-podcasts": {"name": "podcast-catalog-podcasts"}}
+    states = [_component(catalog), _component(lookalike), _component(port, catalog)]
+    base = {"outputs": outputs, "steps": [{"newState": s} for s in [*states, table]]}
+    head = {"outputs": outputs, "steps": [{"newState": s} for s in states]}
+    result = diff_documents(base, head, rules=[])
+    assert owner(result.changes[table["urn"]], result) == "podcast.podcast-catalog"

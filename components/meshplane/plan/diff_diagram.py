@@ -32,7 +32,7 @@ def change_diagrams(result: DiffResult, base: dict, head: dict) -> list[str]:
 
 def changed_products(result: DiffResult) -> list[str]:
     """The products one of whose resources the change creates, updates, replaces or deletes."""
-    return sorted({owner(c, result.products) for c in result.changes.values() if c.op != SAME}
+    return sorted({owner(c, result) for c in result.changes.values() if c.op != SAME}
                   & set(result.products))
 
 

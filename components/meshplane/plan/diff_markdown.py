@@ -27,7 +27,7 @@ def diff_markdown(result: DiffResult, headline: str, listed: list[Change]) -> st
     out += contract_markdown(result.contracts)
     lost = sorted(result.flagged(DATA_LOSS), key=lambda c: c.urn)
     if lost:
-        rows = [f"| {code(c.name)} | `{owner(c, result.products)}` | {escape(why_data_loss(c))} |" for c in lost]
+        rows = [f"| {code(c.name)} | `{owner(c, result)}` | {escape(why_data_loss(c))} |" for c in lost]
         out += ["", f"#### Data loss ({len(lost)})", ""] + fold(["| Resource | Product | Why |", "|---|---|---|", *rows])
     broken = [(c, v) for c in sorted(result.flagged(POLICY), key=lambda c: c.urn) for v in c.violations]
     if broken:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .principal_names import is_service_agent
+
 TERMS = ("pii", "rows", "sensitive")  # what must match for a lost and a gained port to be a move
 Port = tuple[str, str]  # (product id, "name vMAJOR")
 
@@ -93,16 +95,18 @@ def _index(records: list[dict]) -> dict[tuple[str, str, str], dict]:
 
 
 PLUMBING_PREFIXES = ("dataset:", "view:", "routine:")  # authorized datasets, views and routines
-AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.", "@gs-project-accounts.")
 
 
 def undeclared_grants(result) -> list:
-    """Grants a change adds for a principal no declaration names as a consumer, that is not one of the
-    products' own identities nor a service agent: access the summary must not hide (e.g. ``allUsers``)."""
-    declared = {c.principal for c in result.principals} | result.consumers
+    """Grants a change adds that no declaration accounts for: to a principal the head does not declare
+    a consumer of the product the resource belongs to (per principal and resource, not anywhere in the
+    mesh), that is not one of the products' own identities nor a service agent: access the summary must
+    not hide (e.g. ``allUsers``)."""
+    from .diff_summary import owner  # the product of a resource, up its parent chain
+
     return [(change, g) for change in sorted(result.changes.values(), key=lambda c: c.urn) for g in change.gained
-            if g.principal not in declared and not _own(g.principal, result.own)
-            and not g.principal.startswith(PLUMBING_PREFIXES) and not any(a in g.principal for a in AGENT_DOMAINS)]
+            if (g.principal, owner(change, result)) not in result.consumers and not _own(g.principal, result.own)
+            and not g.principal.startswith(PLUMBING_PREFIXES) and not is_service_agent(g.principal)]
 
 
 def _own(principal: str, own: set[str]) -> bool:

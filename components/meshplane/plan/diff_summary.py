@@ -6,6 +6,7 @@ consumers, data loss in one sentence with its cause and the way forward, policy 
 from __future__ import annotations
 
 from .diff import DATA_LOSS, POLICY, Change, DiffResult
+from .diff_owners import STACK
 from .diff_principals import PrincipalChange, undeclared_grants
 from .principal_names import short_principal, terms
 from .review_format import count, escape
@@ -108,7 +109,7 @@ def _data_loss(result: DiffResult) -> str:
     lost = sorted(result.flagged(DATA_LOSS), key=lambda c: c.urn)
     if not lost:
         return ""
-    products = sorted({owner(c, result.products) for c in lost})
+    products = sorted({owner(c, result) for c in lost})
     protected = ((" They are protected: `pulumi up` stops before deleting them." if len(lost) > 1 else
                   " It is protected: `pulumi up` stops before deleting it.") if all(c.protected for c in lost) else "")
     verbs = " or ".join(VERBS.get(op, op) for op in sorted({c.op for c in lost}))
@@ -143,8 +144,6 @@ def _policy(result: DiffResult) -> str:
     return f"**{count(len(flagged), 'new policy violation')}**: {shown}{more}"
 
 
-def owner(change: Change, products: list[str]) -> str:
-    """The product whose resource ``change`` is: the longest product name its resource name starts with."""
-    names = sorted((p for p in products if change.name.startswith(p.split(".", 1)[-1] + "-")
-                    or change.name == p.split(".", 1)[-1]), key=len, reverse=True)
-    return names[0] if names else "the stack"
+def owner(change: Change, result: DiffResult) -> str:
+    """The product whose resource ``change`` is: the ``DataProduct`` up its parent chain (``diff_owners``)."""
+    return result.owners.get(change.urn, STACK)
