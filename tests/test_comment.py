@@ -219,9 +219,9 @@ MERMAID_DIR = Path(os.environ.get("MESHPLANE_MERMAID_DIR", "/work/node-mermaid")
 @pytest.mark.skipif(shutil.which("node") is None or not (MERMAID_DIR / "node_modules" / "mermaid").is_dir()
                     or not (MERMAID_DIR / "node_modules" / "jsdom").is_dir(),
                     reason="needs node and the npm packages mermaid and jsdom in MESHPLANE_MERMAID_DIR")
-def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty, rename):
+def test_every_mermaid_block_parses_with_mermaids_own_parser(twenty, rename, hub_diagrams):
     golden = (Path(__file__).parent / "golden" / "podcast-prod.md").read_text(encoding="utf-8")
-    blocks = _mermaid_blocks(golden) + _mermaid_blocks(twenty[0]) + _mermaid_blocks(rename[1])
+    blocks = _mermaid_blocks(golden) + _mermaid_blocks(twenty[0]) + _mermaid_blocks(rename[1]) + list(hub_diagrams)
     assert len(blocks) >= 10
     script = (Path(__file__).parent / "mermaid_parse.mjs").read_text(encoding="utf-8")
     run = subprocess.run(["node", "--input-type=module", "-e", script], input=json.dumps(blocks), cwd=MERMAID_DIR,
@@ -420,3 +420,53 @@ def test_a_resource_belongs_to_the_product_up_its_parent_chain_not_the_longest_n
     head = {"outputs": outputs, "steps": [{"newState": s} for s in states]}
     result = diff_documents(base, head, rules=[])
     assert owner(result.changes[table["urn"]], result) == "podcast.podcast-catalog"
+
+
+# --- review findings: a hub read by many products still draws at most six per diagram ---
+
+def _hub_lineage(readers: int = 15):
+    from meshplane.lineage import Edge, Lineage
+    hub, nodes, edges = "urn:meshplane:d:hub", [], []
+    nodes += [Node(hub, "product", "d.hub", "active"), Node(f"{hub}:out:v1", "port", "out v1"),
+              Node("urn:meshplane:u:src", "product", "u.src", "active"), Node("urn:meshplane:u:src:x:v1", "port", "x v1")]
+    edges.append(Edge("urn:meshplane:u:src:x:v1", hub, "src"))
+    for i in range(readers):
+        nodes.append(Node(f"urn:meshplane:r:r{i:02d}", "product", f"r.r{i:02d}", "active"))
+        edges.append(Edge(f"{hub}:out:v1", f"urn:meshplane:r:r{i:02d}", "hub_in"))
+    return Lineage(sorted(nodes), sorted(edges))
+
+
+def _hub_documents(readers: int = 15) -> tuple[dict, dict]:
+    prefix = "urn:pulumi:s::data-mesh::meshplane:index:DataProduct"
+    table = {"urn": f"{prefix}$gcp:bigquery/table:Table::hub-out-v1", "type": "gcp:bigquery/table:Table",
+             "custom": True, "parent": f"{prefix}::hub", "inputs": {"datasetId": "d", "tableId": "out_v1"}}
+    hub = {"name": "hub", "outputPorts": [{"name": "out", "urn": "urn:meshplane:d:hub:out:v1"}],
+           "inputPorts": [{"kind": "dataProduct", "source": "urn:meshplane:u:src:x:v1"}]}
+    access = [{"product": "d.hub", "port": "out v1", "principal": f"serviceAccount:run-r{i:02d}@p.iam.gserviceaccount.com",
+               "consumer": f"r.r{i:02d}", "purpose": "", "pii": "none", "rows": "all rows", "sensitive": []}
+              for i in range(readers)]
+    head = {"outputs": {"d.hub": hub}, "access": access,
+            "steps": [{"newState": _component(f"{prefix}::hub")}, {"newState": table}]}
+    return {"steps": []}, head
+
+
+def _products_drawn(diagram: str) -> set[str]:
+    """The product ids a diagram names: subgraph titles and product nodes (``["r.r01"]``), not ports."""
+    return set(re.findall(r'\["([a-z]+\.[a-z0-9]+)(?: \(\w+\))?"\]', diagram)) | {
+        m.split(" ", 1)[0] for m in re.findall(r'\["([a-z]+\.[a-z0-9]+ \w+ v\d+)"\]', diagram)}
+
+
+@pytest.fixture(scope="module")
+def hub_diagrams():
+    from meshplane.plan.review_lineage import stack_diagrams
+    [review] = stack_diagrams(_hub_lineage(), ["d.hub"])
+    [change] = diff_documents(*_hub_documents(), rules=[]).diagrams
+    return review, change
+
+
+def test_a_hub_read_by_15_products_draws_six_and_counts_the_rest(hub_diagrams):
+    review, change = hub_diagrams
+    assert review.count("subgraph ") == MAX_PRODUCTS and "u.src" in review  # what it reads from is kept
+    assert '[["+11 more reading products"]]' in review and "--> m_readers" in review
+    assert len(_products_drawn(change)) == MAX_PRODUCTS, _products_drawn(change)
+    assert "+11 more reading products" in change and "u.src x v1" in change
