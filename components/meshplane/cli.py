@@ -157,16 +157,26 @@ def diff(base: str, head: str, fmt: str, output: str | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Write the comment here.")
 @click.option("--full-review", default="the job summary", show_default=True,
               help="Where the whole review is, named when the comment is cut.")
-@click.option("--limit", default=60_000, show_default=True, help="At most this many characters.")
-def comment(parts: tuple[str, ...], output: str, full_review: str, limit: int) -> None:
+@click.option("--limit", default=60_000, show_default=True, type=click.IntRange(min=1000),
+              help="At most this many characters (or bytes with --bytes).")
+@click.option("--bytes", "in_bytes", is_flag=True,
+              help="Count the limit in UTF-8 bytes, as GitHub's job summary does (1 MiB), not characters.")
+def comment(parts: tuple[str, ...], output: str, full_review: str, limit: int, in_bytes: bool) -> None:
     """Join Markdown PARTS into one pull-request comment (caution blocks first) under GitHub's size
     limit, cutting per-product detail first; a missing part is skipped."""
     from .atomic import write_atomic
-    from .plan.comment_budget import compose, fit
+    from .plan.comment_budget import BYTES, CHARS, compose, fit
 
-    texts = [Path(p).read_text(encoding="utf-8") for p in parts if Path(p).is_file()]
+    texts = []
+    for part in (p for p in parts if Path(p).is_file()):
+        try:
+            texts.append(Path(part).read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            fail_usage(f"{part}: not UTF-8 text (byte {exc.start}: {exc.reason})")
+        except OSError as exc:
+            fail_usage(f"cannot read {part}: {exc.strerror or exc}")
     try:
-        write_atomic(output, fit(compose(texts), full_review, limit))
+        write_atomic(output, fit(compose(texts), full_review, limit, BYTES if in_bytes else CHARS))
     except OSError as exc:
         fail_usage(f"cannot write {output}: {exc.strerror or exc}")
 

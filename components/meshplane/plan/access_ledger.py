@@ -54,13 +54,25 @@ def record(decl: DataProduct, port: OutputPort, principal: str, product: str | N
     sensitive = _sensitive(port.columns)
     return {"product": decl.id, "port": f"{port.name} v{port.major}", "principal": principal,
             "consumer": product or "", "purpose": purpose or "",
-            "pii": (RAW if raw else MASKED) if sensitive else NO_PII, "rows": rows_of(port, principal)}
+            "pii": (RAW if raw else MASKED) if sensitive else NO_PII, "rows": rows_of(port, principal),
+            "sensitive": sensitive_columns(port.columns)}
 
 
 def rows_of(port: OutputPort, principal: str) -> str:
     """The rows ``principal`` sees: the filters naming it (as ``OutputPort`` grants them), else all."""
     filters = [f.filter for f in port.row_filters if principal in f.grantees]
     return "rows where " + " or ".join(f"({f})" if len(filters) > 1 else f for f in filters) if filters else ALL_ROWS
+
+
+def sensitive_columns(columns: list[Column], prefix: str = "") -> list[str]:
+    """The paths of the PII or classified columns (nested ones as ``parent.child``), sorted: what a
+    reader of the port sees masked, or raw with raw access."""
+    found = []
+    for c in columns:
+        path = prefix + c.name
+        found += [path] if c.pii or c.classification is not None else []
+        found += sensitive_columns(c.fields or [], path + ".")
+    return sorted(found)
 
 
 def _sensitive(columns: list[Column]) -> bool:

@@ -3,8 +3,10 @@ and nobody sees a review), for any domain size.
 
 Parts (the diff, the review, the deploy order) are joined with every leading caution block first.
 When too long, what a reviewer needs least goes first: each product's detail section of the review
-(largest first), then the diff's folded appendix, then the lineage diagrams; a note says what was
-cut and where the full review is. Pure functions over Markdown text.
+(products the change does not touch first, then the largest), then the diff's folded appendix, then
+the lineage diagrams; a note says what was cut and where the full review is; as a last resort the end
+is cut, closing what it leaves open. The limit counts characters (a comment) or UTF-8 bytes (the job
+summary's 1 MiB). Pure functions over Markdown text.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ DEFAULT_LIMIT = 60_000  # leaves room for the sticky comment's marker and a head
 PRODUCT = re.compile(r"^### `[^`]+` — ", re.M)  # a product's section in the review
 APPENDIX = re.compile(r"^<details><summary>Appendix: .*?^</details>\n?", re.M | re.S)
 DIAGRAM = re.compile(r"^```mermaid\n.*?^```\n?", re.M | re.S)
+CHANGED = re.compile(r"^<!-- meshplane:changed (.*?) -->$", re.M)  # the products a diff touches
+CHARS, BYTES = "chars", "bytes"
 
 
 def compose(parts: list[str]) -> str:
@@ -28,34 +32,60 @@ def compose(parts: list[str]) -> str:
     return "\n\n".join(p.strip("\n") for p in [*cautions, *rest] if p.strip()) + "\n"
 
 
-def fit(text: str, full_review: str, limit: int = DEFAULT_LIMIT) -> str:
-    """``text`` when it fits in ``limit`` characters; else cut as the module says, with a note naming
-    what was cut and ``full_review`` (where the whole review is)."""
-    if len(text) <= limit:
+def size(text: str, unit: str = CHARS) -> int:
+    """The length of ``text`` in characters, or in UTF-8 bytes (GitHub's job summary counts bytes)."""
+    return len(text.encode("utf-8")) if unit == BYTES else len(text)
+
+
+def fit(text: str, full_review: str, limit: int = DEFAULT_LIMIT, unit: str = CHARS) -> str:
+    """``text`` when it fits in ``limit`` (characters, or UTF-8 bytes with ``unit=BYTES``); else cut as
+    the module says, with a note naming what was cut and ``full_review`` (where the whole review is).
+    Products the change touches (the diff's ``CHANGED`` marker) lose their detail last."""
+    if size(text, unit) <= limit:
         return text
+    changed = set(" ".join(CHANGED.findall(text)).split())
     cut: list[str] = []
-    sections = sorted(_product_sections(text), key=lambda s: -len(s[1]))
+    sections = sorted(_product_sections(text), key=lambda s: (s[0] in changed, -len(s[1])))
     dropped = []
     for name, body in sections:
-        if len(_with_note(text, cut + [_products(dropped)], full_review)) <= limit:
+        if size(_with_note(text, cut + [_products(dropped)], full_review), unit) <= limit:
             break
         text = text.replace(body, "", 1)
         dropped.append(name)
     cut += [_products(dropped)] if dropped else []
     for pattern, what in ((APPENDIX, "the diff's resource-level appendix"), (DIAGRAM, "the lineage diagrams")):
-        if len(_with_note(text, cut, full_review)) > limit and pattern.search(text):
+        if size(_with_note(text, cut, full_review), unit) > limit and pattern.search(text):
             text = pattern.sub("", text)
             cut.append(what)
     text = _with_note(text, cut, full_review)
-    if len(text) > limit:  # still too long: the end goes, never the summary at the top
-        text = text[: limit - 200].rsplit("\n", 1)[0] + f"\n\n… cut here to fit; the full review is in {full_review}.\n"
-    return text
+    return text if size(text, unit) <= limit else _cut_end(text, full_review, limit, unit)
+
+
+def _cut_end(text: str, full_review: str, limit: int, unit: str) -> str:
+    """The last resort: the end goes, never the summary at the top; a ``<details>`` or code fence left
+    open at the cut is closed, so the rest of the comment renders (a table ends at the blank line)."""
+    tail = f"\n\n… cut here to fit; the full review is in {full_review}.\n"
+    room = limit - size(tail, unit) - size(CLOSERS, unit)
+    head = text.encode("utf-8")[:max(room, 0)].decode("utf-8", "ignore") if unit == BYTES else text[:max(room, 0)]
+    head = head.rsplit("\n", 1)[0] if "\n" in head else ""
+    return head + _closers(head) + tail
+
+
+CLOSERS = "\n```\n" + "\n</details>" * 8  # the most ``_closers`` adds: nesting deeper than 8 is not ours
+
+
+def _closers(head: str) -> str:
+    """What closes the code fence and the ``<details>`` blocks ``head`` leaves open."""
+    fenced = sum(1 for line in head.split("\n") if line.startswith("```")) % 2 == 1
+    open_details = min(len(re.findall(r"<details\b", head)) - len(re.findall(r"</details>", head)), 8)
+    return ("\n```" if fenced else "") + "\n</details>" * max(open_details, 0)
 
 
 def _with_note(text: str, cut: list[str], full_review: str) -> str:
     if not cut:
         return text
-    note = ("> [!NOTE]\n> This comment is cut to fit GitHub's limit of 65,536 characters: "
+    note = ("> [!NOTE]\n> This comment is cut to fit GitHub's size limit (65,536 characters for a comment, "
+            "1 MiB for a job summary): "
             + "; ".join(cut) + f". The full review is in {full_review}.\n")
     head, sep, tail = text.partition("\n\n")
     return f"{head}\n\n{note}\n{tail}" if sep else f"{text}\n\n{note}"

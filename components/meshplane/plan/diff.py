@@ -73,8 +73,9 @@ class DiffResult:
     products: list[str] = field(default_factory=list)  # the ids of the products of either plan
     declared: bool = True  # both plans carry the declared access (``access_ledger``; older plans do not)
     own: set[str] = field(default_factory=set)  # the products' runners, owners, deployer, governance
-    consumers: set[str] = field(default_factory=set)  # every principal the head declares as a consumer
+    consumers: set[tuple[str, str]] = field(default_factory=set)  # (principal, product) the head declares
     diagrams: list[str] = field(default_factory=list)  # Mermaid: the changed products and their neighbours
+    owners: dict[str, str] = field(default_factory=dict)  # urn -> product id (``diff_owners``)
 
     def flagged(self, flag: str) -> list[Change]:
         return [c for c in self.changes.values() if flag in c.flags]
@@ -104,15 +105,26 @@ def diff_documents(base: dict, head: dict, settings: GovernanceSettings | None =
     compare_access(changes, old, new)
     _compare_policy(changes, base, head, settings or GovernanceSettings(), rules)
     products = sorted({*base.get("outputs", {}), *head.get("outputs", {})})
-    result = DiffResult(changes, compare_contracts(base, head),
-                      compare_principals(base.get("access", []), head.get("access", [])), products,
+    contracts = compare_contracts(base, head)
+    removed, added = port_moves(contracts)
+    result = DiffResult(changes, contracts, compare_principals(base.get("access", []), head.get("access", []),
+                                                               removed, added), products,
                       "access" in head and ("access" in base or not base.get("steps")),
                       {*base.get("ownIdentities", []), *head.get("ownIdentities", [])},
-                      {r["principal"] for r in head.get("access", [])})
+                      {(r["principal"], r["product"]) for r in head.get("access", [])})
     from .diff_diagram import change_diagrams  # it reads the results of this module
+    from .diff_owners import resource_owners
 
+    result.owners = resource_owners(head, base)
     result.diagrams = change_diagrams(result, base, head)
     return result
+
+
+def port_moves(contracts: ContractDiff) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(product, port) pairs the head no longer serves, and those it newly serves (a new port or major)."""
+    ports = [c for c in contracts.changes if c.path == "port"]
+    return ({(c.product, c.port) for c in ports if c.what.startswith("removed")},
+            {(c.product, c.port) for c in ports if c.what.startswith("new ")})
 
 
 def _states(document: dict) -> dict[str, dict]:

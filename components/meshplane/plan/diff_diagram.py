@@ -9,6 +9,7 @@ from ..lineage import mermaid_id
 from .diff import SAME, DiffResult
 from .diff_summary import owner
 from .principal_names import SA_DOMAIN
+from .review_format import count
 from .review_lineage import MAX_PRODUCTS
 
 CLASSES = ("  classDef changed stroke:#9a6700,stroke-width:3px", "  classDef added stroke:#1a7f37,stroke-width:3px",
@@ -20,8 +21,7 @@ LEGEND = ("Diagram: thick amber border = a product this change touches; green = 
 
 def change_diagrams(result: DiffResult, base: dict, head: dict) -> list[str]:
     """The Mermaid flowcharts of the change; none when no product changes."""
-    changed = sorted({owner(c, result.products) for c in result.changes.values() if c.op != SAME}
-                     & set(result.products))
+    changed = changed_products(result)
     groups: list[list[str]] = []
     for pid in changed:
         if groups and len(_products(groups[-1] + [pid], head)) <= MAX_PRODUCTS:
@@ -29,6 +29,12 @@ def change_diagrams(result: DiffResult, base: dict, head: dict) -> list[str]:
         else:
             groups.append([pid])
     return [_diagram(group, result, base, head) for group in groups]
+
+
+def changed_products(result: DiffResult) -> list[str]:
+    """The products one of whose resources the change creates, updates, replaces or deletes."""
+    return sorted({owner(c, result) for c in result.changes.values() if c.op != SAME}
+                  & set(result.products))
 
 
 def _ports(document: dict, pid: str) -> dict[str, str]:
@@ -51,13 +57,27 @@ def _products(group: list[str], head: dict) -> set[str]:
     """The products a diagram of ``group`` draws: the group, its upstreams and its consuming products."""
     found = set(group)
     for pid in group:
-        found |= {":".join(u.split(":")[2:4]).replace(":", ".") for u in _upstreams(head, pid)}
+        found |= {_pid(u) for u in _upstreams(head, pid)}
         found |= {c for _, c in _readers(head, pid)}
     return found
 
 
+def _pid(port_urn: str) -> str:
+    """``urn:meshplane:d:n:port:v1`` -> ``d.n``."""
+    return ".".join(port_urn.split(":")[2:4])
+
+
+def _kept(group: list[str], head: dict) -> set[str]:
+    """The products a diagram of ``group`` draws, at most ``MAX_PRODUCTS``: the group, then what it
+    reads from, then its readers, in order; the others are counted in a ``+N more`` node."""
+    upstreams = sorted({_pid(u) for pid in group for u in _upstreams(head, pid)} - set(group))
+    readers = sorted({c for pid in group for _, c in _readers(head, pid)} - set(group) - set(upstreams))
+    return set(group) | set((upstreams + readers)[:max(MAX_PRODUCTS - len(group), 0)])
+
+
 def _diagram(group: list[str], result: DiffResult, base: dict, head: dict) -> str:
     lines, classes = ["flowchart TB"], {"changed": [], "added": [], "removed": [], "gains": [], "loses": []}
+    kept = _kept(group, head)
     for pid in group:
         product = _urn(pid)
         old, new = _ports(base, pid), _ports(head, pid)
@@ -68,10 +88,18 @@ def _diagram(group: list[str], result: DiffResult, base: dict, head: dict) -> st
                 classes["added" if name not in old else "removed"].append(mermaid_id(urn))
         lines.append("  end")
         classes["changed"].append(mermaid_id(product))
-        for upstream in _upstreams(head, pid):
+        more_up = sorted({_pid(u) for u in _upstreams(head, pid)} - kept)
+        for upstream in (u for u in _upstreams(head, pid) if _pid(u) in kept):
             lines.append(f'  {mermaid_id(upstream)}["{_port_label(upstream)}"] --> {mermaid_id(product)}')
-        for port, consumer in _readers(head, pid):
+        lines += [f'  m_up_{mermaid_id(product)}[["+{count(len(more_up), "more upstream product")}"]] --> '
+                  f'{mermaid_id(product)}'] if more_up else []
+        readers = _readers(head, pid)
+        for port, consumer in (r for r in readers if r[1] in kept):
             lines.append(f'  {mermaid_id(new[port])} --> {mermaid_id(_urn(consumer))}["{consumer}"]')
+        more = sorted({c for _, c in readers} - kept)
+        lines += [f'  m_rd_{mermaid_id(product)}[["+{count(len(more), "more reading product")}"]]'] if more else []
+        lines += [f"  {mermaid_id(new[port])} --> m_rd_{mermaid_id(product)}"
+                  for port in sorted({p for p, c in readers if c not in kept})]
     lines += _principals(group, result, {pid: {**_ports(base, pid), **_ports(head, pid)} for pid in group}, classes)
     lines += list(CLASSES) + [f"  class {','.join(ids)} {name}" for name, ids in classes.items() if ids]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .contract_render import contract_markdown
 from .diff import DATA_LOSS, NARROWED, POLICY, REPLACE, WIDENED, Change, DiffResult
-from .diff_diagram import LEGEND
+from .diff_diagram import LEGEND, changed_products
 from .diff_principals import PrincipalChange
 from .diff_summary import BASE_NOTE, owner, summary_markdown
 from .principal_names import short_principal, terms
@@ -20,12 +20,14 @@ APPENDIX_TITLES = {WIDENED: "Grants added", NARROWED: "Grants removed"}
 def diff_markdown(result: DiffResult, headline: str, listed: list[Change]) -> str:
     """The whole diff section; ``listed``: the changed resources (not ``same``), sorted by URN."""
     out = [f"### meshplane diff: {headline}", "", *summary_markdown(result), "", f"<sub>{BASE_NOTE}</sub>"]
+    touched = changed_products(result)  # hidden: the comment's size budget cuts their detail last
+    out += ["", f"<!-- meshplane:changed {' '.join(touched)} -->"] if touched else []
     out += _principal_table(result.principals)
     out += _diagrams(result.diagrams)
     out += contract_markdown(result.contracts)
     lost = sorted(result.flagged(DATA_LOSS), key=lambda c: c.urn)
     if lost:
-        rows = [f"| {code(c.name)} | `{owner(c, result.products)}` | {escape(why_data_loss(c))} |" for c in lost]
+        rows = [f"| {code(c.name)} | `{owner(c, result)}` | {escape(why_data_loss(c))} |" for c in lost]
         out += ["", f"#### Data loss ({len(lost)})", ""] + fold(["| Resource | Product | Why |", "|---|---|---|", *rows])
     broken = [(c, v) for c in sorted(result.flagged(POLICY), key=lambda c: c.urn) for v in c.violations]
     if broken:
@@ -40,8 +42,10 @@ def _principal_table(changes: list[PrincipalChange]) -> list[str]:
     for c in changes:
         who = short_principal(c.principal, c.consumer)
         rows += [f"| {who} | **gains** {terms(r)} | `{r['product']}` {r['port']} | {_purpose(r)} |" for r in c.gained]
-        rows += [f"| {who} | **changes** to {terms(n)} (was {terms(o)}) | `{n['product']}` {n['port']} | "
-                 f"{_purpose(n)} |" for o, n in c.changed]
+        rows += [f"| {who} | **widens** to {terms(n)} (was {terms(o)}) | `{n['product']}` {n['port']} | "
+                 f"{_purpose(n)} |" for o, n in c.widened]
+        rows += [f"| {who} | changes to {terms(n)} (was {terms(o)}) | `{n['product']}` {n['port']} | "
+                 f"{_purpose(n)} |" for o, n in c.narrowed]
         rows += [f"| {who} | moved, same terms | `{n['product']}` {o['port']} → {n['port']} | {_purpose(n)} |"
                  for o, n in c.moved]
         rows += [f"| {who} | **loses** | `{r['product']}` {r['port']} | {_purpose(r)} |" for r in c.lost]

@@ -1,10 +1,12 @@
-"""The first screen of the pull-request comment: at most five bullets, counted by principal — who
-gains access (port, raw or masked PII, rows, purpose), who loses it, ports renamed, moved or broken for
+"""The first screen of the pull-request comment: a few bullets, counted by principal — who gains or
+widens access (port, raw or masked PII, rows, purpose), who loses it, whose access changes without
+widening (more masked, fewer rows, another purpose: not a gain), ports renamed, moved or broken for
 consumers, data loss in one sentence with its cause and the way forward, policy violations."""
 
 from __future__ import annotations
 
 from .diff import DATA_LOSS, POLICY, Change, DiffResult
+from .diff_owners import STACK
 from .diff_principals import PrincipalChange, undeclared_grants
 from .principal_names import short_principal, terms
 from .review_format import count, escape
@@ -21,7 +23,7 @@ VERBS = {"delete": "deleted", "replace": "replaced empty", "update": "emptied in
 
 def summary_markdown(result: DiffResult) -> list[str]:
     """The bullets (only those with something to say), or one line saying nothing risky changes."""
-    bullets = [b for b in (_gains(result), _losses(result.principals), _ports(result),
+    bullets = [b for b in (_gains(result), _losses(result.principals), _narrowed(result.principals), _ports(result),
                            _data_loss(result), _policy(result)) if b]
     out = [f"- {b}" for b in bullets] or ["- No access, port or data change that needs a reviewer's attention."]
     if not result.declared:
@@ -39,7 +41,7 @@ def _read(record: dict) -> str:
 
 
 def _gains(result: DiffResult) -> str:
-    gaining = [c for c in result.principals if c.gained or c.changed]
+    gaining = [c for c in result.principals if c.gained or c.widened]
     other = undeclared_grants(result)
     extra = (f"**{count(len(other), 'grant')} to principals no declaration names**: "
              + "; ".join(f"`{escape(g.principal)}` {escape(g.role)} ({c.op} `{escape(c.name)}`)" for c, g in other[:LISTED])
@@ -47,7 +49,7 @@ def _gains(result: DiffResult) -> str:
     if not gaining:
         return extra
     parts = [f"{_who(c)} reads " + _capped([*map(_read, c.gained), *(f"{_read(new)} (was {terms(old)})"
-                                                                   for old, new in c.changed)])
+                                                                   for old, new in c.widened)])
              for c in gaining[:LISTED]]
     more = f"; and {len(gaining) - LISTED} more (table below)" if len(gaining) > LISTED else ""
     return (f"**{count(len(gaining), 'principal')} gain{'s' * (len(gaining) == 1)} access**: " + "; ".join(parts)
@@ -66,6 +68,18 @@ def _losses(changes: list[PrincipalChange]) -> str:
              for c in losing[:LISTED]]
     more = f"; and {len(losing) - LISTED} more (table below)" if len(losing) > LISTED else ""
     return f"**{count(len(losing), 'principal')} lose{'s' * (len(losing) == 1)} access**: " + "; ".join(parts) + more
+
+
+def _narrowed(changes: list[PrincipalChange]) -> str:
+    """Access that changes without widening (more masked, fewer rows, another purpose): not a gain."""
+    changing = [c for c in changes if c.narrowed]
+    if not changing:
+        return ""
+    parts = [f"{_who(c)} now reads " + _capped([f"{_read(new)} (was {terms(old)})" for old, new in c.narrowed])
+             for c in changing[:LISTED]]
+    more = f"; and {len(changing) - LISTED} more (table below)" if len(changing) > LISTED else ""
+    return (f"**Access changes, not widened, for {count(len(changing), 'principal')}**: " + "; ".join(parts)
+            + more)
 
 
 def renames(result: DiffResult) -> dict[tuple[str, str], str]:
@@ -95,7 +109,7 @@ def _data_loss(result: DiffResult) -> str:
     lost = sorted(result.flagged(DATA_LOSS), key=lambda c: c.urn)
     if not lost:
         return ""
-    products = sorted({owner(c, result.products) for c in lost})
+    products = sorted({owner(c, result) for c in lost})
     protected = ((" They are protected: `pulumi up` stops before deleting them." if len(lost) > 1 else
                   " It is protected: `pulumi up` stops before deleting it.") if all(c.protected for c in lost) else "")
     verbs = " or ".join(VERBS.get(op, op) for op in sorted({c.op for c in lost}))
@@ -130,8 +144,6 @@ def _policy(result: DiffResult) -> str:
     return f"**{count(len(flagged), 'new policy violation')}**: {shown}{more}"
 
 
-def owner(change: Change, products: list[str]) -> str:
-    """The product whose resource ``change`` is: the longest product name its resource name starts with."""
-    names = sorted((p for p in products if change.name.startswith(p.split(".", 1)[-1] + "-")
-                    or change.name == p.split(".", 1)[-1]), key=len, reverse=True)
-    return names[0] if names else "the stack"
+def owner(change: Change, result: DiffResult) -> str:
+    """The product whose resource ``change`` is: the ``DataProduct`` up its parent chain (``diff_owners``)."""
+    return result.owners.get(change.urn, STACK)

@@ -11,6 +11,7 @@ from ..declaration.model import DataProduct as Declaration
 from ..platform import PlatformSettings
 from .mocks import DEPLOYER
 from .preview import UNKNOWN
+from .principal_names import is_service_agent
 from .resource_grants import AUTHORIZED, AUTHORIZED_ROUTINE
 
 OWN = ("runner", "owner", "authorized dataset", "authorized routine", "service agent", "invoker",
@@ -66,7 +67,7 @@ class Audience:
             return "runner", ""
         if principal == self.owner:
             return "owner", "Reads who accessed the product." if target == "audit dataset" else ""
-        if any(agent in principal for agent in AGENT_DOMAINS) or principal == UNKNOWN:
+        if is_service_agent(principal) or principal == UNKNOWN:
             return "service agent", ""
         if principal.startswith("serviceAccount:inv-") and target.startswith("dbt job"):
             return "invoker", ""
@@ -78,8 +79,6 @@ class Audience:
         return "not declared", ""
 
 
-AGENT_DOMAINS = ("@gcp-sa-", "@bigquery-encryption.", "@serverless-robot-prod.", "@gs-project-accounts.",
-                 "@storage-transfer-service.")  # Google's service agents
 
 
 def audience(decl: Declaration, runner_of, project: str, runner: str, governance: str | None = None,

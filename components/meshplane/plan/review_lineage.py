@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .. import standards
 from ..lineage import Lineage, mermaid_id
+from .review_format import count
 
 
 def stack_lineage(lineage: Lineage, product_ids: Iterable[str]) -> Lineage:
@@ -44,11 +45,36 @@ def stack_diagrams(lineage: Lineage, product_ids: Iterable[str], limit: int = MA
     return [_diagram(lineage, group) for group in groups or [[]]]
 
 
-def _diagram(lineage: Lineage, ids: list[str]) -> str:
-    text = stack_lineage(lineage, ids).to_mermaid("TB")
+def _diagram(lineage: Lineage, ids: list[str], limit: int = MAX_PRODUCTS) -> str:
+    drawn, more = _capped(stack_lineage(lineage, ids), ids, limit)
+    text = drawn.to_mermaid("TB")
     ours = [mermaid_id(standards.product_urn(*pid.split(".", 1))) for pid in ids]
     styles = ["  classDef stack stroke-width:3px"] + ([f"  class {','.join(ours)} stack"] if ours else [])
-    return text + "".join(line + "\n" for line in styles)
+    return text + "".join(line + "\n" for line in more + styles)
+
+
+def _capped(drawn: Lineage, ids: list[str], limit: int) -> tuple[Lineage, list[str]]:
+    """``drawn`` with at most ``limit`` products: the stack's own first, then neighbours in order; the
+    other neighbours collapse into one ``+N more`` node each side (readers, upstreams) with its arrows."""
+    ours = {standards.product_urn(*pid.split(".", 1)) for pid in ids}
+    upstreams = {_product(e.source) for e in drawn.edges if e.target in ours} - ours
+    neighbours = sorted((n.id for n in drawn.nodes if n.kind == "product" and n.id not in ours),
+                        key=lambda urn: (urn not in upstreams, urn))  # what it reads from first
+    dropped = set(neighbours[max(limit - len(ours), 0):])
+    if not dropped:
+        return drawn, []
+    kept = Lineage([n for n in drawn.nodes if (_product(n.id) if n.kind == "port" else n.id) not in dropped],
+                   [e for e in drawn.edges if _product(e.source) not in dropped and e.target not in dropped])
+    lines = []
+    upstream = [e for e in drawn.edges if _product(e.source) in dropped]
+    reading = [e for e in drawn.edges if e.target in dropped]
+    if upstream:
+        lines.append(f'  m_upstreams[["+{count(len({_product(e.source) for e in upstream}), "more upstream product")}"]]')
+        lines += [f"  m_upstreams --> {mermaid_id(t)}" for t in sorted({e.target for e in upstream})]
+    if reading:
+        lines.append(f'  m_readers[["+{count(len({e.target for e in reading}), "more reading product")}"]]')
+        lines += [f"  {mermaid_id(s)} --> m_readers" for s in sorted({e.source for e in reading})]
+    return kept, lines
 
 
 def _size(lineage: Lineage, ids: list[str]) -> int:
