@@ -470,3 +470,22 @@ def test_a_hub_read_by_15_products_draws_six_and_counts_the_rest(hub_diagrams):
     assert '[["+11 more reading products"]]' in review and "--> m_readers" in review
     assert len(_products_drawn(change)) == MAX_PRODUCTS, _products_drawn(change)
     assert "+11 more reading products" in change and "u.src x v1" in change
+
+
+def test_the_summary_has_at_most_five_bullets_losses_and_narrowing_share_one():
+    """Every kind of access change at once (a gain, a loss, a widening, a narrowing): still one bullet for
+    what is gained and one for what is lost or narrowed, so the summary stays within five bullets."""
+    from meshplane.plan.diff import DiffResult
+    from meshplane.plan.diff_summary import summary_markdown
+
+    def principal(name: str, port: str, **terms) -> dict:
+        return {**_ledger(port, ["email"], **terms), "principal": f"group:{name}@e"}
+
+    base = [principal("lost", "x v1"), principal("wider", "x v1"), principal("narrower", "x v1", pii="raw")]
+    head = [principal("gained", "x v1"), principal("wider", "x v1", pii="raw"), principal("narrower", "x v1")]
+    bullets = summary_markdown(DiffResult(changes={}, principals=compare_principals(base, head)))
+    assert len(bullets) == 2, bullets
+    gains, less = bullets
+    assert "**2 principals gain access**" in gains and "gained" in gains and "wider" in gains
+    assert "**1 principal loses access**" in less and "lost" in less
+    assert "narrower" in less and "Access changes, not widened" in less

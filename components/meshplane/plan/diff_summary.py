@@ -22,9 +22,10 @@ VERBS = {"delete": "deleted", "replace": "replaced empty", "update": "emptied in
 
 
 def summary_markdown(result: DiffResult) -> list[str]:
-    """The bullets (only those with something to say), or one line saying nothing risky changes."""
-    bullets = [b for b in (_gains(result), _losses(result.principals), _narrowed(result.principals), _ports(result),
-                           _data_loss(result), _policy(result)) if b]
+    """At most five bullets (only those with something to say: gains; losses and narrowing; ports; data loss;
+    policy), or one line saying nothing risky changes."""
+    less = "; ".join(b for b in (_losses(result.principals), _narrowed(result.principals)) if b)  # one bullet
+    bullets = [b for b in (_gains(result), less, _ports(result), _data_loss(result), _policy(result)) if b]
     out = [f"- {b}" for b in bullets] or ["- No access, port or data change that needs a reviewer's attention."]
     if not result.declared:
         out.append("- Access by principal is unknown: a plan was made by an older meshplane (no `access`).")
