@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from helpers import ROOT, at, product, write
 
 from meshplane.cli import main
+from meshplane.column_security import sensitive_leaves
 from meshplane.declaration.loader import load_declaration
 from meshplane.interop.odcs_types import bq_type
 from meshplane.interop.odcs_words import level_of
@@ -166,7 +167,10 @@ def test_free_classification_words_maps_and_string_partitioning_is_dropped_with_
     assert result.exit_code == 0, result.output
     port = load_declaration(declaration).output_ports[0]
     levels = {c.name: c.classification.value for c in port.columns if c.classification}
-    assert levels == {"customer_id": "confidential", "email": "restricted"}  # PII, highly-confidential
+    # PII, highly-confidential; Internal equals the new product's level and is kept (it is what tags the
+    # column); an unknown word is read as the strictest level
+    assert levels == {"customer_id": "confidential", "email": "restricted", "event_ts": "internal",
+                      "note": "restricted"}
     assert port.partitioning is None and {c.name: c.type.value for c in port.columns}["properties"] == "JSON"
     expected = [
         (at(contract, "partitioned: true", "partitioned"), "properties[country].partitioned: not imported: imported "
@@ -174,7 +178,7 @@ def test_free_classification_words_maps_and_string_partitioning_is_dropped_with_
         (at(contract, "\"map<string"), "properties[properties].physicalType: changed: given "
          "'map<string,string>'; meshplane exports 'JSON' (BigQuery has no map type: kept as a JSON column)"),
         (at(contract, "classification: trade", "trade"), "properties[note].classification: changed: given "
-         "'trade-secret-ish'; meshplane exports 'internal' (unknown classification word"),
+         "'trade-secret-ish'; meshplane exports 'restricted' (unknown classification word: read as restricted"),
         (at(contract, "classification: PII", "PII"), "to mask the column for consumers add pii: true"),
     ]
     for where, phrase in expected:
@@ -239,7 +243,8 @@ def test_bigquery_type_of_a_property(physical, logical, nested, options, expecte
     ("public", "public", None), ("Confidential", "confidential", None), ("sensitive", "confidential", "read as"),
     ("PII", "confidential", "pii: true"), ("highly-confidential", "restricted", "read as"),
     ("secret", "restricted", "read as"), ("internal_use", "internal", "read as"), ("restricted", "restricted", None),
-    ("purple", None, "unknown classification word"),
+    ("purple", "restricted", "unknown classification word: read as restricted"),
+    ("C3-highly-restricted", "restricted", "secure by default"),
 ])
 def test_classification_words(word, level, says):
     found, note = level_of(word)
@@ -268,3 +273,39 @@ def test_a_fresh_declaration_is_edited_in_place(text, fields, expected):
 
     assert set_fields(text, fields) == expected
     assert yaml.safe_load(expected) is not None
+
+
+def _contract_with(columns: list[dict], **top) -> dict:
+    return {"apiVersion": "v3.0.2", "kind": "DataContract", "id": "x", "name": "customers", "version": "1.0.0",
+            "status": "active", **top, "schema": [{"name": "customers", "description": "One customer.",
+                                                   "properties": columns}]}
+
+
+@pytest.mark.parametrize("word, level", [("C3-highly-restricted", "restricted"), ("internal", "internal"),
+                                         ("Internal", "internal"), ("purple", "restricted")])
+def test_a_classification_from_elsewhere_always_masks_the_column(tmp_path, word, level):
+    """Secure by default: an unknown word is read as restricted and said; a known word equal to the
+    product's level (a fresh declaration is internal) is kept, since only a classified column is tagged."""
+    doc = _contract_with([{"name": "email", "logicalType": "string", "classification": word}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0, result.output
+    email = load_declaration(declaration).output_ports[0].columns[0]
+    assert (email.name, email.classification.value) == ("email", level)
+    if level == "restricted":
+        assert f"classification: changed: given {word!r}; meshplane exports 'restricted' (unknown " \
+               "classification word: read as restricted" in result.stderr
+    product_ = load_declaration(declaration)  # the column carries its level's policy tag
+    assert sensitive_leaves(product_.output_ports[0].columns, product_.policies.confidentiality) == {
+        "email": email.classification}
+
+
+def test_meshplane_s_own_export_keeps_inherited_levels_implicit(tmp_path):
+    doc = _contract_with([{"name": "id", "logicalType": "string", "classification": "internal"}],
+                         customProperties=[{"property": "portUrn",
+                                            "value": "urn:meshplane:sales:orders:customers:v1"}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    assert cli("import", "odcs", contract, "--into", declaration).exit_code == 0
+    assert load_declaration(declaration).output_ports[0].columns[0].classification is None

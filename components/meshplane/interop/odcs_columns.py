@@ -41,6 +41,7 @@ class Reader:
     problems: list[Problem] = field(default_factory=list)
     origins: dict[tuple, tuple] = field(default_factory=dict)  # port path -> contract path
     notes: Notes = field(default_factory=Notes)
+    ours: bool = False  # meshplane's own export (customProperties[portUrn] urn:meshplane:...)
 
     def problem(self, path: tuple, message: str, key: bool = False) -> None:
         line, column = self.parsed.locate(path, key=key)
@@ -121,12 +122,15 @@ def _type(r: Reader, physical: object, element: dict, at: tuple) -> str:
 
 
 def _classification(r: Reader, raw: object, at: tuple, col: dict) -> None:
+    """A column is sensitive (masked) only with its own classification: one from elsewhere is always
+    kept; only in meshplane's own export (which writes every column's effective level) is a level equal
+    to the product's the inherited one."""
     if raw is None:
         return
     level, note = level_of(raw)
     if note:
         r.notes[at + ("classification",)] = note
-    if level is not None and (r.defaults.confidentiality is None or level != r.defaults.confidentiality):
+    if not (r.ours and level == r.defaults.confidentiality):
         col["classification"] = level.value
 
 

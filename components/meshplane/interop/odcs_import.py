@@ -3,8 +3,9 @@
 ``read_port`` maps what has a meshplane meaning and fails, located, on what it cannot map.
 What it could not keep is found by exporting the port again and comparing (``lossy_fields``):
 every field of the contract the export does not reproduce is reported, so nothing is dropped
-silently. A port states only what differs from its product: a classification or retention equal
-to the product's default is left implicit (the export is the same).
+silently. A port states only what differs from its product: a retention equal to the product's
+default is left implicit, and so is a column classification equal to it in meshplane's own export;
+a classification from elsewhere is always kept (it is what masks the column).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _PORT_KEYS = {"type": "physicalType", "fields": "properties", "pii": "customProp
 def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort, Notes]:
     """The port a contract describes and notes on fields it could not keep (``Notes.added``: what the
     import added); ``DeclarationError`` (every problem located in ``file``) when it cannot be a port."""
-    r = Reader(file, parsed, defaults)
+    r = Reader(file, parsed, defaults, ours=is_ours(parsed.data))
     _check_contract(r, parsed.data)
     if r.problems:
         raise DeclarationError(r.problems)
@@ -57,6 +58,13 @@ def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort
                 path, message, on_key = describe_error(err, OutputPort)
                 r.problem(_origin(r, path), message, key=on_key)
     raise DeclarationError(r.problems)
+
+
+def is_ours(data: object) -> bool:
+    """Whether ``data`` is a contract meshplane exported (its ``customProperties[portUrn]``)."""
+    props = data.get("customProperties") if isinstance(data, dict) else None
+    return any(isinstance(p, dict) and p.get("property") == "portUrn" and isinstance(p.get("value"), str)
+               and p["value"].startswith("urn:meshplane:") for p in props or [])
 
 
 def _check_contract(r: Reader, data: object) -> None:
