@@ -309,3 +309,45 @@ def test_meshplane_s_own_export_keeps_inherited_levels_implicit(tmp_path):
     declaration = fresh(tmp_path)
     assert cli("import", "odcs", contract, "--into", declaration).exit_code == 0
     assert load_declaration(declaration).output_ports[0].columns[0].classification is None
+
+
+ACCESS = [{"property": "consumers", "value": [
+    {"principal": "group:everyone@example.com", "purpose": "Dashboards.", "rawAccess": True},
+    {"dataProduct": "finance.ledger"}, {"principal": "group:eu@example.com", "purpose": "EU reports."}]},
+    {"property": "rowFilters", "value": [
+        {"name": "eu_only", "grantees": ["group:eu@example.com"], "filter": "country = 'DE'"}]}]
+GRANTS = ["consumer group:everyone@example.com reads the port unmasked (rawAccess: PII and classified columns "
+          "in clear) (purpose: Dashboards.)", "consumer data product finance.ledger reads the port",
+          "consumer group:eu@example.com reads the port (purpose: EU reports.)",
+          "row filter eu_only: group:eu@example.com read the rows where country = 'DE'"]
+
+
+def test_access_taken_from_a_contract_is_listed_on_stdout_and_in_the_report(tmp_path):
+    doc = _contract_with([{"name": "country", "logicalType": "string", "classification": "confidential"}])
+    doc["schema"][0]["customProperties"] = ACCESS
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0, result.output
+    assert [c.key for c in load_declaration(declaration).output_ports[0].consumers] == [
+        "group:everyone@example.com", "dataProduct:finance.ledger", "group:eu@example.com"]
+    assert result.stdout.splitlines()[2:] == [
+        f"{declaration}: output port customers v1: access from {contract}: {g}" for g in GRANTS]
+    for i, grant in enumerate(GRANTS):
+        line_has = ["principal: group:everyone", "dataProduct: finance", "principal: group:eu", "name: eu_only"][i]
+        where = at(contract, line_has, line_has.split(":")[0])
+        assert f"{where}: schema[customers].customProperties[" in result.stderr
+        assert f"took access from the contract: {grant}" in result.stderr
+    again = cli("import", "odcs", contract, "--into", declaration)  # only what the import adds is listed
+    assert again.exit_code == 0 and "access from" not in again.stdout and "took access" not in again.stderr
+    doc["schema"][0]["customProperties"][0]["value"][1]["purpose"] = "Ledger."
+    write(contract, yaml.safe_dump(doc, sort_keys=False))
+    changed = cli("import", "odcs", contract, "--into", declaration)
+    assert [line for line in changed.stdout.splitlines() if "access from" in line] == [
+        f"{declaration}: output port customers v1: access from {contract}: consumer data product finance.ledger "
+        "reads the port (purpose: Ledger.)"]
+    printed = cli("import", "odcs", contract)  # without --into: comments above the port to paste
+    assert printed.exit_code == 0 and printed.stdout.startswith(
+        "".join(f"# access from {contract}: {g}\n" for g in GRANTS).replace(
+            "finance.ledger reads the port", "finance.ledger reads the port (purpose: Ledger.)") + "- name: customers\n")
+    assert yaml.safe_load(printed.stdout)[0]["consumers"][0]["principal"] == "group:everyone@example.com"

@@ -154,6 +154,34 @@ def _object_extras(r: Reader, obj: dict, columns: list[dict]) -> dict:
     return out
 
 
+def grant_text(key: str, item: object) -> str:
+    """One consumer or row filter as a sentence (``key``: consumers or rowFilters)."""
+    if not isinstance(item, dict):
+        return f"{key} item {item!r:.60}"
+    if key == "rowFilters":
+        grantees = ", ".join(map(str, item.get("grantees") or [])) if isinstance(item.get("grantees"), list) \
+            else repr(item.get("grantees"))
+        return f"row filter {item.get('name')}: {grantees} read the rows where {item.get('filter')}"
+    who = item.get("principal") or (f"data product {item['dataProduct']}" if item.get("dataProduct") else "?")
+    raw = " unmasked (rawAccess: PII and classified columns in clear)" if item.get("rawAccess") is True else ""
+    purpose = f" (purpose: {item['purpose']})" if item.get("purpose") else ""
+    return f"consumer {who} reads the port{raw}{purpose}"
+
+
+def access_taken(data: dict, port: OutputPort, old: OutputPort | None) -> list[tuple[tuple, str]]:
+    """(contract path, sentence) of each consumer and row filter of ``port`` (read from the contract
+    ``data``) that its ``old`` version in the declaration does not have: the access the import adds."""
+    hints = hints_of(data["schema"][0])
+    out = []
+    for key, attr in (("consumers", "consumers"), ("rowFilters", "row_filters")):
+        had = [i.model_dump(by_alias=True, exclude_none=True) for i in getattr(old, attr, [])]
+        for i, item in enumerate(getattr(port, attr)):
+            dumped = item.model_dump(by_alias=True, exclude_none=True)
+            if dumped not in had:
+                out.append((("schema", 0, "customProperties", hints[key][0], "value", i), grant_text(key, dumped)))
+    return out
+
+
 def _partition_column(r: Reader, props: list, columns: list[dict]) -> int | None:
     """The index of the property to partition on: the first partitioned one BigQuery can partition by."""
     parted = [i for i, p in enumerate(props) if isinstance(p, dict) and p.get("partitioned") is True]
