@@ -351,3 +351,32 @@ def test_access_taken_from_a_contract_is_listed_on_stdout_and_in_the_report(tmp_
         "".join(f"# access from {contract}: {g}\n" for g in GRANTS).replace(
             "finance.ledger reads the port", "finance.ledger reads the port (purpose: Ledger.)") + "- name: customers\n")
     assert yaml.safe_load(printed.stdout)[0]["consumers"][0]["principal"] == "group:everyone@example.com"
+
+
+@pytest.mark.parametrize("key, given, noise", [
+    ("required", False, True), ("required", True, False), ("unique", False, True), ("isUnique", False, True),
+    ("isNullable", True, True), ("isNullable", False, False), ("partitioned", False, True),
+    ("criticalDataElement", False, True), ("encrypted", False, False), ("tags", [], True), ("name", "", True),
+])
+def test_only_a_field_at_its_own_default_is_noise(key, given, noise):
+    from meshplane.interop.odcs_report import MISSING, is_noise
+
+    assert is_noise(("schema", 0, "properties", 0, key), given, MISSING) is noise
+
+
+def test_is_nullable_false_is_read_as_required(tmp_path):
+    doc = _contract_with([
+        {"name": "id", "logicalType": "string", "isNullable": False},
+        {"name": "note", "logicalType": "string", "isNullable": True},
+        {"name": "tags", "logicalType": "array", "items": {"logicalType": "string"}, "isNullable": False},
+        {"name": "legacy", "logicalType": "string", "encrypted": False}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0, result.output
+    columns = {c.name: c for c in load_declaration(declaration).output_ports[0].columns}
+    assert (columns["id"].required, columns["note"].required, columns["tags"].required) == (True, False, False)
+    nullable = [line for line in result.stderr.splitlines() if "isNullable" in line]
+    assert nullable == [f"{at(contract, 'isNullable: false', 'isNullable', nth=2)}: schema[customers].properties[tags]"
+                        ".isNullable: not imported: a repeated column is never NULL in BigQuery"]
+    assert "properties[legacy].encrypted: not imported" in result.stderr  # a False ODCS has no default for

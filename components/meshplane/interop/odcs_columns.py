@@ -24,11 +24,12 @@ PROCESSING_TIME = "processing_time"
 
 class Notes(dict):
     """Contract path -> why the field was not kept as given; ``added``: (contract path, what the import
-    did on its own), reported as such."""
+    did on its own), reported as such; ``read``: contract paths kept as another port field."""
 
     def __init__(self) -> None:
         super().__init__()
         self.added: list[tuple[tuple, str]] = []
+        self.read: set[tuple] = set()  # contract paths kept as another port field (not reported)
 
 
 @dataclass
@@ -85,11 +86,14 @@ def _column(r: Reader, prop: dict, at: tuple, port_at: tuple) -> dict:
 
 def _described(r: Reader, prop: dict, at: tuple, col: dict) -> dict:
     """``col`` with what the property says besides its type: required, description, pii, level, role."""
-    if prop.get("required") is True:
+    not_null = [k for k in ("required", "isNullable") if prop.get(k) is (k == "required")]  # isNullable: false
+    for key in not_null:
         if col.get("repeated"):
-            r.notes[at + ("required",)] = "a repeated column is never NULL in BigQuery"
+            r.notes[at + (key,)] = "a repeated column is never NULL in BigQuery"
         else:
             col["required"] = True
+            if key == "isNullable":
+                r.notes.read.add(at + (key,))
     if prop.get("description"):
         col["description"] = prop["description"]
     hints = {k: v for k, (_, v) in hints_of(prop).items()}
