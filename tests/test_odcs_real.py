@@ -122,7 +122,7 @@ def test_a_fresh_declaration_takes_version_and_description_and_replaces_the_star
     assert [p.name for p in product_.output_ports] == ["payments"]
     port = product_.output_ports[0]
     assert {c.name: c.type.value for c in port.columns} == {
-        "payment_id": "STRING", "order_id": "STRING", "amount": "NUMERIC", "captured_at": "TIMESTAMP",
+        "payment_id": "STRING", "order_id": "STRING", "amount": "BIGNUMERIC", "captured_at": "TIMESTAMP",
         "local_captured_at": "DATETIME", "booking_date": "DATE", "attributes": "JSON", "loaded_at": "TIMESTAMP"}
     assert next(c for c in port.columns if c.name == "loaded_at").role.value == "processingTime"
     where = at(contract, "element: PAYMENTS.loaded_at", "PAYMENTS")
@@ -225,7 +225,10 @@ def test_no_noise_defaults_case_and_repeated_sla_entries(tmp_path):
     (None, "date", None, None, "DATE"),
     ("date", "date", None, None, "DATE"),
     ("VARCHAR(36)", "string", None, None, "STRING"),
-    ("NUMBER(38,2)", None, None, None, "NUMERIC"),
+    ("NUMBER(38,2)", None, None, None, "BIGNUMERIC"),  # 36 integer digits: NUMERIC holds 29
+    ("NUMERIC(38, 9)", None, None, None, "NUMERIC"), ("DECIMAL(10,2)", None, None, None, "NUMERIC"),
+    ("DECIMAL(20,12)", None, None, None, "BIGNUMERIC"),  # 12 decimals: NUMERIC holds 9
+    ("NUMERIC", None, None, None, "NUMERIC"), ("MONEY", None, None, None, "NUMERIC"),
     ("bigserial", None, None, None, "INT64"),
     ("MAP<STRING, INT>", "map", None, None, "JSON"),
     (None, "map", None, None, "JSON"),
@@ -237,6 +240,40 @@ def test_no_noise_defaults_case_and_repeated_sla_entries(tmp_path):
 ])
 def test_bigquery_type_of_a_property(physical, logical, nested, options, expected):
     assert bq_type(physical, logical, nested, options) == expected
+
+
+@pytest.mark.parametrize("physical, options, server, expected", [
+    ("timestamp", None, "postgres", "DATETIME"), ("TIMESTAMP(6)", None, "oracle", "DATETIME"),
+    ("TIMESTAMP(6) WITH TIME ZONE", None, "oracle", "TIMESTAMP"), ("TIMESTAMP", None, "snowflake", "DATETIME"),
+    ("TIMESTAMP", None, "bigquery", "TIMESTAMP"), ("timestamp", None, "databricks", "TIMESTAMP"),
+    ("timestamp", None, "sqlserver", "BYTES"), ("timestamp", None, None, "TIMESTAMP"),
+    ("timestamp", {"timezone": False}, None, "DATETIME"), ("timestamp", {"timezone": True}, "postgres", "TIMESTAMP"),
+    ("DATE", None, "oracle", "DATETIME"), ("DATE", None, "postgres", "DATE"),
+    ("LONG", None, "oracle", "STRING"), ("LONG", None, None, "INT64"),
+    ("NUMBER", None, "oracle", "BIGNUMERIC"), ("NUMBER", None, "snowflake", "BIGNUMERIC"),
+    ("numeric", None, "postgres", "BIGNUMERIC"), ("DECIMAL", None, "mysql", "NUMERIC"),
+])
+def test_the_contract_s_server_type_decides_what_a_type_means(physical, options, server, expected):
+    assert bq_type(physical, None, None, options, server) == expected
+
+
+def test_an_ambiguous_type_without_a_server_type_is_said(tmp_path):
+    doc = _contract_with([{"name": "at", "physicalType": "timestamp"}, {"name": "n", "physicalType": "LONG"},
+                          {"name": "z", "physicalType": "timestamp", "logicalTypeOptions": {"timezone": True}}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    result = cli("import", "odcs", contract, "--into", fresh(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"{at(contract, 'physicalType: timestamp', 'timestamp')}: schema[customers].properties[at].physicalType: " \
+           "read a bare TIMESTAMP as TIMESTAMP (an instant" in result.stderr
+    assert "properties[n].physicalType: read LONG as INT64" in result.stderr
+    assert "properties[z].physicalType: read" not in result.stderr  # the time zone option decides
+    doc["servers"] = [{"server": "prod", "type": "postgres", "host": "h", "port": 5432, "database": "d", "schema": "s"}]
+    write(contract, yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path / "pg")
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0 and "read a bare TIMESTAMP" not in result.stderr, result.output
+    columns = {c.name: c.type.value for c in load_declaration(declaration).output_ports[0].columns}
+    assert (columns["at"], columns["n"], columns["z"]) == ("DATETIME", "INT64", "TIMESTAMP")
 
 
 @pytest.mark.parametrize("word, level, says", [

@@ -15,7 +15,7 @@ from ..declaration.problems import Problem
 from ..declaration.yamlpos import Parsed
 from .odcs import Defaults
 from .odcs_report import contract_path
-from .odcs_types import bq_type, is_map
+from .odcs_types import ambiguity, bq_type, is_map
 from .odcs_words import level_of
 
 PROCESSING_TIME = "processing_time"
@@ -43,6 +43,7 @@ class Reader:
     origins: dict[tuple, tuple] = field(default_factory=dict)  # port path -> contract path
     notes: Notes = field(default_factory=Notes)
     ours: bool = False  # meshplane's own export (customProperties[portUrn] urn:meshplane:...)
+    server: str | None = None  # the contract's one servers[].type, lower case (decides ambiguous types)
 
     def problem(self, path: tuple, message: str, key: bool = False) -> None:
         line, column = self.parsed.locate(path, key=key)
@@ -113,7 +114,10 @@ def _type(r: Reader, physical: object, element: dict, at: tuple) -> str:
     logical = element.get("logicalType")
     if _is_array(element, physical):
         return "JSON"
-    found = bq_type(physical, logical, element.get("properties"), element.get("logicalTypeOptions"))
+    options = element.get("logicalTypeOptions")
+    found = bq_type(physical, logical, element.get("properties"), options, r.server)
+    if found is not None and not r.ours and (why := ambiguity(physical, options, r.server)):
+        r.notes.added.append((at + ("physicalType",), why))
     if found is not None:
         if is_map(physical, logical):
             r.notes[at + ("physicalType" if physical else "logicalType",)] = \
@@ -143,6 +147,12 @@ def hints_of(element: dict) -> dict[str, tuple[int, object]]:
     items = element.get("customProperties")
     return {c["property"]: (k, c.get("value")) for k, c in enumerate(items)
             if isinstance(c, dict) and "property" in c} if isinstance(items, list) else {}
+
+
+def server_type(data: dict) -> str | None:
+    """The contract's server type when all its servers name one (``postgres``...), else None."""
+    types = {s["type"].lower() for s in data.get("servers") or [] if isinstance(s, dict) and isinstance(s.get("type"), str)}
+    return types.pop() if len(types) == 1 else None
 
 
 def add_processing_time(r: Reader, columns: list[dict], slas: object) -> str:

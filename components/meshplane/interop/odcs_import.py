@@ -21,7 +21,7 @@ from ..declaration.problems import DeclarationError
 from ..declaration.types import PARTITIONABLE_TYPES, PORT_NAME_RE, SEMVER_RE, check_duration
 from ..declaration.yamlpos import Parsed
 from .odcs import Defaults
-from .odcs_columns import Notes, Reader, add_processing_time, hints_of, read_columns
+from .odcs_columns import Notes, Reader, add_processing_time, hints_of, read_columns, server_type
 from .odcs_quality import read_quality
 from .odcs_serving import read_serving, unserved
 
@@ -42,6 +42,7 @@ def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort
     _check_contract(r, parsed.data)
     if r.problems:
         raise DeclarationError(r.problems)
+    r.server = server_type(parsed.data)
     data, obj = parsed.data, parsed.data["schema"][0]
     props = obj.get("properties") if isinstance(obj.get("properties"), list) else []
     port = {"name": _port_name(r, data, obj), "version": _version(r, data),
