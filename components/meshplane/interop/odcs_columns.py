@@ -151,7 +151,8 @@ def hints_of(element: dict) -> dict[str, tuple[int, object]]:
 
 def server_type(data: dict) -> str | None:
     """The contract's server type when all its servers name one (``postgres``...), else None."""
-    types = {s["type"].lower() for s in data.get("servers") or [] if isinstance(s, dict) and isinstance(s.get("type"), str)}
+    types = {s["type"].lower() for s in data.get("servers") or []
+             if isinstance(s, dict) and isinstance(s.get("type"), str)}
     return types.pop() if len(types) == 1 else None
 
 

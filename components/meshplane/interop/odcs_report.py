@@ -2,9 +2,9 @@
 
 Every field of the contract the re-export does not reproduce is one located line saying why, except
 noise: a field at its default (``required: false``, ``isNullable: true``), an empty value (``tags: []``),
-a field read as another (``Notes.read``: ``isNullable: false`` as ``required: true``), a difference of letter case alone, the
-``apiVersion`` (meshplane writes its own), and repeated list items (two SLA entries of one name)
-matched in order. Product-level fields that differ from the ``--into`` declaration are one line.
+a field read as another (``Notes.read``: ``isNullable: false`` as ``required: true``), a difference of
+letter case alone, the ``apiVersion`` (meshplane writes its own), and repeated list items (two SLA
+entries of one name) matched in order. Product-level fields that differ from the ``--into`` declaration are one line.
 """
 
 from __future__ import annotations

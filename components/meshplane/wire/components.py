@@ -165,7 +165,7 @@ class BigQueryDatasetArgs(TypedDict):
     location: str
     """The BigQuery location (EU, US, or a region such as europe-west1)."""
     labels: dict[str, str]
-    """The dataset's labels (GCP's rules); `purge: "true"` makes it deletable with its tables, only with a non-production `environment`."""
+    """The dataset's labels (GCP's rules); `purge: "true"` (deletable with its tables) needs a non-production `environment`."""
     description: Optional[str]
     """The dataset's description."""
     kms_key_name: Optional[str]
