@@ -321,3 +321,37 @@ def test_check_needs_the_profile(manifests, tmp_path):
     assert result.exit_code == 2
     assert result.output == (f"meshplane: error: no profiles.yml in {tmp_path}; pass --profiles-dir, the directory "
                              "of the profile the dbt job runs\n")
+
+
+def _moved(manifest: Path, tmp_path: Path) -> Path:
+    """The clean project's manifest with the hits model writing another project's table and the source of
+    sessions (as a project's own source kept by the scaffold could) reading another relation."""
+    data = json.loads(manifest.read_text())
+    [hits] = [n for n in data["nodes"].values() if n.get("alias") == "hits_v2"]
+    hits["database"] = "other-project"
+    [sessions] = [s for s in data["sources"].values() if s["source_name"] == "sessions"]
+    sessions["identifier"] = "sessions_old"
+    moved = tmp_path / "target" / "manifest.json"
+    moved.parent.mkdir()
+    moved.write_text(json.dumps(data))
+    return moved
+
+
+@pytest.mark.parametrize("variant", ["clean", "stack"])
+def test_check_with_the_stack_matches_whole_relations(manifests, job_env, variant, tmp_path):
+    stack = ("--stack", STACK, "--stacks-dir", STACKS)
+    assert cli("check", DECLARATION, "--manifest", manifests[variant], *stack).exit_code == 0
+    moved = _moved(manifests[variant], tmp_path)
+    project_dir = ("--project-dir", manifests[variant].parent.parent)
+    assert cli("check", DECLARATION, "--manifest", moved, *project_dir).exit_code == 0  # no stack: schema, names
+    result = cli("check", DECLARATION, "--manifest", moved, *project_dir, *stack)
+    assert result.exit_code == 1, result.output
+    project, sessions = job_env["MESHPLANE_PROJECT"], job_env[input_env("sessions")]
+    assert result.output.splitlines() == sorted([
+        f"{at(DECLARATION, *HITS)}: outputPorts.hits: model `hits_v2` writes `other-project.hit_list_internal.hits_v2`, "
+        f"not the port table `{project}.hit_list_internal.hits_v2`; given database other-project; expected the "
+        f"product's project {project} (the job's MESHPLANE_PROJECT)",
+        f"{at(DECLARATION, '- name: sessions', 'name')}: inputPorts.sessions: source sessions does not "
+        f"read input port sessions's relation; given `{sessions.rsplit('.', 1)[0]}.sessions_old`; expected "
+        f"`{sessions}` (its database, schema and identifier from env_var('MESHPLANE_INPUT_SESSIONS'), as "
+        "sources.yml has them)"]) + ["2 problems in 1 file"]

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from helpers import ROOT, at, product, write
 
 from meshplane.cli import main
+from meshplane.column_security import sensitive_leaves
 from meshplane.declaration.loader import load_declaration
 from meshplane.interop.odcs_types import bq_type
 from meshplane.interop.odcs_words import level_of
@@ -121,7 +122,7 @@ def test_a_fresh_declaration_takes_version_and_description_and_replaces_the_star
     assert [p.name for p in product_.output_ports] == ["payments"]
     port = product_.output_ports[0]
     assert {c.name: c.type.value for c in port.columns} == {
-        "payment_id": "STRING", "order_id": "STRING", "amount": "NUMERIC", "captured_at": "TIMESTAMP",
+        "payment_id": "STRING", "order_id": "STRING", "amount": "BIGNUMERIC", "captured_at": "TIMESTAMP",
         "local_captured_at": "DATETIME", "booking_date": "DATE", "attributes": "JSON", "loaded_at": "TIMESTAMP"}
     assert next(c for c in port.columns if c.name == "loaded_at").role.value == "processingTime"
     where = at(contract, "element: PAYMENTS.loaded_at", "PAYMENTS")
@@ -166,7 +167,10 @@ def test_free_classification_words_maps_and_string_partitioning_is_dropped_with_
     assert result.exit_code == 0, result.output
     port = load_declaration(declaration).output_ports[0]
     levels = {c.name: c.classification.value for c in port.columns if c.classification}
-    assert levels == {"customer_id": "confidential", "email": "restricted"}  # PII, highly-confidential
+    # PII, highly-confidential; Internal equals the new product's level and is kept (it is what tags the
+    # column); an unknown word is read as the strictest level
+    assert levels == {"customer_id": "confidential", "email": "restricted", "event_ts": "internal",
+                      "note": "restricted"}
     assert port.partitioning is None and {c.name: c.type.value for c in port.columns}["properties"] == "JSON"
     expected = [
         (at(contract, "partitioned: true", "partitioned"), "properties[country].partitioned: not imported: imported "
@@ -174,7 +178,7 @@ def test_free_classification_words_maps_and_string_partitioning_is_dropped_with_
         (at(contract, "\"map<string"), "properties[properties].physicalType: changed: given "
          "'map<string,string>'; meshplane exports 'JSON' (BigQuery has no map type: kept as a JSON column)"),
         (at(contract, "classification: trade", "trade"), "properties[note].classification: changed: given "
-         "'trade-secret-ish'; meshplane exports 'internal' (unknown classification word"),
+         "'trade-secret-ish'; meshplane exports 'restricted' (unknown classification word: read as restricted"),
         (at(contract, "classification: PII", "PII"), "to mask the column for consumers add pii: true"),
     ]
     for where, phrase in expected:
@@ -221,7 +225,10 @@ def test_no_noise_defaults_case_and_repeated_sla_entries(tmp_path):
     (None, "date", None, None, "DATE"),
     ("date", "date", None, None, "DATE"),
     ("VARCHAR(36)", "string", None, None, "STRING"),
-    ("NUMBER(38,2)", None, None, None, "NUMERIC"),
+    ("NUMBER(38,2)", None, None, None, "BIGNUMERIC"),  # 36 integer digits: NUMERIC holds 29
+    ("NUMERIC(38, 9)", None, None, None, "NUMERIC"), ("DECIMAL(10,2)", None, None, None, "NUMERIC"),
+    ("DECIMAL(20,12)", None, None, None, "BIGNUMERIC"),  # 12 decimals: NUMERIC holds 9
+    ("NUMERIC", None, None, None, "NUMERIC"), ("MONEY", None, None, None, "NUMERIC"),
     ("bigserial", None, None, None, "INT64"),
     ("MAP<STRING, INT>", "map", None, None, "JSON"),
     (None, "map", None, None, "JSON"),
@@ -235,11 +242,46 @@ def test_bigquery_type_of_a_property(physical, logical, nested, options, expecte
     assert bq_type(physical, logical, nested, options) == expected
 
 
+@pytest.mark.parametrize("physical, options, server, expected", [
+    ("timestamp", None, "postgres", "DATETIME"), ("TIMESTAMP(6)", None, "oracle", "DATETIME"),
+    ("TIMESTAMP(6) WITH TIME ZONE", None, "oracle", "TIMESTAMP"), ("TIMESTAMP", None, "snowflake", "DATETIME"),
+    ("TIMESTAMP", None, "bigquery", "TIMESTAMP"), ("timestamp", None, "databricks", "TIMESTAMP"),
+    ("timestamp", None, "sqlserver", "BYTES"), ("timestamp", None, None, "TIMESTAMP"),
+    ("timestamp", {"timezone": False}, None, "DATETIME"), ("timestamp", {"timezone": True}, "postgres", "TIMESTAMP"),
+    ("DATE", None, "oracle", "DATETIME"), ("DATE", None, "postgres", "DATE"),
+    ("LONG", None, "oracle", "STRING"), ("LONG", None, None, "INT64"),
+    ("NUMBER", None, "oracle", "BIGNUMERIC"), ("NUMBER", None, "snowflake", "BIGNUMERIC"),
+    ("numeric", None, "postgres", "BIGNUMERIC"), ("DECIMAL", None, "mysql", "NUMERIC"),
+])
+def test_the_contract_s_server_type_decides_what_a_type_means(physical, options, server, expected):
+    assert bq_type(physical, None, None, options, server) == expected
+
+
+def test_an_ambiguous_type_without_a_server_type_is_said(tmp_path):
+    doc = _contract_with([{"name": "at", "physicalType": "timestamp"}, {"name": "n", "physicalType": "LONG"},
+                          {"name": "z", "physicalType": "timestamp", "logicalTypeOptions": {"timezone": True}}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    result = cli("import", "odcs", contract, "--into", fresh(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert f"{at(contract, 'physicalType: timestamp', 'timestamp')}: schema[customers].properties[at].physicalType: " \
+           "read a bare TIMESTAMP as TIMESTAMP (an instant" in result.stderr
+    assert "properties[n].physicalType: read LONG as INT64" in result.stderr
+    assert "properties[z].physicalType: read" not in result.stderr  # the time zone option decides
+    doc["servers"] = [{"server": "prod", "type": "postgres", "host": "h", "port": 5432, "database": "d", "schema": "s"}]
+    write(contract, yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path / "pg")
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0 and "read a bare TIMESTAMP" not in result.stderr, result.output
+    columns = {c.name: c.type.value for c in load_declaration(declaration).output_ports[0].columns}
+    assert (columns["at"], columns["n"], columns["z"]) == ("DATETIME", "INT64", "TIMESTAMP")
+
+
 @pytest.mark.parametrize("word, level, says", [
     ("public", "public", None), ("Confidential", "confidential", None), ("sensitive", "confidential", "read as"),
     ("PII", "confidential", "pii: true"), ("highly-confidential", "restricted", "read as"),
     ("secret", "restricted", "read as"), ("internal_use", "internal", "read as"), ("restricted", "restricted", None),
-    ("purple", None, "unknown classification word"),
+    ("purple", "restricted", "unknown classification word: read as restricted"),
+    ("C3-highly-restricted", "restricted", "secure by default"),
 ])
 def test_classification_words(word, level, says):
     found, note = level_of(word)
@@ -268,3 +310,110 @@ def test_a_fresh_declaration_is_edited_in_place(text, fields, expected):
 
     assert set_fields(text, fields) == expected
     assert yaml.safe_load(expected) is not None
+
+
+def _contract_with(columns: list[dict], **top) -> dict:
+    return {"apiVersion": "v3.0.2", "kind": "DataContract", "id": "x", "name": "customers", "version": "1.0.0",
+            "status": "active", **top, "schema": [{"name": "customers", "description": "One customer.",
+                                                   "properties": columns}]}
+
+
+@pytest.mark.parametrize("word, level", [("C3-highly-restricted", "restricted"), ("internal", "internal"),
+                                         ("Internal", "internal"), ("purple", "restricted")])
+def test_a_classification_from_elsewhere_always_masks_the_column(tmp_path, word, level):
+    """Secure by default: an unknown word is read as restricted and said; a known word equal to the
+    product's level (a fresh declaration is internal) is kept, since only a classified column is tagged."""
+    doc = _contract_with([{"name": "email", "logicalType": "string", "classification": word}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0, result.output
+    email = load_declaration(declaration).output_ports[0].columns[0]
+    assert (email.name, email.classification.value) == ("email", level)
+    if level == "restricted":
+        assert f"classification: changed: given {word!r}; meshplane exports 'restricted' (unknown " \
+               "classification word: read as restricted" in result.stderr
+    product_ = load_declaration(declaration)  # the column carries its level's policy tag
+    assert sensitive_leaves(product_.output_ports[0].columns, product_.policies.confidentiality) == {
+        "email": email.classification}
+
+
+def test_meshplane_s_own_export_keeps_inherited_levels_implicit(tmp_path):
+    doc = _contract_with([{"name": "id", "logicalType": "string", "classification": "internal"}],
+                         customProperties=[{"property": "portUrn",
+                                            "value": "urn:meshplane:sales:orders:customers:v1"}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    assert cli("import", "odcs", contract, "--into", declaration).exit_code == 0
+    assert load_declaration(declaration).output_ports[0].columns[0].classification is None
+
+
+ACCESS = [{"property": "consumers", "value": [
+    {"principal": "group:everyone@example.com", "purpose": "Dashboards.", "rawAccess": True},
+    {"dataProduct": "finance.ledger"}, {"principal": "group:eu@example.com", "purpose": "EU reports."}]},
+    {"property": "rowFilters", "value": [
+        {"name": "eu_only", "grantees": ["group:eu@example.com"], "filter": "country = 'DE'"}]}]
+GRANTS = ["consumer group:everyone@example.com reads the port unmasked (rawAccess: PII and classified columns "
+          "in clear) (purpose: Dashboards.)", "consumer data product finance.ledger reads the port",
+          "consumer group:eu@example.com reads the port (purpose: EU reports.)",
+          "row filter eu_only: group:eu@example.com read the rows where country = 'DE'"]
+
+
+def test_access_taken_from_a_contract_is_listed_on_stdout_and_in_the_report(tmp_path):
+    doc = _contract_with([{"name": "country", "logicalType": "string", "classification": "confidential"}])
+    doc["schema"][0]["customProperties"] = ACCESS
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0, result.output
+    assert [c.key for c in load_declaration(declaration).output_ports[0].consumers] == [
+        "group:everyone@example.com", "dataProduct:finance.ledger", "group:eu@example.com"]
+    assert result.stdout.splitlines()[2:] == [
+        f"{declaration}: output port customers v1: access from {contract}: {g}" for g in GRANTS]
+    for i, grant in enumerate(GRANTS):
+        line_has = ["principal: group:everyone", "dataProduct: finance", "principal: group:eu", "name: eu_only"][i]
+        where = at(contract, line_has, line_has.split(":")[0])
+        assert f"{where}: schema[customers].customProperties[" in result.stderr
+        assert f"took access from the contract: {grant}" in result.stderr
+    again = cli("import", "odcs", contract, "--into", declaration)  # only what the import adds is listed
+    assert again.exit_code == 0 and "access from" not in again.stdout and "took access" not in again.stderr
+    doc["schema"][0]["customProperties"][0]["value"][1]["purpose"] = "Ledger."
+    write(contract, yaml.safe_dump(doc, sort_keys=False))
+    changed = cli("import", "odcs", contract, "--into", declaration)
+    assert [line for line in changed.stdout.splitlines() if "access from" in line] == [
+        f"{declaration}: output port customers v1: access from {contract}: consumer data product finance.ledger "
+        "reads the port (purpose: Ledger.)"]
+    printed = cli("import", "odcs", contract)  # without --into: comments above the port to paste
+    assert printed.exit_code == 0 and printed.stdout.startswith(
+        "".join(f"# access from {contract}: {g}\n" for g in GRANTS).replace(
+            "finance.ledger reads the port", "finance.ledger reads the port (purpose: Ledger.)") + "- name: customers\n")
+    assert yaml.safe_load(printed.stdout)[0]["consumers"][0]["principal"] == "group:everyone@example.com"
+
+
+@pytest.mark.parametrize("key, given, noise", [
+    ("required", False, True), ("required", True, False), ("unique", False, True), ("isUnique", False, True),
+    ("isNullable", True, True), ("isNullable", False, False), ("partitioned", False, True),
+    ("criticalDataElement", False, True), ("encrypted", False, False), ("tags", [], True), ("name", "", True),
+])
+def test_only_a_field_at_its_own_default_is_noise(key, given, noise):
+    from meshplane.interop.odcs_report import MISSING, is_noise
+
+    assert is_noise(("schema", 0, "properties", 0, key), given, MISSING) is noise
+
+
+def test_is_nullable_false_is_read_as_required(tmp_path):
+    doc = _contract_with([
+        {"name": "id", "logicalType": "string", "isNullable": False},
+        {"name": "note", "logicalType": "string", "isNullable": True},
+        {"name": "tags", "logicalType": "array", "items": {"logicalType": "string"}, "isNullable": False},
+        {"name": "legacy", "logicalType": "string", "encrypted": False}])
+    contract = write(tmp_path / "c.yaml", yaml.safe_dump(doc, sort_keys=False))
+    declaration = fresh(tmp_path)
+    result = cli("import", "odcs", contract, "--into", declaration)
+    assert result.exit_code == 0, result.output
+    columns = {c.name: c for c in load_declaration(declaration).output_ports[0].columns}
+    assert (columns["id"].required, columns["note"].required, columns["tags"].required) == (True, False, False)
+    nullable = [line for line in result.stderr.splitlines() if "isNullable" in line]
+    assert nullable == [f"{at(contract, 'isNullable: false', 'isNullable', nth=2)}: schema[customers].properties[tags]"
+                        ".isNullable: not imported: a repeated column is never NULL in BigQuery"]
+    assert "properties[legacy].encrypted: not imported" in result.stderr  # a False ODCS has no default for

@@ -139,12 +139,40 @@ def test_dataset_alone_starts_closed_with_its_grants_as_in_python(plugin):
 
 def test_fails_on_a_dataset_with_bad_principals_or_hours(plugin):
     refused = refusal(plugin, "BigQueryDataset", {**DATASET_INPUTS, "readers": ["allUsers"], "maxTimeTravelHours": 100.5})
-    assert sorted(refused.errors) == ["maxTimeTravelHours"]  # the hours are checked first
+    assert sorted(refused.errors) == ["maxTimeTravelHours", "readers[0]"]  # every problem at once
     refused = refusal(plugin, "BigQueryDataset", {**DATASET_INPUTS, "readers": ["group:ok@daff.example", "allUsers"],
                                                   "location": "MARS"})
-    assert sorted(refused.errors) == ["readers[1]"]
+    assert sorted(refused.errors) == ["location", "readers[1]"]
     refused = refusal(plugin, "BigQueryDataset", {**DATASET_INPUTS, "location": "MARS"})
     assert sorted(refused.errors) == ["location"]
+
+
+def test_a_dataset_is_checked_as_bigquery_would_every_problem_at_once(plugin):
+    refused = refusal(plugin, "BigQueryDataset", {
+        **DATASET_INPUTS, "datasetId": "bad-id with spaces", "maxTimeTravelHours": 12, "kmsKeyName": "my-key",
+        "labels": {"mesh_layer": "port", "Bad Key": "x", "owner": "Ann Smith"}})
+    assert sorted(refused.errors) == ["datasetId", "kmsKeyName", "labels.Bad Key", "labels.owner", "maxTimeTravelHours"]
+    assert refused.errors["datasetId"] == "not a BigQuery dataset id; given 'bad-id with spaces'; expected letters, " \
+                                          "digits and '_', 1 to 1024 characters"
+    assert refused.errors["maxTimeTravelHours"].startswith("not a time travel window; given 12; expected a whole "
+                                                           "number of hours from 48 to 168")
+    assert "not a GCP label value; given 'Ann Smith'" in refused.errors["labels.owner"]
+
+
+@pytest.mark.parametrize("environment", [None, "prod", "staging"])
+def test_the_purge_label_is_refused_without_a_non_production_environment(plugin, environment):
+    inputs = {**DATASET_INPUTS, "labels": {"mesh_layer": "port", "purge": "true"}}
+    refused = refusal(plugin, "BigQueryDataset", inputs | ({"environment": environment} if environment else {}))
+    assert list(refused.errors) == ["labels.purge"]
+    assert f"refused without a non-production environment; given environment {environment!r}" in \
+        refused.errors["labels.purge"]
+
+
+def test_the_purge_label_on_a_dev_dataset_lifts_its_protection(plugin):
+    _, wire = construct(plugin, "BigQueryDataset", "ds", {
+        **DATASET_INPUTS, "labels": {"mesh_layer": "port", "purge": "true"}, "environment": "dev"})
+    [dataset] = wire.of_type(DATASET)
+    assert not dataset.protect and dataset.inputs["deleteContentsOnDestroy"] is True
 
 
 def without_stack_component(inventory) -> list[str]:
@@ -206,6 +234,12 @@ def test_domain_stack_reads_globs_and_warns_of_problems_elsewhere(plugin, tmp_pa
     assert sorted(outputs["descriptors"]) == sorted(fresh_run("podcast-dev").outputs)
     warnings = [message for _, message in plugin.engine.logs[logged:] if "elsewhere in the mesh" in message]
     assert len(warnings) == 1 and "skip-rates.yaml" in warnings[0] and "policies.location" in warnings[0]
+
+
+def test_fails_on_a_domain_stack_without_declarations_naming_the_input(plugin):
+    refused = refusal(plugin, "DomainStack", {"domain": "podcast", "environment": "dev", "platform": PLATFORM,
+                                              "declarations": []})
+    assert list(refused.errors) == ["declarations"] and "given []" in refused.errors["declarations"]
 
 
 def test_fails_on_a_domain_stack_whose_globs_match_nothing(plugin, tmp_path):

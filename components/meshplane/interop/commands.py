@@ -21,9 +21,9 @@ from ..stack_config import StackSettings, load_stack
 from . import dump_yaml, write_atomic
 from .odcs import Defaults, contract, reexport, reexport_port, validate_contract
 from .odcs_identity import placeholder, taken, with_taken
-from .odcs_import import read_port
+from .odcs_import import access_taken, read_port
 from .odcs_merge import merge_text, render_port, with_port, write_port  # noqa: F401 - merge_text for tests
-from .odcs_report import added_lines, lossy_fields, product_fields
+from .odcs_report import added_lines, contract_path, lossy_fields, product_fields
 from .odcs_terms import terms_notes
 from .odcs_versions import ODCS_VERSIONS, as_version
 from .odps import check_document, product_document
@@ -163,15 +163,29 @@ def import_odcs(contract_file: str, into: str | None) -> None:
     if not source:
         lossy += product_fields(parsed.data, contract_file)
     lossy += terms_notes(parsed, contract_file, source.product.policies.usage_restrictions if source else None)
-    for problem in added_lines(parsed, contract_file, notes.added) + lossy:
+    grants, taken_access = _access(parsed, contract_file, port, source)
+    for problem in taken_access + added_lines(parsed, contract_file, notes.added) + lossy:
         click.echo(str(problem), err=True)
     if source:
         write_port(source, port, into, fields, parsed, contract_file)
+        for _, line in grants:
+            click.echo(f"{into}: output port {port.name} v{port.major}: access from {contract_file}: {line}")
     else:
+        click.echo("".join(f"# access from {contract_file}: {line}\n" for _, line in grants), nl=False)
         click.echo(render_port(port), nl=False)
     if lossy:
         click.echo(f"{len(lossy)} field{'s' * (len(lossy) != 1)} of {contract_file} not imported as "
                    "given (see above)", err=True)
+
+
+def _access(parsed: Parsed, file: str, port: OutputPort, source: Source | None) -> tuple[list, list[Problem]]:
+    """The consumers and row filters the import adds to the declaration's port (all of them without
+    one): (contract path, sentence) each, and each as a located line for the report."""
+    old = next((p for p in source.product.output_ports if (p.name, p.major) == (port.name, port.major)),
+               None) if source else None
+    grants = access_taken(parsed.data, port, old)
+    return grants, [Problem(file, *parsed.locate(path), contract_path(parsed.data, path),
+                            f"took access from the contract: {line}") for path, line in grants]
 
 
 def _read_contract(path: str) -> Parsed:

@@ -3,7 +3,9 @@
 Each finding is located in the declaration: a port table no model fills, a port model whose contract
 is not enforced, whose columns or types differ from the port schema, or whose materialization would
 replace (or alter) the port table meshplane owns, and an input port without a dbt source. The port
-model is found by where it writes (``schema`` and ``alias`` as dbt resolved them), not by its name.
+model is found by where it writes (``schema`` and ``alias`` as dbt resolved them), not by its name;
+with a stack's addresses (``--stack``), by its whole relation, database included, and each input
+port's source must read the port's relation (database, schema, identifier), whoever declares it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from ..declaration.files import UsageError
 from ..declaration.loader import Source
 from ..declaration.problems import Problem
 from ..declaration.types import parse_duration
-from .dbt_scaffold import PORTS_FILE, SOURCES_FILE, data_type, internal_dataset
+from ..declaration.dbt_invocation import input_env
+from .dbt_scaffold import PORTS_FILE, SOURCES_FILE, Defaults, data_type, internal_dataset
 
 WRITERS = ("model", "seed", "snapshot")  # nodes that write a relation
 ALTERING = ("append_new_columns", "sync_all_columns")
@@ -77,15 +80,25 @@ def _not_null(rest: list[str]) -> list[str]:
     return rest[2:] if rest[:2] == ["not", "null"] else rest
 
 
-def check_manifest(source: Source, manifest: dict, manifest_name: str = "the manifest") -> list[Problem]:
-    """Every finding, located in the declaration ``source``."""
+def check_manifest(source: Source, manifest: dict, manifest_name: str = "the manifest",
+                   where: Defaults | None = None) -> list[Problem]:
+    """Every finding, located in the declaration ``source``. ``where``: the stack's addresses (its
+    project, each input port's relation): port models and sources are then matched on the whole
+    relation, database included."""
     product, problems = source.product, []
-    dataset = internal_dataset(product)
+    dataset, project = internal_dataset(product), where.project if where else None
     writers = [n for n in manifest.get("nodes", {}).values() if n.get("resource_type") in WRITERS]
     for i, port in enumerate(product.output_ports):
         at, table = ("outputPorts", i), standards.port_table_id(port.name, port.major)
-        feeding = [n for n in writers if n.get("schema") == dataset and n.get("alias") == table]
-        if not feeding:
+        feeding = [n for n in writers if n.get("schema") == dataset and n.get("alias") == table
+                   and (project is None or n.get("database") == project)]
+        elsewhere = [n for n in writers if n.get("schema") == dataset and n.get("alias") == table
+                     and n not in feeding]
+        for node in elsewhere if not feeding else []:
+            problems.append(source.problem(at, f"{_writes(node, True)}, not the port table "
+                                           f"`{project}.{dataset}.{table}`; given database {node.get('database')}; "
+                                           f"expected the product's project {project} (the job's MESHPLANE_PROJECT)"))
+        if not feeding and not elsewhere:
             near = "".join(f"; {_writes(n)}" for n in _near(writers, port.name, table))
             problems.append(source.problem(at, f"no dbt model writes the port table `{dataset}.{table}`; given "
                                            f"none in {manifest_name}{near}{_schema_hint(manifest, writers, table)}; "
@@ -96,13 +109,33 @@ def check_manifest(source: Source, manifest: dict, manifest_name: str = "the man
     ports = {standards.port_table_id(port.name, port.major) for port in product.output_ports}
     own = [n for n in writers if n.get("schema") == dataset and n.get("alias") not in ports]
     problems += _kept_forever(source, own)
-    names = {s.get("source_name") for s in manifest.get("sources", {}).values()}
+    sources = list(manifest.get("sources", {}).values())
     for j, port in enumerate(product.input_ports):
-        if port.name not in names:
+        named = [s for s in sources if s.get("source_name") == port.name]
+        if not named:
             problems.append(source.problem(("inputPorts", j), f"input port {port.name} is not a dbt source; "
                                            f"given no source named {port.name!r} in {manifest_name}; expected "
                                            f"one ({SCAFFOLD} {SOURCES_FILE.as_posix()})"))
+        elif (address := relation_of(port, where)) and address not in {_relation(s) for s in named}:
+            given = ", ".join(f"`{_relation(s)}`" for s in named)
+            problems.append(source.problem(("inputPorts", j), f"source {port.name} does not read input port "
+                                           f"{port.name}'s relation; given {given}; expected `{address}` (its "
+                                           "database, schema and identifier from "
+                                           f"env_var('{input_env(port.name)}'), as {SOURCES_FILE.name} has them)"))
     return sorted(set(problems))
+
+
+def relation_of(port, where: Defaults | None) -> str | None:
+    """The BigQuery relation (``project.dataset.table``) input port ``port`` reads in the stack of
+    ``where``; None without one, or for files (a GCS or S3 prefix read through an external table)."""
+    if where is None or where.project is None or port.gcs_prefix or port.s3:
+        return None
+    address = where.inputs.get(port.name)
+    return address if isinstance(address, str) and address.count(".") == 2 else None
+
+
+def _relation(node: dict) -> str:
+    return f"{node.get('database')}.{node.get('schema')}.{node.get('identifier') or node.get('name')}"
 
 
 def _near(writers: list[dict], port: str, table: str) -> list[dict]:
@@ -110,8 +143,9 @@ def _near(writers: list[dict], port: str, table: str) -> list[dict]:
     return [n for n in writers if n.get("alias") == table or {n.get("name"), n.get("alias")} & {port, table}][:3]
 
 
-def _writes(node: dict) -> str:
-    return f"{node.get('resource_type')} `{node.get('name')}` writes `{node.get('schema')}.{node.get('alias')}`"
+def _writes(node: dict, database: bool = False) -> str:
+    relation = f"{node.get('database')}.{node.get('schema')}" if database else node.get("schema")
+    return f"{node.get('resource_type')} `{node.get('name')}` writes `{relation}.{node.get('alias')}`"
 
 
 def _schema_hint(manifest: dict, writers: list[dict], table: str) -> str:

@@ -88,7 +88,13 @@ def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: s
               "the manifest's.")
 @click.option("--profiles-dir", help="Where profiles.yml is; default: $DBT_PROFILES_DIR, else the project's "
               "directory, else ~/.dbt.")
-def check(declaration: str, manifest: str, project_dir: str | None, profiles_dir: str | None) -> None:
+@click.option("--stack", help="Match port models and sources on this stack's relations, database included "
+              "(stacks/Pulumi.<STACK>.yaml; parse with its job environment).")
+@click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live.")
+@click.option("--mesh", "mesh_paths", multiple=True,
+              help="With --stack: declarations of the upstream products; default: the stack's products.")
+def check(declaration: str, manifest: str, project_dir: str | None, profiles_dir: str | None,
+          stack: str | None, stacks_dir: str, mesh_paths: tuple[str, ...]) -> None:
     """Check a dbt project against the declaration: port models, contracts, sources, the job's profile target."""
     from .dbt_check import check_manifest, load_manifest
     from .dbt_profile import check_profile
@@ -98,9 +104,12 @@ def check(declaration: str, manifest: str, project_dir: str | None, profiles_dir
         data = load_manifest(manifest)
         project = Path(project_dir) if project_dir else Path(manifest).parent.parent
         profile_problems, job = check_profile(source, project, profiles_dir)
+        where = _addresses(source.product, declaration, stack, stacks_dir, mesh_paths) if stack else None
     except UsageError as exc:
         fail_usage(str(exc))
-    problems = check_manifest(source, data, manifest) + profile_problems
+    except DeclarationError as exc:
+        report(sorted(exc.problems))
+    problems = check_manifest(source, data, manifest, where) + profile_problems
     if problems:
         report(sorted(problems))
     product = source.product
@@ -108,3 +117,18 @@ def check(declaration: str, manifest: str, project_dir: str | None, profiles_dir
     click.echo(f"{manifest} matches {declaration}: {len(product.output_ports)} port "
                f"model{'s' * (len(product.output_ports) != 1)} and {len(product.input_ports)} "
                f"source{'s' * (len(product.input_ports) != 1)}{runs}")
+
+
+def _addresses(product, declaration: str, stack: str, stacks_dir: str, mesh_paths: tuple[str, ...]):
+    """The stack's relations of the product (``dbt_scaffold.Defaults``), as the job's environment has them."""
+    from ..mesh import Mesh
+    from ..stack_config import load_stack
+    from ..validation import stack_paths
+    from .dbt_scaffold import Defaults
+
+    settings = load_stack(stack, stacks_dir)
+    paths = list(mesh_paths) or stack_paths(settings.products, Path(stacks_dir).resolve().parent)
+    mesh = Mesh.load([declaration, *paths])
+    if mesh.problems:
+        raise DeclarationError(sorted(mesh.problems))
+    return Defaults.of(product, mesh, settings)

@@ -15,7 +15,7 @@ from ..declaration.problems import Problem
 from ..declaration.yamlpos import Parsed
 from .odcs import Defaults
 from .odcs_report import contract_path
-from .odcs_types import bq_type, is_map
+from .odcs_types import ambiguity, bq_type, is_map
 from .odcs_words import level_of
 
 PROCESSING_TIME = "processing_time"
@@ -24,11 +24,12 @@ PROCESSING_TIME = "processing_time"
 
 class Notes(dict):
     """Contract path -> why the field was not kept as given; ``added``: (contract path, what the import
-    did on its own), reported as such."""
+    did on its own), reported as such; ``read``: contract paths kept as another port field."""
 
     def __init__(self) -> None:
         super().__init__()
         self.added: list[tuple[tuple, str]] = []
+        self.read: set[tuple] = set()  # contract paths kept as another port field (not reported)
 
 
 @dataclass
@@ -41,6 +42,8 @@ class Reader:
     problems: list[Problem] = field(default_factory=list)
     origins: dict[tuple, tuple] = field(default_factory=dict)  # port path -> contract path
     notes: Notes = field(default_factory=Notes)
+    ours: bool = False  # meshplane's own export (customProperties[portUrn] urn:meshplane:...)
+    server: str | None = None  # the contract's one servers[].type, lower case (decides ambiguous types)
 
     def problem(self, path: tuple, message: str, key: bool = False) -> None:
         line, column = self.parsed.locate(path, key=key)
@@ -84,11 +87,14 @@ def _column(r: Reader, prop: dict, at: tuple, port_at: tuple) -> dict:
 
 def _described(r: Reader, prop: dict, at: tuple, col: dict) -> dict:
     """``col`` with what the property says besides its type: required, description, pii, level, role."""
-    if prop.get("required") is True:
+    not_null = [k for k in ("required", "isNullable") if prop.get(k) is (k == "required")]  # isNullable: false
+    for key in not_null:
         if col.get("repeated"):
-            r.notes[at + ("required",)] = "a repeated column is never NULL in BigQuery"
+            r.notes[at + (key,)] = "a repeated column is never NULL in BigQuery"
         else:
             col["required"] = True
+            if key == "isNullable":
+                r.notes.read.add(at + (key,))
     if prop.get("description"):
         col["description"] = prop["description"]
     hints = {k: v for k, (_, v) in hints_of(prop).items()}
@@ -108,7 +114,10 @@ def _type(r: Reader, physical: object, element: dict, at: tuple) -> str:
     logical = element.get("logicalType")
     if _is_array(element, physical):
         return "JSON"
-    found = bq_type(physical, logical, element.get("properties"), element.get("logicalTypeOptions"))
+    options = element.get("logicalTypeOptions")
+    found = bq_type(physical, logical, element.get("properties"), options, r.server)
+    if found is not None and not r.ours and (why := ambiguity(physical, options, r.server)):
+        r.notes.added.append((at + ("physicalType",), why))
     if found is not None:
         if is_map(physical, logical):
             r.notes[at + ("physicalType" if physical else "logicalType",)] = \
@@ -121,12 +130,15 @@ def _type(r: Reader, physical: object, element: dict, at: tuple) -> str:
 
 
 def _classification(r: Reader, raw: object, at: tuple, col: dict) -> None:
+    """A column is sensitive (masked) only with its own classification: one from elsewhere is always
+    kept; only in meshplane's own export (which writes every column's effective level) is a level equal
+    to the product's the inherited one."""
     if raw is None:
         return
     level, note = level_of(raw)
     if note:
         r.notes[at + ("classification",)] = note
-    if level is not None and (r.defaults.confidentiality is None or level != r.defaults.confidentiality):
+    if not (r.ours and level == r.defaults.confidentiality):
         col["classification"] = level.value
 
 
@@ -135,6 +147,13 @@ def hints_of(element: dict) -> dict[str, tuple[int, object]]:
     items = element.get("customProperties")
     return {c["property"]: (k, c.get("value")) for k, c in enumerate(items)
             if isinstance(c, dict) and "property" in c} if isinstance(items, list) else {}
+
+
+def server_type(data: dict) -> str | None:
+    """The contract's server type when all its servers name one (``postgres``...), else None."""
+    types = {s["type"].lower() for s in data.get("servers") or []
+             if isinstance(s, dict) and isinstance(s.get("type"), str)}
+    return types.pop() if len(types) == 1 else None
 
 
 def add_processing_time(r: Reader, columns: list[dict], slas: object) -> str:

@@ -3,8 +3,9 @@
 ``read_port`` maps what has a meshplane meaning and fails, located, on what it cannot map.
 What it could not keep is found by exporting the port again and comparing (``lossy_fields``):
 every field of the contract the export does not reproduce is reported, so nothing is dropped
-silently. A port states only what differs from its product: a classification or retention equal
-to the product's default is left implicit (the export is the same).
+silently. A port states only what differs from its product: a retention equal to the product's
+default is left implicit, and so is a column classification equal to it in meshplane's own export;
+a classification from elsewhere is always kept (it is what masks the column).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..declaration.problems import DeclarationError
 from ..declaration.types import PARTITIONABLE_TYPES, PORT_NAME_RE, SEMVER_RE, check_duration
 from ..declaration.yamlpos import Parsed
 from .odcs import Defaults
-from .odcs_columns import Notes, Reader, add_processing_time, hints_of, read_columns
+from .odcs_columns import Notes, Reader, add_processing_time, hints_of, read_columns, server_type
 from .odcs_quality import read_quality
 from .odcs_serving import read_serving, unserved
 
@@ -37,10 +38,11 @@ _PORT_KEYS = {"type": "physicalType", "fields": "properties", "pii": "customProp
 def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort, Notes]:
     """The port a contract describes and notes on fields it could not keep (``Notes.added``: what the
     import added); ``DeclarationError`` (every problem located in ``file``) when it cannot be a port."""
-    r = Reader(file, parsed, defaults)
+    r = Reader(file, parsed, defaults, ours=is_ours(parsed.data))
     _check_contract(r, parsed.data)
     if r.problems:
         raise DeclarationError(r.problems)
+    r.server = server_type(parsed.data)
     data, obj = parsed.data, parsed.data["schema"][0]
     props = obj.get("properties") if isinstance(obj.get("properties"), list) else []
     port = {"name": _port_name(r, data, obj), "version": _version(r, data),
@@ -57,6 +59,13 @@ def read_port(parsed: Parsed, file: str, defaults: Defaults) -> tuple[OutputPort
                 path, message, on_key = describe_error(err, OutputPort)
                 r.problem(_origin(r, path), message, key=on_key)
     raise DeclarationError(r.problems)
+
+
+def is_ours(data: object) -> bool:
+    """Whether ``data`` is a contract meshplane exported (its ``customProperties[portUrn]``)."""
+    props = data.get("customProperties") if isinstance(data, dict) else None
+    return any(isinstance(p, dict) and p.get("property") == "portUrn" and isinstance(p.get("value"), str)
+               and p["value"].startswith("urn:meshplane:") for p in props or [])
 
 
 def _check_contract(r: Reader, data: object) -> None:
@@ -143,6 +152,34 @@ def _object_extras(r: Reader, obj: dict, columns: list[dict]) -> dict:
     r.origins |= origins
     if "deprecation" not in out and obj.get("deprecated") is True:
         out["deprecation"] = {"reason": "Deprecated in the imported contract."}
+    return out
+
+
+def grant_text(key: str, item: object) -> str:
+    """One consumer or row filter as a sentence (``key``: consumers or rowFilters)."""
+    if not isinstance(item, dict):
+        return f"{key} item {item!r:.60}"
+    if key == "rowFilters":
+        grantees = ", ".join(map(str, item.get("grantees") or [])) if isinstance(item.get("grantees"), list) \
+            else repr(item.get("grantees"))
+        return f"row filter {item.get('name')}: {grantees} read the rows where {item.get('filter')}"
+    who = item.get("principal") or (f"data product {item['dataProduct']}" if item.get("dataProduct") else "?")
+    raw = " unmasked (rawAccess: PII and classified columns in clear)" if item.get("rawAccess") is True else ""
+    purpose = f" (purpose: {item['purpose']})" if item.get("purpose") else ""
+    return f"consumer {who} reads the port{raw}{purpose}"
+
+
+def access_taken(data: dict, port: OutputPort, old: OutputPort | None) -> list[tuple[tuple, str]]:
+    """(contract path, sentence) of each consumer and row filter of ``port`` (read from the contract
+    ``data``) that its ``old`` version in the declaration does not have: the access the import adds."""
+    hints = hints_of(data["schema"][0])
+    out = []
+    for key, attr in (("consumers", "consumers"), ("rowFilters", "row_filters")):
+        had = [i.model_dump(by_alias=True, exclude_none=True) for i in getattr(old, attr, [])]
+        for i, item in enumerate(getattr(port, attr)):
+            dumped = item.model_dump(by_alias=True, exclude_none=True)
+            if dumped not in had:
+                out.append((("schema", 0, "customProperties", hints[key][0], "value", i), grant_text(key, dumped)))
     return out
 
 

@@ -1,9 +1,10 @@
 """What an import did not keep: the contract compared with its re-export, field by field.
 
 Every field of the contract the re-export does not reproduce is one located line saying why, except
-noise: a default value (``required: false``, ``tags: []``), a difference of letter case alone, the
-``apiVersion`` (meshplane writes its own), and repeated list items (two SLA entries of one name)
-matched in order. Product-level fields that differ from the ``--into`` declaration are one line.
+noise: a field at its default (``required: false``, ``isNullable: true``), an empty value (``tags: []``),
+a field read as another (``Notes.read``: ``isNullable: false`` as ``required: true``), a difference of
+letter case alone, the ``apiVersion`` (meshplane writes its own), and repeated list items (two SLA
+entries of one name) matched in order. Product-level fields that differ from the ``--into`` declaration are one line.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ ELEMENT_REASONS = {
     "schedule": "the port's data-quality scan runs on its own schedule (from the freshness SLO)",
     "businessImpact": "meshplane keeps a rule's dimension and description",
     "relationships": "meshplane has no relationships", "primaryKey": _KEY_ONLY, "primaryKeyPosition": _KEY_ONLY,
-    "unique": "meshplane has no unique constraints",
+    "unique": "meshplane has no unique constraints", "isUnique": "meshplane has no unique constraints",
     "logicalTypeOptions": "meshplane keeps BigQuery types only (no lengths, formats or ranges)",
     "physicalType": "meshplane keeps BigQuery types",
     "element": "meshplane derives it from the port's time columns",
@@ -118,7 +119,7 @@ def lossy_fields(parsed, file: str, expected: dict, notes: dict, declaration: st
     one line naming them all."""
     out, product = [], []
     for path, given, now in differences(parsed.data, expected):
-        if is_noise(path, given, now):
+        if is_noise(path, given, now) or path in getattr(notes, "read", ()):
             continue
         if declaration and is_product_level(parsed.data, path) and path[0] not in TOP_REASONS:
             product.append(path)
@@ -149,16 +150,23 @@ def _product_line(parsed, file: str, paths: list[tuple], declaration: str) -> Pr
                    f"declaration keeps its own values: copy what you want into it{hint}")
 
 
-DEFAULTS = (False, None, "", [], {})
-"""Values that say nothing: an ODCS field at its default (``required: false``) or empty."""
+EMPTY = (None, "", [], {})
+"""Values that say nothing whatever the field."""
+FIELD_DEFAULTS = {"required": False, "unique": False, "primaryKey": False, "partitioned": False,
+                  "criticalDataElement": False, "deprecated": False, "isUnique": False, "isNullable": True}
+"""Fields at the value that says nothing (ODCS's defaults; ``isUnique``/``isNullable`` as older tools write
+them): any other value of these, ``isNullable: false`` (NOT NULL) among them, is read or reported."""
 
 
 def is_noise(path: tuple, given: object, now: object) -> bool:
-    """A difference not worth a line: the apiVersion, a default or empty value, letter case alone."""
+    """A difference not worth a line: the apiVersion, a field at its default, an empty value, letter
+    case alone."""
     if path == ("apiVersion",):
         return True
     if now is MISSING:
-        return any(given is d or given == d and not isinstance(given, (bool, int)) for d in DEFAULTS)
+        key = path[-1] if path and isinstance(path[-1], str) else None
+        return any(given is d or given == d and not isinstance(given, (bool, int)) for d in EMPTY) or (
+            key in FIELD_DEFAULTS and given is FIELD_DEFAULTS[key])
     return isinstance(given, str) and isinstance(now, str) and given.lower() == now.lower()
 
 

@@ -2,8 +2,9 @@
 
 ODCS leaves ``classification`` free ("confidential, restricted, public…"), so tools write their own
 words. Known words map to the level that protects at least as much (``sensitive`` and ``pii`` to
-confidential, ``secret`` to restricted); any other word is reported and the column keeps the product's
-level. ``docs/interop.md`` lists the words.
+confidential, ``secret`` to restricted); any other word is read as ``restricted`` (secure by default: a
+classification from elsewhere never leaves a column unmasked) and said so. ``docs/interop.md`` lists
+the words.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def level_of(raw: object) -> tuple[Confidentiality | None, str | None]:
     level = WORDS.get(word)
     if level is None:
         known = ", ".join(sorted({w for w in WORDS if " " not in w}))
-        return None, (f"unknown classification word; the column keeps the product's confidentiality; "
-                      f"known words: {known}")
+        return C.RESTRICTED, (f"unknown classification word: read as restricted, the strictest level "
+                              f"(secure by default); for another level write one of: {known}")
     if word in PERSONAL:
         return level, (f"read as {level.value}; to mask the column for consumers add pii: true to it and "
                        "a subjectKey to the port in the declaration")

@@ -17,7 +17,7 @@ import pulumi
 from ..data_product import DataProduct as LibraryDataProduct
 from ..data_product import DataProductArgs as LibraryDataProductArgs
 from ..declaration.problems import Problem
-from ..declaration.types import Location, Principal, Slug
+from ..declaration.types import Slug
 from ..gcp.dataset import BigQueryDataset as LibraryBigQueryDataset
 from ..gcp.dataset import BigQueryDatasetArgs as LibraryBigQueryDatasetArgs
 from ..gcp.options import component_token
@@ -27,6 +27,7 @@ from ..program import build_products
 from ..stack_config import StackSettings
 from ..validation import check_stack_mesh, stack_paths
 from . import convert
+from .dataset_inputs import inputs_details
 
 
 class PortAddress(TypedDict):
@@ -113,6 +114,9 @@ class DomainStack(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DomainStackArgs, opts: Optional[pulumi.ResourceOptions] = None):
         texts, globs = args.get("declarations"), args.get("products")
+        if texts is not None and not texts:
+            raise convert.refused([convert.detail("declarations", "no declaration texts; given []; expected "
+                                                  "at least one (the mesh the stack sees)")])
         if (texts is None) == (globs is None):
             raise convert.refused([convert.detail("declarations", "give the declarations' texts, or products "
                                                   f"and root; given {'both' if texts else 'neither'}")])
@@ -161,13 +165,15 @@ class BigQueryDatasetArgs(TypedDict):
     location: str
     """The BigQuery location (EU, US, or a region such as europe-west1)."""
     labels: dict[str, str]
-    """The dataset's labels (`purge: "true"` makes it deletable with its tables)."""
+    """The dataset's labels (GCP's rules); `purge: "true"` (deletable with its tables) needs a non-production `environment`."""
     description: Optional[str]
     """The dataset's description."""
     kms_key_name: Optional[str]
     """A Cloud KMS key: the default key of every table in the dataset (CMEK)."""
     max_time_travel_hours: Optional[int]
     """The time travel window, 48 to 168 hours (BigQuery's default: 168)."""
+    environment: Optional[str]
+    """The stack's environment; the `purge` label needs a non-production one (dev, test, sandbox)."""
     creator: Optional[pulumi.Input[str]]
     """The deploying identity (`user:` or `serviceAccount:`), the dataset's one seed OWNER; default: asked of the credentials."""
     readers: Optional[list[str]]
@@ -187,13 +193,14 @@ class BigQueryDataset(LibraryBigQueryDataset):
     """The dataset's project."""
 
     def __init__(self, name: str, args: BigQueryDatasetArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        hours = convert.whole(args.get("max_time_travel_hours"), "maxTimeTravelHours")
-        grants = {key: convert.checked(list[Principal], args.get(key) or [], path)
-                  for key, path in (("readers", "readers"), ("writers", "writers"), ("metadata_viewers", "metadataViewers"))}
+        given, details = inputs_details({k: v for k, v in args.items() if k not in ("project", "creator")})
+        if details:
+            raise convert.refused(details)
         super().__init__(name, LibraryBigQueryDatasetArgs(
-            project=args["project"], dataset_id=args["dataset_id"], location=convert.checked(Location, args["location"], "location"),
-            labels=args["labels"], description=args.get("description") or "", kms_key_name=args.get("kms_key_name"),
-            max_time_travel_hours=hours, creator=args.get("creator")), opts)
+            project=args["project"], dataset_id=given.dataset_id, location=given.location, labels=given.labels,
+            description=given.description or "", kms_key_name=given.kms_key_name,
+            max_time_travel_hours=given.max_time_travel_hours, creator=args.get("creator")), opts)
+        grants = {"readers": given.readers, "writers": given.writers, "metadata_viewers": given.metadata_viewers}
         for principal in grants["readers"]:
             self.grant_read(principal)
         for principal in grants["writers"]:
