@@ -20,7 +20,7 @@ from meshplane import standards
 from meshplane.column_security import sensitive_leaves
 from meshplane.declaration.model import Column
 from meshplane.declaration.types import Confidentiality
-from meshplane.plan.diff import NARROWED, POLICY, WIDENED
+from meshplane.plan.diff import DATA_LOSS, NARROWED, OPTIONS, POLICY, WIDENED, load_document
 from meshplane.plan.diff_access import grants_of
 from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
                                          schema_forces_replacement)
@@ -143,6 +143,8 @@ def test_a_record_losing_its_fields_replaces_and_an_unreadable_schema_drops_noth
     record = [{"name": "r", "type": "RECORD", "fields": [{"name": "x", "type": "STRING"}]}]
     assert schema_forces_replacement(json.dumps(record), json.dumps([{"name": "r", "type": "RECORD"}])) is True
     assert schema_forces_replacement(json.dumps([{"name": "r", "type": "RECORD"}]), json.dumps(record)) is True
+    assert schema_forces_replacement('{"a": 1}', '{"a":1}') is False  # the same value, spaced otherwise
+    assert schema_forces_replacement('{"a": 1}', '[{"name": "a"}]') is True
     for old, new in (('{"a": 1}', '[{"name": "a"}]'), ('[{"name": "a"}]', '{"a": 1}'),
                      ('[{"name": "a"}]', "04da6b54-80e4-46f7-96ec-b56ff0331ba9")):  # unknown during preview
         assert in_place_losses(TABLE, {"schema": old}, {"schema": new}) == []
@@ -248,6 +250,44 @@ def test_every_kind_of_acl_entry_is_a_grant_on_its_dataset(entry, principal, rol
 def test_an_added_or_removed_input_is_a_changed_path(old, new, paths):
     change = one(DATASET, old, new)
     assert (change.op, change.changed_inputs) == ("update", paths)
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_a_resource_option_set_or_cleared_is_a_changed_input(option):
+    inputs = {"project": "p", "datasetId": "d"}
+    for was, now in ((False, True), (True, False)):
+        change = one(DATASET, inputs, inputs, before={option: was}, **{option: now})
+        assert (change.op, change.changed_inputs, change.replace_keys) == ("update", [option], [])
+        assert (change.protected, change.retained) == (was and option == "protect", was and option == "retainOnDelete")
+    unprotected = one(DATASET, inputs, inputs, before={"protect": True}, protect=False)
+    assert (unprotected.lost_guards, unprotected.flags) == (["protect"], [DATA_LOSS])
+
+
+def test_a_created_resource_has_no_base_so_nothing_protects_or_retains_it():
+    head = state(DATASET, "d", {"project": "p", "datasetId": "d"}, protect=True, retain=True)
+    (created,) = diff(document(), document(head)).changes.values()
+    assert (created.op, created.protected, created.retained, created.data_loss, created.flags) == (
+        "create", False, False, False, [])
+    (deleted,) = diff(document(head), document()).changes.values()
+    assert (deleted.op, deleted.protected, deleted.retained, deleted.flags) == ("delete", True, True, [DATA_LOSS])
+
+
+def test_a_changed_replacement_trigger_is_the_changed_input_that_replaces():
+    view = {"project": "p", "datasetId": "d", "tableId": "v", "view": {"query": "SELECT 1"}}
+    change = one(TABLE, view, view, before={"replacementTrigger": "a"}, replacementTrigger="b")
+    assert (change.op, change.changed_inputs, change.replace_keys) == ("replace", ["replacementTrigger"],
+                                                                       ["replacementTrigger"])
+    assert change.name == "r" and change.urn.endswith("::r")
+
+
+def test_a_plan_document_loads_from_its_file_and_anything_else_is_refused(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document(state(DATASET, "d", {"datasetId": "d"}))), encoding="utf-8")
+    assert load_document(str(path)) == json.loads(path.read_text(encoding="utf-8"))
+    for text, why in (("[]", "no 'steps' list"), ('{"steps": {}}', "no 'steps' list"), ("{", "Expecting property name")):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=f"^{re.escape(str(path))}: not a plan JSON file.*{why}"):
+            load_document(str(path))
 
 
 PUBLIC = {"project": "p", "datasetId": "d", "role": "READER", "iamMember": "allUsers"}
