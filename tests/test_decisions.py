@@ -17,8 +17,9 @@ import pytest
 
 from diff_support import diff, document, one, state
 from meshplane import standards
-from meshplane.column_security import sensitive_leaves
-from meshplane.declaration.model import Column
+from meshplane.column_security import TagGrant, sensitive_leaves, tag_grants, unenforced_pii, view_masking
+from meshplane.declaration.model import Column, OutputPort
+from meshplane.platform import PolicyTagSettings
 from meshplane.declaration.types import Confidentiality
 from meshplane.plan.diff import DATA_LOSS, NARROWED, OPTIONS, POLICY, WIDENED, load_document
 from meshplane.plan.diff_access import grants_of
@@ -311,6 +312,50 @@ def test_a_classified_records_unclassified_fields_take_its_level_two_levels_down
         {"name": "address", "type": "RECORD", "fields": [{"name": "street", "type": "STRING"}]}]})
     leaves = sensitive_leaves([record, Column(name="id", type="STRING")], Confidentiality.INTERNAL)
     assert leaves == {"contact.email": Confidentiality.RESTRICTED, "contact.address.street": Confidentiality.RESTRICTED}
+
+
+def test_the_view_leaves_a_tagged_pii_field_of_a_plain_record_to_bigquery_and_masks_the_untagged():
+    record = Column.model_validate({"name": "device", "type": "RECORD", "fields": [
+        {"name": "model", "type": "STRING"}, {"name": "ip", "type": "STRING", "pii": True},
+        {"name": "mac", "type": "STRING", "pii": True}]})
+    (masked,) = view_masking([record], {"device.ip": "tags/restricted"})
+    assert (masked.pii, [(f.name, f.pii) for f in masked.fields]) == (False, [("model", False), ("ip", False),
+                                                                                ("mac", True)])
+    assert unenforced_pii([record], {"device.ip": "tags/restricted"}) == ["device.mac"]
+    assert unenforced_pii([record], {"device.ip": "t", "device.mac": "t"}) == []
+
+
+def test_a_tag_grant_is_a_value_equal_grants_are_one():
+    grant = TagGrant(Confidentiality.RESTRICTED, "group:a@x", True)
+    assert {grant, TagGrant(Confidentiality.RESTRICTED, "group:a@x", True)} == {grant}
+    with pytest.raises(AttributeError):
+        grant.raw = False
+
+
+GOV = "projects/g/locations/eu/taxonomies/1"
+TAGS = {level: PolicyTagSettings(policy_tag=f"{GOV}/policyTags/{level.value}",
+                                 data_policy=f"projects/g/locations/eu/dataPolicies/{level.value}_sha256")
+        for level in (Confidentiality.CONFIDENTIAL, Confidentiality.RESTRICTED)}
+
+
+def _port(key: str | None, **listener_id) -> OutputPort:
+    return OutputPort.model_validate({"name": "p", "version": "1.0.0", "description": "d", "subjectKey": key, "schema": [
+        {"name": "listener_id", "type": "STRING", **listener_id},
+        {"name": "email", "type": "STRING", "pii": True, "classification": "restricted"}]})
+
+
+@pytest.mark.parametrize(("port", "raw"), [
+    (_port("listener_id", classification="confidential"), [Confidentiality.CONFIDENTIAL]),
+    (_port("listener_id", pii=True), [Confidentiality.CONFIDENTIAL]),  # the product's level
+    (_port("listener_id", classification="internal"), []),  # a level the platform does not tag
+    (_port("listener_id"), []),  # not sensitive: no tag to read through
+    (_port(None, classification="confidential"), []),
+])
+def test_the_eraser_reads_raw_the_tag_of_the_subject_key_only(port, raw):
+    eraser = "group:data-governance@daff.example"
+    grants = tag_grants([(port, [])], Confidentiality.CONFIDENTIAL, TAGS, [], erasers=[eraser])
+    assert [g.level for g in grants if g.member == eraser] == raw
+    assert all(g.raw for g in grants if g.member == eraser)
 
 
 def test_an_escaped_at_and_a_real_at_get_different_resource_keys():

@@ -38,7 +38,7 @@ CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 def no_public_principals(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
         for value in principals(r.inputs):
-            if value.removeprefix("specialGroup:") in PUBLIC or any(value.endswith(f":{p}") for p in PUBLIC):
+            if value in PUBLIC or any(value.endswith(f":{p}") for p in PUBLIC):  # specialGroup:allUsers too
                 yield r.urn, f"grants a public principal ({value})"
                 break
 
