@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="run only the first N mutants")
     parser.add_argument("--line", type=int, action="append", default=[],
                         help="run only the mutants on this line (repeatable): recheck survivors")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds per mutant (a timeout kills it)")
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="seconds per mutant (a timeout kills it); default four times the unmutated run")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes its copy
     relative = Path("meshplane") / args.module
@@ -181,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(PACKAGE, copy_root, ignore=shutil.ignore_patterns("__pycache__"))
         target = copy_root / relative
         target.write_text(ast.unparse(ast.parse(source)), encoding="utf-8")
-        if not _run_tests(copy_root, tests, args.timeout):
+        started = time.monotonic()
+        if not _run_tests(copy_root, tests, args.timeout or 600):
             print(f"the mapped tests fail on the unmutated {args.module}: fix them first", file=sys.stderr)
             return 2
+        timeout = args.timeout or max(30.0, 4 * (time.monotonic() - started))  # a mutant that loops forever
         survivors, started = [], time.monotonic()
         for n, mutant in enumerate(found, 1):
             target.write_text(mutated_source(source, mutant), encoding="utf-8")
-            if _run_tests(copy_root, tests, args.timeout):
+            if _run_tests(copy_root, tests, timeout):
                 survivors.append(mutant)
                 print(f"  survived {args.module}:{mutant.line}: {mutant.what}", flush=True)
             print(f"  [{n}/{len(found)}]", end="\r", file=sys.stderr, flush=True)

@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from diff_support import diff, document, one, state
 from meshplane import standards
@@ -29,6 +31,8 @@ from meshplane.plan.table_losses import in_place_losses
 from meshplane.view_sql import interface_view_sql
 from test_view_sql import h
 from test_view_sql import run as run_view
+from test_view_sql_latest import T1, T2, VIEWS, col, per_key
+from test_view_sql_latest import run as run_latest
 
 # --- the replacement table, generated from REPLACE_ON and docs/diff.md ---
 
@@ -388,3 +392,19 @@ def test_pii_two_records_deep_is_hashed_in_place_and_null_records_stay_null():
     got = run_view([column], '"a" STRUCT("k" VARCHAR, "b" STRUCT("c" VARCHAR, "d" BIGINT))',
                    "({'k': 'x', 'b': {'c': 'secret', 'd': 4}}), ({'k': 'y', 'b': NULL}), (NULL)")
     assert got == [({"k": "x", "b": {"c": h("secret"), "d": 4}},), ({"k": "y", "b": None},), (None,)]
+
+
+def test_a_row_without_processing_time_is_never_the_latest_of_its_key():
+    columns = [col("k", required=True), col("n", "INT64"), col("processing_time", "TIMESTAMP", role="processingTime")]
+    ddl = '"k" VARCHAR, "n" BIGINT, "processing_time" TIMESTAMP'
+    rows = f"('a', 1, NULL), ('a', 2, '{T1}'), ('b', 3, NULL), ('b', 4, '{T2}'), ('c', 5, NULL)"
+    assert run_latest(columns, per_key("k"), ddl, rows) == [("a", 2, T1), ("b", 4, T2), ("c", 5, "None")]
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_every_identifier_of_a_view_is_backquoted(name):
+    columns, serving = VIEWS[name]
+    for mask in (True, False):
+        tree = sqlglot.parse_one(interface_view_sql("p", "d", "t", columns, serving=serving, mask_pii=mask),
+                                 read="bigquery")
+        assert [i.name for i in tree.find_all(exp.Identifier) if not i.quoted] == []

@@ -132,7 +132,7 @@ def _table(project: str, dataset: str, table: str, alias: str) -> exp.Table:
 
 
 def latest_rows(select: exp.Select, table: tuple[str, str, str], columns: list[Column], serving: Serving,
-                alias: str, taken: set[str], *, masked: bool = True) -> exp.Select:
+                alias: str, taken: set[str], *, masked: bool) -> exp.Select:
     """``select`` (reading ``table`` as ``alias``) narrowed to the latest rows ``serving`` names.
 
     latestSnapshot: ``WHERE alias.pt = (SELECT MAX(pt) FROM table)``. latestPerKey: ``WHERE TRUE
