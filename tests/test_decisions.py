@@ -155,6 +155,47 @@ def test_a_record_losing_its_fields_replaces_and_an_unreadable_schema_drops_noth
         assert in_place_losses(TABLE, {"schema": old}, {"schema": new}) == []
 
 
+S, R, N = ({"name": "a", "type": "STRING"}, {"name": "a", "type": "STRING", "mode": "REQUIRED"},
+           {"name": "a", "type": "STRING", "mode": "nullable"})
+
+
+def _record(*fields: dict) -> dict:
+    return {"name": "r", "type": "RECORD", "fields": list(fields)}
+
+
+@pytest.mark.parametrize(("old", "new", "replaces"), [
+    (None, [S], False), ([S], None, False),  # a schema given for the first time; every column dropped
+    ([S], [N], False), ([N], [S], False),  # NULLABLE is the default mode, in any case
+    ([S], [{**S, "mode": "REPEATED"}], True), ([R], [{**S, "mode": "REPEATED"}], True),
+    ([{**S, "mode": "REPEATED"}], [S], True),
+    ([{"name": "a"}], [S], False),  # a column without a type (unknown): no type change seen
+    ([_record(S)], [_record(S, {"name": "b", "type": "INT64"})], False),  # a nested NULLABLE field added
+    ([_record(S)], [_record(S, {"name": "b", "type": "INT64", "mode": "REQUIRED"})], True),
+    ([_record(S)], [_record({**S, "type": "INT64"})], True),  # a nested type change
+    ([_record(S)], [_record({**S, "description": "now described"})], False),
+])
+def test_the_schema_rules_for_modes_first_schemas_and_nested_fields(old, new, replaces):
+    text = (json.dumps(v) if v is not None else None for v in (old, new))
+    assert schema_forces_replacement(*text) is replaces
+
+
+@pytest.mark.parametrize(("roots", "path", "replaces"), [
+    (["*"], "labels.a", True), (["labels"], "labels.a", True), (["labels.a"], "labels.a", True),
+    (["label"], "labels.a", False), (["labels.a.b"], "labels.a", False), ([], "labels.a", False),
+])
+def test_replace_on_changes_names_a_path_or_a_root_above_it(roots, path, replaces):
+    old = {"datasetId": "d", "labels": {"a": "1"}}
+    change = one(DATASET, old, {**old, "labels": {"a": "2"}}, replaceOnChanges=roots)
+    assert (change.op, change.replace_keys) == (("replace", [path]) if replaces else ("update", []))
+
+
+def test_a_force_new_input_given_as_null_where_it_was_absent_is_a_change():
+    old = {"project": "p", "datasetId": "d", "tableId": "t"}
+    for key, value in (("encryptionConfiguration", None), ("timePartitioning", {"field": None})):
+        change = one(TABLE, old, {**old, key: value})
+        assert (change.op, change.replace_keys) == ("replace", [key if value is None else f"{key}.field"])
+
+
 # --- access: grants and their targets ---
 
 INTERNAL_TAG, RESTRICTED_TAG = ("projects/g/locations/eu/taxonomies/1/policyTags/internal",

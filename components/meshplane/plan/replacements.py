@@ -96,7 +96,7 @@ DATA_TYPES = frozenset({PROJECT, DATASET})
 
 def is_iam_member(type_: str) -> bool:
     """An IAM member resource of any service: its class name ends in ``IamMember``."""
-    return type_.rsplit(":", 1)[-1].lower().endswith("iammember")
+    return type_.lower().endswith("iammember")  # the token ends with the class name
 
 
 def rule_for(type_: str) -> Replacement | None:
