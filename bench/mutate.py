@@ -39,10 +39,10 @@ MAPPED: dict[str, list[str]] = {
     "plan/table_losses.py": ["tests/test_decisions.py", "tests/test_diff.py", "tests/test_gcp_model.py"],
     "plan/diff_access.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
     "plan/diff.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
-    "column_security.py": ["tests/test_column_security.py", "tests/test_decisions.py"],
+    "column_security.py": ["tests/test_column_security.py", "tests/test_column_decisions.py"],
     "governance/inventory_rules.py": ["tests/test_inventory_rule_decisions.py", "tests/test_inventory_rules.py"],
-    "standards.py": ["tests/test_decisions.py", "tests/test_standards.py"],
-    "view_sql.py": ["tests/test_view_sql.py", "tests/test_view_sql_latest.py", "tests/test_decisions.py"],
+    "standards.py": ["tests/test_standards.py"],
+    "view_sql.py": ["tests/test_view_sql.py", "tests/test_view_sql_latest.py", "tests/test_column_decisions.py"],
 }
 
 FLIPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
