@@ -1,24 +1,52 @@
 """The inventory rules' lookup tables and edge decisions, each pinned by a case a mutation of the rule
-fails (issue 20, ``bench/mutate.py governance/inventory_rules.py``). The tables are tested from
-themselves: every required label, every kind of authorization entry, every public principal.
+fails (issue 20, ``bench/mutate.py governance/inventory_rules.py``). The tables (every required
+label, every kind of authorization entry, every public principal) are tested from themselves and from
+their reviewed record, the rules table of docs/governance.md, which must name the same entries: one
+added to a table is tested at once, one dropped from it still has its documented case, which fails.
 
 Inventories are ``tests/test_inventory_rules.py``'s: one clean product changed by name.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+from meshplane import standards
 from meshplane.governance.inventory_rules import AUTHORIZATIONS, PUBLIC, REQUIRED_LABELS
 from meshplane.stack_config import NON_PRODUCTION
 from test_inventory_rules import P, RUNNER, access, found, inventory, job, labels, res, TABLE
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "governance.md"
+CHECKS = {row[0].strip(" `"): row[2] for row in (line.strip("|").split(" | ") for line in
+          DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| `")) if len(row) > 2}
+DOCUMENTED = {
+    "labels": [n for n in re.findall(r"`([a-z_]+)(?:=\w+)?`", CHECKS["datasets-labelled"])
+               if n not in standards.MESH_LAYERS],
+    "authorizations": re.findall(r"`(\w+)`", CHECKS["consumer-grants-on-port-datasets-only"].split("authorizations (")[1]
+                                 .split(")")[0]),
+    "public": re.findall(r"`(\w+)`", CHECKS["no-public-principals"]),
+}
+TABLES = {"labels": REQUIRED_LABELS, "authorizations": AUTHORIZATIONS, "public": PUBLIC}
+
+
+def test_the_documented_tables_are_the_code_tables():
+    assert set(AUTHORIZED) == set(AUTHORIZATIONS)
+    assert {k: sorted(v) for k, v in DOCUMENTED.items()} == {k: sorted(v) for k, v in TABLES.items()}
+
+
+def _cases(table: str) -> list[str]:
+    return sorted({*TABLES[table], *DOCUMENTED[table]})
+
 
 AUTHORIZED = {"authorizedDataset": {"dataset": {"projectId": P, "datasetId": "x_port_v1"}, "targetTypes": ["VIEWS"]},
               "view": {"projectId": P, "datasetId": "x_port_v1", "tableId": "t_v1"},
               "routine": {"projectId": P, "datasetId": "x_control", "routineId": "erase_subject"}}
 
 
-@pytest.mark.parametrize("label", REQUIRED_LABELS)
+@pytest.mark.parametrize("label", _cases("labels"))
 def test_a_dataset_missing_any_one_required_label_is_refused_naming_it(label):
     unlabelled = {k: v for k, v in labels().items() if k != label}
     got = found(inventory(internal={"labels": unlabelled}))
@@ -26,15 +54,14 @@ def test_a_dataset_missing_any_one_required_label_is_refused_naming_it(label):
     assert {rule for rule, _, _ in got} <= {"datasets-labelled", "resources-labelled"}
 
 
-@pytest.mark.parametrize("kind", AUTHORIZATIONS)
+@pytest.mark.parametrize("kind", _cases("authorizations"))
 def test_an_authorization_entry_grants_no_principal_on_internal_or_control_datasets(kind):
-    assert set(AUTHORIZED) == set(AUTHORIZATIONS)
     entries = {f"{layer}_{kind}": access(f"{layer}-{kind}", dataset, **{kind: AUTHORIZED[kind]})
                for layer, dataset in (("internal", "x_internal"), ("control", "x_control"))}
     assert found(inventory(**entries)) == []
 
 
-@pytest.mark.parametrize("public", PUBLIC)
+@pytest.mark.parametrize("public", _cases("public"))
 @pytest.mark.parametrize("field", ["specialGroup", "iamMember"])
 def test_every_public_principal_is_refused_however_the_acl_names_it(public, field):
     value = public if field == "specialGroup" else f"specialGroup:{public}"
