@@ -104,3 +104,9 @@ def test_data_is_protected_unless_purged_outside_production(environment, purge):
 def test_only_google_api_hosts_need_an_oauth_token(uri, refused):
     got = found(inventory(job=job(uri=uri, oidcToken={"serviceAccountEmail": RUNNER})))
     assert [(rule, name) for rule, name, _ in got] == ([("scheduler-oauth", "job")] if refused else [])
+
+
+def test_a_dataset_managed_by_another_tool_is_refused_naming_the_label():
+    got = found(inventory(internal={"labels": labels(managed_by="terraform")}))
+    assert ("datasets-labelled", "internal", "label managed_by='terraform'; expected 'meshplane'") in got
+    assert {rule for rule, _, _ in got} == {"datasets-labelled", "resources-labelled"}

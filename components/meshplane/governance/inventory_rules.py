@@ -184,7 +184,7 @@ def _purged(r: Resource) -> bool:
 @rule("cmek-where-required", MANDATORY,
       "Datasets whose confidentiality label requires CMEK name a KMS key (unlabelled datasets are skipped).")
 def cmek_where_required(resources: list[Resource], settings: GovernanceSettings) -> Iterator[tuple[str, str]]:
-    required = {getattr(c, "value", c) for c in settings.cmek_required_for}
+    required = set(settings.cmek_required_for)  # str enums: "restricted" is Confidentiality.RESTRICTED
     for r in resources:
         level = labels_of(r).get("confidentiality") if r.type == DATASET else None
         if level in required and not (r.inputs.get("defaultEncryptionConfiguration") or {}).get("kmsKeyName"):
