@@ -54,9 +54,10 @@ TAGS = {level: PolicyTagSettings(policy_tag=f"{GOV}/policyTags/{level.value}",
 
 
 def _port(key: str | None, **listener_id) -> OutputPort:
-    return OutputPort.model_validate({"name": "p", "version": "1.0.0", "description": "d", "subjectKey": key, "schema": [
-        {"name": "listener_id", "type": "STRING", **listener_id},
-        {"name": "email", "type": "STRING", "pii": True, "classification": "restricted"}]})
+    schema = [{"name": "listener_id", "type": "STRING", **listener_id},
+              {"name": "email", "type": "STRING", "pii": True, "classification": "restricted"}]
+    return OutputPort.model_validate({"name": "p", "version": "1.0.0", "description": "d", "subjectKey": key,
+                                      "schema": schema})
 
 
 @pytest.mark.parametrize(("port", "raw"), [

@@ -25,8 +25,8 @@ CHECKS = {row[0].strip(" `"): row[2] for row in (line.strip("|").split(" | ") fo
 DOCUMENTED = {
     "labels": [n for n in re.findall(r"`([a-z_]+)(?:=\w+)?`", CHECKS["datasets-labelled"])
                if n not in standards.MESH_LAYERS],
-    "authorizations": re.findall(r"`(\w+)`", CHECKS["consumer-grants-on-port-datasets-only"].split("authorizations (")[1]
-                                 .split(")")[0]),
+    "authorizations": re.findall(
+        r"`(\w+)`", CHECKS["consumer-grants-on-port-datasets-only"].split("authorizations (")[1].split(")")[0]),
     "public": re.findall(r"`(\w+)`", CHECKS["no-public-principals"]),
 }
 TABLES = {"labels": REQUIRED_LABELS, "authorizations": AUTHORIZATIONS, "public": PUBLIC}
