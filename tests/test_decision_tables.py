@@ -98,6 +98,12 @@ def test_an_iam_target_reads_from_the_project_down_then_the_other_inputs_by_name
     assert keys[0] == "project"
 
 
+def test_a_replacement_rule_is_a_value_shared_rules_cannot_be_changed_for_one_type():
+    assert REPLACE_ON["gcp:projects/iAMMember:IAMMember"] is REPLACE_ON["gcp:bigquery/iamMember:IamMember"]
+    with pytest.raises(AttributeError):
+        REPLACE_ON["gcp:projects/iAMMember:IAMMember"].except_ = ("role",)
+
+
 # --- the column-type matrix ---
 
 TYPE_NAMES = sorted({t.value for t in BigQueryType} | set().union(*_ALIASES))

@@ -130,6 +130,9 @@ def test_a_deletion_policy_guards_only_when_it_prevents_or_abandons(was, now, lo
     change = one(DATASET, old, new)
     assert (change.lost_guards, change.data_loss) == (lost, bool(lost))
     assert guards({"deletionPolicy": "DELETE"}, False) == set() and guards({}, True) == {"protect"}
+    table = {"project": "p", "datasetId": "d", "tableId": "t", "deletionProtection": True}
+    change = one(TABLE, table, {**table, "deletionProtection": False})
+    assert (change.op, change.lost_guards, change.flags) == ("update", ["deletionProtection"], [DATA_LOSS])
 
 
 def test_a_record_losing_its_fields_replaces_and_an_unreadable_schema_drops_nothing():
@@ -318,7 +321,8 @@ def test_a_plan_document_loads_from_its_file_and_anything_else_is_refused(tmp_pa
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(document(state(DATASET, "d", {"datasetId": "d"}))), encoding="utf-8")
     assert load_document(str(path)) == json.loads(path.read_text(encoding="utf-8"))
-    for text, why in (("[]", "no 'steps' list"), ('{"steps": {}}', "no 'steps' list"), ("{", "Expecting property name")):
+    for text, why in (("[]", "no 'steps' list"), ('{"steps": {}}', "no 'steps' list"),
+                      ("{", "Expecting property name")):
         path.write_text(text, encoding="utf-8")
         with pytest.raises(ValueError, match=f"^{re.escape(str(path))}: not a plan JSON file.*{why}"):
             load_document(str(path))
