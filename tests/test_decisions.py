@@ -289,8 +289,9 @@ def test_an_added_or_removed_input_is_a_changed_path(old, new, paths):
     assert (change.op, change.changed_inputs) == ("update", paths)
 
 
-@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("option", ["protect", "retainOnDelete"])  # the options a state records
 def test_a_resource_option_set_or_cleared_is_a_changed_input(option):
+    assert option in OPTIONS
     inputs = {"project": "p", "datasetId": "d"}
     for was, now in ((False, True), (True, False)):
         change = one(DATASET, inputs, inputs, before={option: was}, **{option: now})
@@ -303,8 +304,8 @@ def test_a_resource_option_set_or_cleared_is_a_changed_input(option):
 def test_a_created_resource_has_no_base_so_nothing_protects_or_retains_it():
     head = state(DATASET, "d", {"project": "p", "datasetId": "d"}, protect=True, retain=True)
     (created,) = diff(document(), document(head)).changes.values()
-    assert (created.op, created.protected, created.retained, created.data_loss, created.flags) == (
-        "create", False, False, False, [])
+    assert (created.op, created.protected, created.retained, created.delete_first, created.data_loss,
+            created.flags) == ("create", False, False, False, False, [])
     (deleted,) = diff(document(head), document()).changes.values()
     assert (deleted.op, deleted.protected, deleted.retained, deleted.flags) == ("delete", True, True, [DATA_LOSS])
 

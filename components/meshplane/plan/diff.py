@@ -53,7 +53,7 @@ class Change:
 
     @property
     def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
+        return self.urn.split("::")[-1]
 
     @property
     def flags(self) -> list[str]:
