@@ -32,16 +32,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "components"
 
-# module (relative to components/meshplane) -> the tests that pin its decisions
+# module (relative to components/meshplane) -> the tests that pin its decisions, the module's own first
+# (pytest stops at the first failure: most mutants are killed there, in seconds)
 MAPPED: dict[str, list[str]] = {
-    "plan/replacements.py": ["tests/test_decisions.py", "tests/test_diff.py"],
+    "plan/replacements.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
     "plan/table_losses.py": ["tests/test_decisions.py", "tests/test_diff.py", "tests/test_gcp_model.py"],
-    "plan/diff_access.py": ["tests/test_decisions.py", "tests/test_diff.py"],
-    "plan/diff.py": ["tests/test_decisions.py", "tests/test_diff.py"],
-    "column_security.py": ["tests/test_decisions.py", "tests/test_column_security.py"],
-    "governance/inventory_rules.py": ["tests/test_inventory_rules.py"],
-    "standards.py": ["tests/test_decisions.py", "tests/test_standards.py"],
-    "view_sql.py": ["tests/test_decisions.py", "tests/test_view_sql.py", "tests/test_view_sql_latest.py"],
+    "plan/diff_access.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
+    "plan/diff.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
+    "column_security.py": ["tests/test_column_security.py", "tests/test_column_decisions.py"],
+    "governance/inventory_rules.py": ["tests/test_inventory_rule_decisions.py", "tests/test_inventory_rules.py"],
+    "standards.py": ["tests/test_standards.py"],
+    "view_sql.py": ["tests/test_view_sql.py", "tests/test_view_sql_latest.py", "tests/test_column_decisions.py"],
 }
 
 FLIPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,
@@ -162,12 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("module", choices=sorted(MAPPED), help="module under components/meshplane")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--limit", type=int, default=0, help="run only the first N mutants")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds per mutant (a timeout kills it)")
+    parser.add_argument("--line", type=int, action="append", default=[],
+                        help="run only the mutants on this line (repeatable): recheck survivors")
+    parser.add_argument("--timeout", type=float, default=0,
+                        help="seconds per mutant (a timeout kills it); default four times the unmutated run")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still removes its copy
     relative = Path("meshplane") / args.module
     source = (PACKAGE / relative).read_text(encoding="utf-8")
-    found = list(mutants(source))[: args.limit or None]
+    found = [m for m in mutants(source) if not args.line or m.line in args.line][: args.limit or None]
     if args.list:
         for m in found:
             print(f"{args.module}:{m.line}: {m.what}")
@@ -178,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(PACKAGE, copy_root, ignore=shutil.ignore_patterns("__pycache__"))
         target = copy_root / relative
         target.write_text(ast.unparse(ast.parse(source)), encoding="utf-8")
-        if not _run_tests(copy_root, tests, args.timeout):
+        started = time.monotonic()
+        if not _run_tests(copy_root, tests, args.timeout or 600):
             print(f"the mapped tests fail on the unmutated {args.module}: fix them first", file=sys.stderr)
             return 2
+        timeout = args.timeout or max(30.0, 4 * (time.monotonic() - started))  # a mutant that loops forever
         survivors, started = [], time.monotonic()
         for n, mutant in enumerate(found, 1):
             target.write_text(mutated_source(source, mutant), encoding="utf-8")
-            if _run_tests(copy_root, tests, args.timeout):
+            if _run_tests(copy_root, tests, timeout):
                 survivors.append(mutant)
                 print(f"  survived {args.module}:{mutant.line}: {mutant.what}", flush=True)
             print(f"  [{n}/{len(found)}]", end="\r", file=sys.stderr, flush=True)

@@ -16,18 +16,11 @@ from pathlib import Path
 import pytest
 
 from diff_support import diff, document, one, state
-from meshplane import standards
-from meshplane.column_security import sensitive_leaves
-from meshplane.declaration.model import Column
-from meshplane.declaration.types import Confidentiality
-from meshplane.plan.diff import NARROWED, POLICY, WIDENED
+from meshplane.plan.diff import DATA_LOSS, NARROWED, OPTIONS, POLICY, WIDENED, load_document
 from meshplane.plan.diff_access import grants_of
 from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
                                          schema_forces_replacement)
 from meshplane.plan.table_losses import in_place_losses
-from meshplane.view_sql import interface_view_sql
-from test_view_sql import h
-from test_view_sql import run as run_view
 
 # --- the replacement table, generated from REPLACE_ON and docs/diff.md ---
 
@@ -137,15 +130,61 @@ def test_a_deletion_policy_guards_only_when_it_prevents_or_abandons(was, now, lo
     change = one(DATASET, old, new)
     assert (change.lost_guards, change.data_loss) == (lost, bool(lost))
     assert guards({"deletionPolicy": "DELETE"}, False) == set() and guards({}, True) == {"protect"}
+    table = {"project": "p", "datasetId": "d", "tableId": "t", "deletionProtection": True}
+    change = one(TABLE, table, {**table, "deletionProtection": False})
+    assert (change.op, change.lost_guards, change.flags) == ("update", ["deletionProtection"], [DATA_LOSS])
 
 
 def test_a_record_losing_its_fields_replaces_and_an_unreadable_schema_drops_nothing():
     record = [{"name": "r", "type": "RECORD", "fields": [{"name": "x", "type": "STRING"}]}]
     assert schema_forces_replacement(json.dumps(record), json.dumps([{"name": "r", "type": "RECORD"}])) is True
     assert schema_forces_replacement(json.dumps([{"name": "r", "type": "RECORD"}]), json.dumps(record)) is True
+    assert schema_forces_replacement('{"a": 1}', '{"a":1}') is False  # the same value, spaced otherwise
+    assert schema_forces_replacement('{"a": 1}', '[{"name": "a"}]') is True
     for old, new in (('{"a": 1}', '[{"name": "a"}]'), ('[{"name": "a"}]', '{"a": 1}'),
                      ('[{"name": "a"}]', "04da6b54-80e4-46f7-96ec-b56ff0331ba9")):  # unknown during preview
         assert in_place_losses(TABLE, {"schema": old}, {"schema": new}) == []
+
+
+S, R, N = ({"name": "a", "type": "STRING"}, {"name": "a", "type": "STRING", "mode": "REQUIRED"},
+           {"name": "a", "type": "STRING", "mode": "nullable"})
+
+
+def _record(*fields: dict) -> dict:
+    return {"name": "r", "type": "RECORD", "fields": list(fields)}
+
+
+@pytest.mark.parametrize(("old", "new", "replaces"), [
+    (None, [S], False), ([S], None, False),  # a schema given for the first time; every column dropped
+    ([S], [N], False), ([N], [S], False),  # NULLABLE is the default mode, in any case
+    ([S], [{**S, "mode": "REPEATED"}], True), ([R], [{**S, "mode": "REPEATED"}], True),
+    ([{**S, "mode": "REPEATED"}], [S], True),
+    ([{"name": "a"}], [S], False),  # a column without a type (unknown): no type change seen
+    ([_record(S)], [_record(S, {"name": "b", "type": "INT64"})], False),  # a nested NULLABLE field added
+    ([_record(S)], [_record(S, {"name": "b", "type": "INT64", "mode": "REQUIRED"})], True),
+    ([_record(S)], [_record({**S, "type": "INT64"})], True),  # a nested type change
+    ([_record(S)], [_record({**S, "description": "now described"})], False),
+])
+def test_the_schema_rules_for_modes_first_schemas_and_nested_fields(old, new, replaces):
+    text = (json.dumps(v) if v is not None else None for v in (old, new))
+    assert schema_forces_replacement(*text) is replaces
+
+
+@pytest.mark.parametrize(("roots", "path", "replaces"), [
+    (["*"], "labels.a", True), (["labels"], "labels.a", True), (["labels.a"], "labels.a", True),
+    (["label"], "labels.a", False), (["labels.a.b"], "labels.a", False), ([], "labels.a", False),
+])
+def test_replace_on_changes_names_a_path_or_a_root_above_it(roots, path, replaces):
+    old = {"datasetId": "d", "labels": {"a": "1"}}
+    change = one(DATASET, old, {**old, "labels": {"a": "2"}}, replaceOnChanges=roots)
+    assert (change.op, change.replace_keys) == (("replace", [path]) if replaces else ("update", []))
+
+
+def test_a_force_new_input_given_as_null_where_it_was_absent_is_a_change():
+    old = {"project": "p", "datasetId": "d", "tableId": "t"}
+    for key, value in (("encryptionConfiguration", None), ("timePartitioning", {"field": None})):
+        change = one(TABLE, old, {**old, key: value})
+        assert (change.op, change.replace_keys) == ("replace", [key if value is None else f"{key}.field"])
 
 
 # --- access: grants and their targets ---
@@ -250,6 +289,46 @@ def test_an_added_or_removed_input_is_a_changed_path(old, new, paths):
     assert (change.op, change.changed_inputs) == ("update", paths)
 
 
+@pytest.mark.parametrize("option", ["protect", "retainOnDelete"])  # the options a state records
+def test_a_resource_option_set_or_cleared_is_a_changed_input(option):
+    assert option in OPTIONS
+    inputs = {"project": "p", "datasetId": "d"}
+    for was, now in ((False, True), (True, False)):
+        change = one(DATASET, inputs, inputs, before={option: was}, **{option: now})
+        assert (change.op, change.changed_inputs, change.replace_keys) == ("update", [option], [])
+        assert (change.protected, change.retained) == (was and option == "protect", was and option == "retainOnDelete")
+    unprotected = one(DATASET, inputs, inputs, before={"protect": True}, protect=False)
+    assert (unprotected.lost_guards, unprotected.flags) == (["protect"], [DATA_LOSS])
+
+
+def test_a_created_resource_has_no_base_so_nothing_protects_or_retains_it():
+    head = state(DATASET, "d", {"project": "p", "datasetId": "d"}, protect=True, retain=True)
+    (created,) = diff(document(), document(head)).changes.values()
+    assert (created.op, created.protected, created.retained, created.delete_first, created.data_loss,
+            created.flags) == ("create", False, False, False, False, [])
+    (deleted,) = diff(document(head), document()).changes.values()
+    assert (deleted.op, deleted.protected, deleted.retained, deleted.flags) == ("delete", True, True, [DATA_LOSS])
+
+
+def test_a_changed_replacement_trigger_is_the_changed_input_that_replaces():
+    view = {"project": "p", "datasetId": "d", "tableId": "v", "view": {"query": "SELECT 1"}}
+    change = one(TABLE, view, view, before={"replacementTrigger": "a"}, replacementTrigger="b")
+    assert (change.op, change.changed_inputs, change.replace_keys) == ("replace", ["replacementTrigger"],
+                                                                       ["replacementTrigger"])
+    assert change.name == "r" and change.urn.endswith("::r")
+
+
+def test_a_plan_document_loads_from_its_file_and_anything_else_is_refused(tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document(state(DATASET, "d", {"datasetId": "d"}))), encoding="utf-8")
+    assert load_document(str(path)) == json.loads(path.read_text(encoding="utf-8"))
+    for text, why in (("[]", "no 'steps' list"), ('{"steps": {}}', "no 'steps' list"),
+                      ("{", "Expecting property name")):
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ValueError, match=f"^{re.escape(str(path))}: not a plan JSON file.*{why}"):
+            load_document(str(path))
+
+
 PUBLIC = {"project": "p", "datasetId": "d", "role": "READER", "iamMember": "allUsers"}
 
 
@@ -261,45 +340,3 @@ def test_a_violation_already_in_the_base_is_not_new():
     assert result.summary["flags"][POLICY] == 0
     widened = diff(document(), head, "no-public-principals")
     assert widened.summary["flags"][POLICY] == 1
-
-
-# --- column security, naming ---
-
-def test_a_classified_records_unclassified_fields_take_its_level_two_levels_down():
-    record = Column.model_validate({"name": "contact", "type": "RECORD", "classification": "restricted", "fields": [
-        {"name": "email", "type": "STRING"},
-        {"name": "address", "type": "RECORD", "fields": [{"name": "street", "type": "STRING"}]}]})
-    leaves = sensitive_leaves([record, Column(name="id", type="STRING")], Confidentiality.INTERNAL)
-    assert leaves == {"contact.email": Confidentiality.RESTRICTED, "contact.address.street": Confidentiality.RESTRICTED}
-
-
-def test_an_escaped_at_and_a_real_at_get_different_resource_keys():
-    assert standards.resource_key("group:a-at-b.example") != standards.resource_key("group:a@b.example")
-    assert standards.resource_key("reader", "group:a-at-b.example") != standards.resource_key("reader", "group:a@b.example")
-
-
-@pytest.mark.parametrize("key", sorted(standards.STANDARD_LABEL_KEYS))
-def test_an_extra_label_never_overrides_a_standard_label(key):
-    with pytest.raises(standards.NamingError, match="would override standard label"):
-        standards.labels(domain="podcast", product="charts", environment="prod", mesh_layer="internal",
-                         extra={key: "mine"})
-
-
-# --- the view's masking ---
-
-def test_geography_pii_is_hashed_through_its_json_text():
-    sql = " ".join(interface_view_sql("p", "d", "t", [Column(name="g", type="GEOGRAPHY", pii=True)]).split())
-    assert "TO_HEX(SHA256(TO_JSON_STRING(`g`))) AS `g`" in sql
-
-
-def test_pii_two_records_deep_is_hashed_in_place_and_null_records_stay_null():
-    column = Column.model_validate({"name": "a", "type": "RECORD", "fields": [
-        {"name": "k", "type": "STRING"},
-        {"name": "b", "type": "RECORD", "fields": [{"name": "c", "type": "STRING", "pii": True},
-                                                   {"name": "d", "type": "INT64"}]}]})
-    sql = "".join(interface_view_sql("p", "d", "t", [column]).split())
-    assert "TO_HEX(SHA256(`a`.`b`.`c`))AS`c`" in sql and "`a`.`b`.`d`AS`d`" in sql and "`a`.`k`AS`k`" in sql
-    assert "IF(`a`.`b`ISNULL,NULL,STRUCT(" in sql and "IF(`a`ISNULL,NULL,STRUCT(" in sql
-    got = run_view([column], '"a" STRUCT("k" VARCHAR, "b" STRUCT("c" VARCHAR, "d" BIGINT))',
-                   "({'k': 'x', 'b': {'c': 'secret', 'd': 4}}), ({'k': 'y', 'b': NULL}), (NULL)")
-    assert got == [({"k": "x", "b": {"c": h("secret"), "d": 4}},), ({"k": "y", "b": None},), (None,)]

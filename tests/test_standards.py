@@ -354,3 +354,16 @@ def test_property_gcp_ids_always_valid(prefix, env, domain, product, role):
 def test_property_label_value_always_valid(raw):
     out = s.label_value(raw)
     assert len(out) <= 63 and re.fullmatch(r"[a-z0-9_-]*", out)
+
+
+# --- issue 20: decisions a mutation once changed unnoticed ---
+
+def test_an_escaped_at_and_a_real_at_get_different_resource_keys():
+    assert s.resource_key("group:a-at-b.example") != s.resource_key("group:a@b.example")
+    assert s.resource_key("reader", "group:a-at-b.example") != s.resource_key("reader", "group:a@b.example")
+
+
+@pytest.mark.parametrize("key", sorted(s.STANDARD_LABEL_KEYS))
+def test_an_extra_label_never_overrides_a_standard_label(key):
+    with pytest.raises(s.NamingError, match="would override standard label"):
+        s.labels(domain="podcast", product="charts", environment="prod", mesh_layer="internal", extra={key: "mine"})

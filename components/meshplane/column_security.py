@@ -114,10 +114,7 @@ def tag_grants(ports: list[tuple[OutputPort, list[tuple[str, bool]]]], default: 
 def subject_key_levels(port: OutputPort, default: Confidentiality,
                        tags: dict[Confidentiality, PolicyTagSettings]) -> list[Confidentiality]:
     """The tagged level of the port's subject-key column, if the platform tags it (at most one)."""
-    if port.subject_key is None:
-        return []
-    levels = sensitive_leaves(port.columns, default)
-    level = levels.get(port.subject_key)
+    level = sensitive_leaves(port.columns, default).get(port.subject_key)  # None without a subject key
     return [level] if level in tags else []
 
 

@@ -24,6 +24,7 @@ from sqlglot import exp
 from .declaration.model import Column, Serving
 from .declaration.types import ORDERABLE_TYPES, BigQueryType, ColumnRole, ServingMode
 
+BIGQUERY = "bigquery"  # the dialect every function is built in and the SQL is written in
 # Types whose CAST to STRING fails or is lossy in BigQuery: hashed through their JSON text.
 _JSON_HASHED = {BigQueryType.GEOGRAPHY, BigQueryType.JSON}
 
@@ -48,10 +49,10 @@ def _has_pii(column: Column) -> bool:
 def _hash(value: exp.Expression, column: Column) -> exp.Expression:
     """``TO_HEX(SHA256(...))`` of the value's text; NULL in, NULL out."""
     if column.repeated or column.type is BigQueryType.RECORD or column.type in _JSON_HASHED:
-        value = exp.func("TO_JSON_STRING", value, dialect="bigquery")
+        value = exp.func("TO_JSON_STRING", value, dialect=BIGQUERY)
     elif column.type not in (BigQueryType.STRING, BigQueryType.BYTES):
-        value = exp.cast(value, exp.DataType.build("STRING", dialect="bigquery"))
-    return exp.func("TO_HEX", exp.func("SHA256", value, dialect="bigquery"), dialect="bigquery")
+        value = exp.cast(value, exp.DataType.build("STRING", dialect=BIGQUERY))
+    return exp.func("TO_HEX", exp.func("SHA256", value, dialect=BIGQUERY), dialect=BIGQUERY)
 
 
 def _names(columns: list[Column]) -> set[str]:
@@ -123,7 +124,7 @@ def interface_view_sql(project: str, dataset: str, table: str, columns: list[Col
     if serving is not None and serving.mode is not ServingMode.HISTORY:
         select = latest_rows(select, (project, dataset, table), columns, serving, alias, taken,
                              masked=mask_pii)
-    return select.sql(dialect="bigquery", pretty=True)
+    return select.sql(dialect=BIGQUERY, pretty=True)
 
 
 def _table(project: str, dataset: str, table: str, alias: str) -> exp.Table:
@@ -132,7 +133,7 @@ def _table(project: str, dataset: str, table: str, alias: str) -> exp.Table:
 
 
 def latest_rows(select: exp.Select, table: tuple[str, str, str], columns: list[Column], serving: Serving,
-                alias: str, taken: set[str], *, masked: bool = True) -> exp.Select:
+                alias: str, taken: set[str], *, masked: bool) -> exp.Select:
     """``select`` (reading ``table`` as ``alias``) narrowed to the latest rows ``serving`` names.
 
     latestSnapshot: ``WHERE alias.pt = (SELECT MAX(pt) FROM table)``. latestPerKey: ``WHERE TRUE
@@ -191,7 +192,7 @@ def masked_columns(columns: list[Column]) -> list[str]:
 
 def view_columns(sql: str) -> list[str]:
     """The output column names of a generated view, in order, parsed with sqlglot (BigQuery)."""
-    select = sqlglot.parse_one(sql, read="bigquery")
+    select = sqlglot.parse_one(sql, read=BIGQUERY)
     if not isinstance(select, exp.Select):
         raise ValueError(f"not a SELECT: {sql[:80]!r}")
     return [e.alias_or_name for e in select.expressions]

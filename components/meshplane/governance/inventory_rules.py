@@ -39,7 +39,7 @@ CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 def no_public_principals(resources: list[Resource], _: GovernanceSettings) -> Iterator[tuple[str, str]]:
     for r in resources:
         for value in principals(r.inputs):
-            if value.removeprefix("specialGroup:") in PUBLIC or any(value.endswith(f":{p}") for p in PUBLIC):
+            if value in PUBLIC or any(value.endswith(f":{p}") for p in PUBLIC):  # specialGroup:allUsers too
                 yield r.urn, f"grants a public principal ({value})"
                 break
 
@@ -188,7 +188,7 @@ def _purged(r: Resource) -> bool:
 @rule("cmek-where-required", MANDATORY,
       "Datasets and buckets whose confidentiality label requires CMEK name a KMS key (unlabelled ones are skipped).")
 def cmek_where_required(resources: list[Resource], settings: GovernanceSettings) -> Iterator[tuple[str, str]]:
-    required = {getattr(c, "value", c) for c in settings.cmek_required_for}
+    required = set(settings.cmek_required_for)  # str enums: "restricted" is Confidentiality.RESTRICTED
     for r in resources:
         field, key = _KEYS.get(r.type, (None, None))
         level = labels_of(r).get("confidentiality") if field else None

@@ -54,7 +54,7 @@ class Change:
 
     @property
     def name(self) -> str:
-        return self.urn.rsplit("::", 1)[-1]
+        return self.urn.split("::")[-1]
 
     @property
     def flags(self) -> list[str]:
@@ -146,7 +146,7 @@ def _classify(before: dict | None, after: dict | None, policed: set[str]) -> Cha
     old, new = before.get("inputs", {}), after.get("inputs", {})
     paths = changed_paths(old, new) + [o for o in OPTIONS if bool(before.get(o)) != bool(after.get(o))]
     replacing = replace_keys(type_, old, new) + option_replacements(before, after, paths)
-    replacing += ["schema"] if drops_policed_columns(type_, old, new, policed) and "schema" not in replacing else []
+    replacing += ["schema"] if drops_policed_columns(type_, old, new, policed) else []  # a set below
     paths += ["replacementTrigger"] if "replacementTrigger" in replacing else []
     op = REPLACE if replacing else UPDATE if paths else SAME
     if type_ == BUCKET_OBJECT:  # the registry's descriptor: which of its fields changed

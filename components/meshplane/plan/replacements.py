@@ -96,7 +96,7 @@ DATA_TYPES = frozenset({PROJECT, DATASET})
 
 def is_iam_member(type_: str) -> bool:
     """An IAM member resource of any service: its class name ends in ``IamMember``."""
-    return type_.rsplit(":", 1)[-1].lower().endswith("iammember")
+    return type_.lower().endswith("iammember")  # the token ends with the class name
 
 
 def rule_for(type_: str) -> Replacement | None:
@@ -187,26 +187,20 @@ def _columns_changeable(old: object, new: object, *, top: bool) -> bool:
     before = {c.get("name"): c for c in old}
     after = {c.get("name"): c for c in new}
     added = [c for name, c in after.items() if name not in before]
-    if any(str(c.get("mode", "")).upper() == "REQUIRED" for c in added):
-        return False
     dropped = [name for name in before if name not in after]
-    if dropped and not top:
-        return False
-    if not all(_column_changeable(before[n], after[n]) for n in before if n in after):
-        return False
-    return not dropped or not added
+    return (not any(_mode(c) == "REQUIRED" for c in added)
+            and (top or not dropped)
+            and all(_column_changeable(before[n], after[n]) for n in before if n in after)
+            and (not dropped or not added))
 
 
 def _column_changeable(old: dict, new: dict) -> bool:
     old_type, new_type = old.get("type"), new.get("type")
-    if old_type is not None and new_type is not None and not same_type(old_type, new_type):
-        return False
     old_mode, new_mode = _mode(old), _mode(new)
-    if old_mode != new_mode and (old_mode, new_mode) != ("REQUIRED", "NULLABLE"):
-        return False
-    if "fields" in old or "fields" in new:
-        return _columns_changeable(old.get("fields"), new.get("fields"), top=False)
-    return True
+    return ((old_type is None or new_type is None or same_type(old_type, new_type))
+            and (old_mode == new_mode or (old_mode, new_mode) == ("REQUIRED", "NULLABLE"))
+            and ("fields" not in old and "fields" not in new
+                 or _columns_changeable(old.get("fields"), new.get("fields"), top=False)))
 
 
 def _mode(column: dict) -> str:
