@@ -164,9 +164,9 @@ def test_a_leak_with_an_api_error_still_exits_as_a_leak(plan, state):
 
 
 @pytest.mark.parametrize("stack", ["platform", "charts-prod", "listener-prod", "player-prod", "playlist-prod",
-                                   "podcast-dev"])
+                                   "podcast-dev", "royalties-prod"])
 def test_every_example_stack_deployed_as_planned_is_conformant_and_ready(stack):
-    """The other stacks' shapes (a platform stack, Cloud Storage sources, tag grants, a dev environment):
+    """The other stacks' shapes (a platform stack, Cloud Storage and S3 sources, tag grants, a dev environment):
     what the plan expects is what a deployment as planned answers, and nothing blocks."""
     other = plan_stack(stack, ROOT / "stacks")
     state = deployed(expected_state(other.inventory.registrations))

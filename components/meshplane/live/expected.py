@@ -14,6 +14,7 @@ DATASET, ACCESS = "gcp:bigquery/dataset:Dataset", "gcp:bigquery/datasetAccess:Da
 TABLE, ROUTINE = "gcp:bigquery/table:Table", "gcp:bigquery/routine:Routine"
 ROW_POLICY = "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
 ACCOUNT, PROJECT = "gcp:serviceaccount/account:Account", "gcp:organizations/project:Project"
+BUCKET = "gcp:storage/bucket:Bucket"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN, without importing pulumi
 
 DatasetKey = tuple[str, str]  # (project, dataset id)
@@ -51,6 +52,7 @@ class Expected:
     row_policies: dict[TableKey, dict[str, dict]] = field(default_factory=dict)  # by policy id
     accounts: set[str] = field(default_factory=set)  # e-mails of the service accounts the stack creates
     projects: set[str] = field(default_factory=set)  # projects the stack creates
+    buckets: dict[str, str] = field(default_factory=dict)  # Cloud Storage buckets the stack creates -> project
 
     def views(self) -> dict[TableKey, dict]:
         return {k: v for k, v in self.tables.items() if (v.get("view") or {}).get("query")}
@@ -80,6 +82,8 @@ def expected_state(registrations: Iterable, default_project: str = "") -> Expect
             out.accounts.add(f"{i['accountId']}@{project}.iam.gserviceaccount.com")
         elif r.type == PROJECT:
             out.projects.add(i["projectId"])
+        elif r.type == BUCKET and known(i.get("name")):
+            out.buckets[str(i["name"])] = project
     return out
 
 

@@ -27,9 +27,14 @@ NO_CLIENT = {"gcs_prefix": ("Cloud Storage prefix", "google-cloud-storage"),
 
 def check_sources(sources: Iterable[Source], bq: BigQueryReads, report: Report) -> None:
     """Operational tables exist; upstream ports exist in their major, with the columns read and a grant
-    to the reading runner; buckets and topics are unchecked (no client for them)."""
+    to the reading runner; buckets and topics are unchecked (no client for them), S3 sources are
+    ``s3-preflight``'s."""
     for s in sources:
         where = f"{s.product} input {s.port}"
+        if s.kind == "s3":
+            report.add("input source", s.address, f"{where}: an Amazon S3 source: AWS is not read here; run "
+                                                   "`meshplane s3-preflight --stack <stack>` (docs/s3.md)", UNCHECKED)
+            continue
         if s.kind in NO_CLIENT:
             what, package = NO_CLIENT[s.kind]
             report.add("input source", s.address, f"{where}: the {what} is not checked ({package} is not a "
