@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from live_fakes import FakeBigQuery, FakeIam
-from live_support import deployed, fakes, iam_ready, upstream_ready
+from live_support import deployed, fakes, iam_ready, real_state, upstream_ready
 
 from meshplane.cli import main
+from meshplane.gcpmodel.state import export_document, render_state
 from meshplane.live.expected import expected_state
 from meshplane.live.findings import (BLOCKING, DRIFT, EXIT_BLOCKING, EXIT_DRIFT, EXIT_INCOMPLETE, EXIT_LEAK,
                                      EXIT_NO_CREDENTIALS, EXIT_OK, LEAK, OK, UNCHECKED, exit_code, verdict)
-from meshplane.live.run import audit_report, preflight_report
+from meshplane.live.run import audit_report, preflight_report, real_numbers
 from meshplane.plan.run import plan_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,14 +38,27 @@ YEAR_IN_REVIEW = "run-year-in-review@daff-prod-playlist-year-0015af.iam.gservice
 
 
 @pytest.fixture(scope="module")
-def plan():
+def offline():
+    """podcast-prod planned without a state: the mocks make its projects' numbers up."""
     return plan_stack("podcast-prod", ROOT / "stacks")
+
+
+@pytest.fixture(scope="module")
+def deployment(offline):
+    """podcast-prod's state after a real ``pulumi up``: its projects have GCP's numbers."""
+    return real_state(offline)
+
+
+@pytest.fixture(scope="module")
+def plan(deployment):
+    """podcast-prod planned against its deployed state (``--state``), as ``audit --state`` plans it."""
+    return plan_stack("podcast-prod", ROOT / "stacks", state=deployment)
 
 
 @pytest.fixture
 def state(plan):
     """podcast-prod deployed as planned, with the sources it reads in place."""
-    state = deployed(expected_state(plan.inventory.registrations))
+    state = deployed(expected_state(plan.inventory.registrations, numbers=real_numbers(plan.state)))
     upstream_ready(plan, state)
     return state
 
@@ -169,12 +183,55 @@ def test_every_example_stack_deployed_as_planned_is_conformant_and_ready(stack):
     """The other stacks' shapes (a platform stack, Cloud Storage and S3 sources, tag grants, a dev environment):
     what the plan expects is what a deployment as planned answers, and nothing blocks."""
     other = plan_stack(stack, ROOT / "stacks")
-    state = deployed(expected_state(other.inventory.registrations))
+    actual = plan_stack(stack, ROOT / "stacks", state=real_state(other))
+    state = deployed(expected_state(actual.inventory.registrations, numbers=real_numbers(actual.state)))
     upstream_ready(other, state)
     with fakes(state, iam_ready(other)) as clients:
-        audited, checked = audit_report(other, clients), preflight_report(other, clients)
+        audited, checked = audit_report(actual, clients), preflight_report(actual, clients)
+        offline = audit_report(other, clients)  # without --state: project numbers made up, so unchecked
     assert (problems(audited), exit_code(audited)) == ([], EXIT_OK)
     assert ([f for f in checked.findings if f.status == BLOCKING or f.failed], exit_code(checked)) == ([], EXIT_OK)
+    assert ([p for p in problems(offline) if p[0] != UNCHECKED], exit_code(offline)) == ([], EXIT_OK)
+
+
+def test_without_state_members_named_by_project_numbers_are_unchecked_not_facts(offline, state):
+    """The real project numbers differ from the mock's: planned offline, the Logging sink writers on the
+    audit datasets (``service-<number>@gcp-sa-logging``) are neither drift nor a leak but unchecked, with
+    BigQuery's member named; planned against the state (``--state``) they are checked."""
+    report = audit(offline, state)
+    found = [(s, k, m) for s, k, _, m in problems(report)]
+    assert found and all(s == UNCHECKED and k == "dataset access" and "made up by the offline plan" in m
+                         and "@gcp-sa-logging" in m for s, k, m in found)
+    assert exit_code(report) == EXIT_OK and "--state" in found[0][2]
+    real = {m.split("BigQuery has WRITER email:")[1].split(";")[0] for *_, m in found}
+    assert all(n not in " ".join(real) for n in {g.split("-")[1].split("@")[0] for g in _mock_agents(offline)})
+
+
+def _mock_agents(plan) -> set[str]:
+    return {e["userByEmail"] for d in expected_state(plan.inventory.registrations).datasets.values()
+            for e in d.invented}
+
+
+def test_without_state_a_missing_number_named_entry_is_still_drift(offline, state):
+    """No entry of the made-up member's shape at all: missing whatever the real number is."""
+    for dataset in state.datasets.values():
+        dataset["access"] = [e for e in dataset["access"] if "@gcp-sa-logging" not in e.get("userByEmail", "")]
+    found = [(s, m) for s, _, _, m in problems(audit(offline, state))]
+    assert found and all(s == DRIFT and "gcp-sa-logging" in m for s, m in found)
+
+
+def test_a_made_up_member_is_matched_by_shape_only():
+    from meshplane.live.invented import could_be, is_invented
+
+    agent = ("WRITER", "email", "service-111111111111@gcp-sa-logging.iam.gserviceaccount.com")
+    assert is_invented(agent[2], set()) and not is_invented(agent[2], {"111111111111"})
+    assert is_invented("deployer@credentials.invalid", {"111111111111"})
+    assert not is_invented("run-x@p.iam.gserviceaccount.com", set())
+    assert could_be(agent, ("WRITER", "email", "service-222222222222@gcp-sa-logging.iam.gserviceaccount.com"))
+    assert not could_be(agent, ("READER", "email", "service-222222222222@gcp-sa-logging.iam.gserviceaccount.com"))
+    assert not could_be(agent, ("WRITER", "email", "service-222222222222@gcp-sa-dataplex.iam.gserviceaccount.com"))
+    assert not could_be(agent, ("WRITER", "email", "intern@daff.example"))
+    assert could_be(("OWNER", "email", "deployer@credentials.invalid"), ("OWNER", "email", "someone@daff.example"))
 
 
 # --- preflight ---------------------------------------------------------------------------------------
@@ -314,11 +371,17 @@ def test_the_commands_against_the_fakes(plan, state, tmp_path, monkeypatch):
         monkeypatch.setenv("MESHPLANE_IAM_ENDPOINT", iam.endpoint)
         monkeypatch.chdir(ROOT)
         runner = CliRunner()
-        done = runner.invoke(main, ["audit", "--stack", "podcast-prod", "--format", "json", "-o", str(tmp_path / "a.json")])
-        assert done.exit_code == EXIT_LEAK, done.output
-        document = json.loads((tmp_path / "a.json").read_text())
-        assert document["exitCode"] == EXIT_LEAK and document["counts"]["leak"] == 1
-        done = runner.invoke(main, ["preflight", "--stack", "podcast-prod", "--format", "markdown"])
+        exported = tmp_path / "state.json"
+        exported.write_text(render_state(export_document(plan.state, stack="podcast-prod", project="data-mesh")))
+        for given, unchecked in (["--state", str(exported)], 0), ([], 2):  # 2: the sink writers, made up offline
+            done = runner.invoke(main, ["audit", "--stack", "podcast-prod", *given, "--format", "json",
+                                        "-o", str(tmp_path / "a.json")])
+            assert done.exit_code == EXIT_LEAK, done.output
+            document = json.loads((tmp_path / "a.json").read_text())
+            assert document["exitCode"] == EXIT_LEAK and document["counts"]["leak"] == 1
+            assert (document["counts"].get("unchecked", 0), "drift" in document["counts"]) == (unchecked, False)
+        done = runner.invoke(main, ["preflight", "--stack", "podcast-prod", "--state", str(exported),
+                                    "--format", "markdown"])
         assert done.exit_code == EXIT_OK and done.output.startswith("### meshplane preflight: `podcast-prod`")
 
 

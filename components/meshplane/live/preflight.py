@@ -16,6 +16,7 @@ from .expected import Expected
 from .findings import BLOCKING, OK, UNCHECKED, Report
 from .grants import Grant, ancestors, members_by_kind
 from .iam_reads import IamReads
+from .invented import is_invented
 from .queries import dry_runs, referenced_tables
 from .sources import Source, location_matches
 
@@ -100,7 +101,10 @@ def check_principals(found: Iterable[str], expected: Expected, iam: IamReads, re
     """Service accounts exist (or the stack creates them); what IAM cannot confirm is unchecked."""
     for kind, member in members_by_kind(found):
         email = member.partition(":")[2]
-        if kind == "serviceAccount" and email in expected.accounts:
+        if is_invented(email, expected.numbers):
+            report.add("principal", member, "made up by the offline plan (a project number, or the deployer): "
+                                            "pass --state (pulumi stack export) or set platform.deployer", UNCHECKED)
+        elif kind == "serviceAccount" and email in expected.accounts:
             report.add("principal", member, "created by this stack", OK)
         elif kind == "serviceAccount":
             try:
