@@ -1,7 +1,8 @@
 """Local fakes of the two Google APIs the live commands call, for the real client libraries.
 
 * ``FakeBigQuery``: the BigQuery v2 REST API on 127.0.0.1 (``http.server`` in a thread), serving
-  datasets.get, tables.get/list, routines.get, rowAccessPolicies.list and jobs.insert with ``dryRun``
+  datasets.get, tables.get/list, routines.get/list, rowAccessPolicies.list and jobs.insert with ``dryRun``
+  (lists paged: ``page_size`` per page, ``nextPageToken``/``pageToken``)
   from ``state`` the test sets up. Errors are the API's: 404 ``notFound``, 400 ``invalidQuery`` with a
   message. A dry run parses the query (sqlglot, BigQuery dialect) and refuses one that names a table
   that does not exist, or a column none of its tables (nor the query's own aliases) has. Anything
@@ -23,6 +24,7 @@ import threading
 from concurrent import futures
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import grpc
 import sqlglot
@@ -46,6 +48,7 @@ class BigQueryState:
     tables: dict[str, dict] = field(default_factory=dict)
     routines: dict[str, dict] = field(default_factory=dict)
     row_policies: dict[str, list[dict]] = field(default_factory=dict)  # by project.dataset.table
+    page_size: int = 50  # tables.list and routines.list answer this many per page, then a nextPageToken
     fail: dict[str, int] = field(default_factory=dict)  # path prefix (after /bigquery/v2) -> status
     calls: list[str] = field(default_factory=list)
 
@@ -89,7 +92,8 @@ class FakeBigQuery:
         handler.wfile.write(data)
 
     def _answer(self, handler, method: str) -> None:
-        path = handler.path.split("?")[0]
+        path, _, query = handler.path.partition("?")
+        params = {k: v[0] for k, v in parse_qs(query).items()}
         body = json.loads(handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) or b"{}")
         self.state.calls.append(f"{method} {path}")
         rest = path[len(BASE):] if path.startswith(BASE) else None
@@ -97,10 +101,10 @@ class FakeBigQuery:
         if broken:
             return self._send(handler, broken, api_error(broken, "accessDenied" if broken == 403 else "backendError",
                                                          f"Access Denied: {rest}"))
-        code, answer = self._route(method, rest, body) if rest is not None else (501, None)
+        code, answer = self._route(method, rest, body, params) if rest is not None else (501, None)
         self._send(handler, code, answer or api_error(501, "notImplemented", f"the fake does not model {method} {path}"))
 
-    def _route(self, method: str, rest: str, body: dict) -> tuple[int, dict | None]:
+    def _route(self, method: str, rest: str, body: dict, params: dict) -> tuple[int, dict | None]:
         parts = rest.split("/")  # p / datasets / d / tables / t / rowAccessPolicies
         s = self.state
         if method == "POST" and parts[1:] == ["jobs"]:
@@ -110,12 +114,17 @@ class FakeBigQuery:
         dataset = f"{parts[0]}.{parts[2]}"
         if len(parts) == 3:
             return self._found(s.datasets.get(dataset), "Dataset", dataset)
-        if len(parts) == 4 and parts[3] == "tables":
+        if len(parts) == 4 and parts[3] in ("tables", "routines"):
             if dataset not in s.datasets:
                 return self._found(None, "Dataset", dataset)
-            listed = [{"tableReference": t["tableReference"], "type": t.get("type", "TABLE")}
-                      for key, t in sorted(s.tables.items()) if key.rsplit(".", 1)[0] == dataset]
-            return 200, {"kind": "bigquery#tableList", "tables": listed, "totalItems": len(listed)}
+            if parts[3] == "tables":
+                listed = [{"tableReference": t["tableReference"], "type": t.get("type", "TABLE")}
+                          for key, t in sorted(s.tables.items()) if key.rsplit(".", 1)[0] == dataset]
+                page = self._page("tables", listed, params)
+                return 200, {"kind": "bigquery#tableList", **page, "totalItems": len(listed)}
+            listed = [{"routineReference": r["routineReference"], "routineType": r.get("routineType")}
+                      for key, r in sorted(s.routines.items()) if key.rsplit(".", 1)[0] == dataset]
+            return 200, self._page("routines", listed, params)
         key = f"{dataset}.{parts[4]}" if len(parts) >= 5 else ""
         if len(parts) == 5 and parts[3] in ("tables", "routines"):
             store = s.tables if parts[3] == "tables" else s.routines
@@ -125,6 +134,14 @@ class FakeBigQuery:
                 return self._found(None, "Table", key)
             return 200, {"rowAccessPolicies": s.row_policies.get(key, [])}
         return 501, None
+
+    def _page(self, name: str, listed: list[dict], params: dict) -> dict:
+        """One page of a list, as the API pages it: ``maxResults`` (at most ``page_size``) from
+        ``pageToken``, with a ``nextPageToken`` while more are left."""
+        size = min(int(params.get("maxResults") or self.state.page_size), self.state.page_size)
+        start = int(params.get("pageToken") or 0)
+        page = {name: listed[start:start + size]} if listed[start:start + size] else {}
+        return page | ({"nextPageToken": str(start + size)} if start + size < len(listed) else {})
 
     def _found(self, resource: dict | None, what: str, key: str) -> tuple[int, dict]:
         if resource is None:

@@ -159,12 +159,40 @@ def test_each_kind_of_drift(plan, state, breaks, kind):
     assert (status, found_kind) == (DRIFT, kind)
 
 
+INTERNAL = f"{P_DEM}.podcast_demographics_internal"
+
+
+def test_an_unplanned_view_in_an_authorized_port_dataset_is_a_leak(plan, state):
+    """The port dataset is authorized on the internal one (target type VIEWS): a view someone adds to it
+    reads internal data with that authorization. Found by listing the dataset, every page of it."""
+    state.page_size = 1
+    state.tables[f"{EPISODES}.everything"] = {
+        "tableReference": {"projectId": P_CAT, "datasetId": EPISODES.split(".")[1], "tableId": "everything"},
+        "type": "VIEW", "view": {"query": f"SELECT * FROM `{P_CAT}.podcast_catalog_internal.episodes_v1`"}}
+    report = audit(plan, state)
+    [(status, kind, resource, message)] = problems(report)
+    assert (status, kind, resource) == (LEAK, "dataset contents", f"{EPISODES}.everything")
+    assert "a view the plan does not create" in message and "authorizes" in message
+    assert exit_code(report) == EXIT_LEAK
+    assert state.calls.count(f"GET /bigquery/v2/projects/{P_CAT}/datasets/{EPISODES.split('.')[1]}/tables") >= 2
+
+
+@pytest.mark.parametrize("where, store, kind", [("tables", "tables", "table"), ("routines", "routines", "routine")])
+def test_an_unplanned_object_in_another_dataset_is_drift(plan, state, where, store, kind):
+    project, dataset = INTERNAL.split(".")
+    reference = {"projectId": project, "datasetId": dataset, f"{kind}Id": "scratch"}
+    getattr(state, store)[f"{INTERNAL}.scratch"] = {f"{kind}Reference": reference, "routineType": "PROCEDURE"}
+    [(status, found_kind, resource, message)] = problems(audit(plan, state))
+    assert (status, found_kind, resource) == (DRIFT, "dataset contents", f"{INTERNAL}.scratch")
+    assert "the plan does not create" in message
+
+
 def test_an_api_error_mid_way_is_never_clean(plan, state):
     state.fail[f"{P_DEM}/datasets/podcast_demographics_internal/tables"] = 403
     report = audit(plan, state)
     failed = [f for f in report.findings if f.failed]
     assert failed and all(f.status == UNCHECKED and "Access Denied" in f.message for f in failed)
-    assert {f.kind for f in failed} == {"table", "row access policy"}
+    assert {f.kind for f in failed} == {"table", "row access policy", "dataset contents"}
     assert exit_code(report) == EXIT_INCOMPLETE
     assert "INCOMPLETE" in verdict(report) and "conformant" not in verdict(report)
     assert [f for f in report.findings if f.status == OK]  # what could be read was still checked

@@ -19,6 +19,9 @@ def run_audit(expected: Expected, bq: BigQueryReads, report: Report) -> Report:
     """Every check of the audit, each dataset, table, routine and table's row policies once."""
     for key in sorted(expected.datasets):
         _dataset(expected, key, bq, report)
+    exposed = authorized_datasets(expected)
+    for key in sorted(k for k, d in expected.datasets.items() if d.created):
+        _contents(expected, key, key in exposed, bq, report)
     for (p, d, t), planned in sorted(expected.tables.items()):
         _checked(report, "view" if (planned.get("view") or {}).get("query") else "table", f"{p}.{d}.{t}",
                  lambda: bq.table(p, d, t), lambda actual: compare_table(planned, actual))
@@ -69,6 +72,45 @@ def _made_up(planned: ExpectedDataset, extra: list[Entry], missing: list[Entry],
         report.add("dataset access", name, f"planned {describe(key)} is made up by the offline plan (a project "
                    f"number, or the deployer): BigQuery has {describe(match)}; pass --state (pulumi stack "
                    "export) or set platform.deployer to check it", UNCHECKED)
+
+
+def authorized_datasets(expected: Expected) -> set[tuple[str, str]]:
+    """The datasets a planned ACL authorizes (``authorizedDataset``): what runs in them reads the other
+    dataset with its access (an interface port dataset on its internal one)."""
+    out = set()
+    for planned in expected.datasets.values():
+        for _, kind, ident in (entry_key(e) for e in planned.entries):
+            if kind == "dataset":
+                out.add(tuple(ident.split(".", 1)))
+    return out
+
+
+def _contents(expected: Expected, key: tuple[str, str], authorized: bool, bq: BigQueryReads, report: Report) -> None:
+    """Objects in a dataset the stack creates that the plan does not: in an authorized dataset a leak (a
+    view there reads the authorizing dataset's data; every reader of the port reads what is in it),
+    elsewhere drift."""
+    name = ".".join(key)
+    try:
+        listed = bq.contents(*key)
+    except ApiError as exc:
+        report.add("dataset contents", name, f"could not be listed: {exc}", UNCHECKED, failed=True)
+        return
+    if listed is None:
+        return  # the dataset does not exist: reported by the dataset check
+    planned = {(t, "table") for p, d, t in expected.tables if (p, d) == key} | \
+        {(r, "routine") for p, d, r in expected.routines if (p, d) == key}
+    extra = [(i, kind) for i, kind in listed if (i, "routine" if kind == "ROUTINE" else "table") not in planned]
+    for object_id, kind in extra:
+        what = kind.lower().replace("_", " ")
+        if authorized:
+            report.add("dataset contents", f"{name}.{object_id}", f"a {what} the plan does not create, in a dataset "
+                       "an ACL authorizes: it reads the authorizing dataset's data with its access, and every "
+                       "reader of this dataset reads it", LEAK)
+        else:
+            report.add("dataset contents", f"{name}.{object_id}", f"a {what} the plan does not create "
+                                                                 "(made outside Pulumi)", DRIFT)
+    if not extra:
+        report.add("dataset contents", name, f"{len(listed)} objects, all planned", OK)
 
 
 def _checked(report: Report, kind: str, name: str, read, compare) -> None:

@@ -53,6 +53,16 @@ class BigQueryReads:
         found = self._get(self.client.get_table, f"{project}.{dataset_id}.{table_id}")
         return found.to_api_repr() if found is not None else None
 
+    def contents(self, project: str, dataset_id: str) -> list[tuple[str, str]] | None:
+        """Every table, view and routine in the dataset, ``(id, type)`` (``TABLE``, ``VIEW``, ...,
+        ``ROUTINE``), every page read (the client follows ``nextPageToken``); None when the dataset does
+        not exist."""
+        def listed():
+            where = f"{project}.{dataset_id}"
+            found = [(t.table_id, str(t.table_type or "TABLE")) for t in self.client.list_tables(where)]
+            return sorted(found + [(r.routine_id, "ROUTINE") for r in self.client.list_routines(where)])
+        return self._get(listed)
+
     def routine(self, project: str, dataset_id: str, routine_id: str) -> dict | None:
         found = self._get(self.client.get_routine, f"{project}.{dataset_id}.{routine_id}")
         return found.to_api_repr() if found is not None else None
