@@ -48,6 +48,7 @@ class BigQueryState:
     tables: dict[str, dict] = field(default_factory=dict)
     routines: dict[str, dict] = field(default_factory=dict)
     row_policies: dict[str, list[dict]] = field(default_factory=dict)  # by project.dataset.table
+    projects: set[str] | None = None  # the projects that exist (None: every one), where a dry run may run
     page_size: int = 50  # tables.list and routines.list answer this many per page, then a nextPageToken
     fail: dict[str, int] = field(default_factory=dict)  # path prefix (after /bigquery/v2) -> status
     calls: list[str] = field(default_factory=list)
@@ -153,6 +154,8 @@ class FakeBigQuery:
         config = body.get("configuration") or {}
         if not config.get("dryRun"):
             return 501, None
+        if self.state.projects is not None and project not in self.state.projects:
+            return 404, api_error(404, "notFound", f"Not found: Project {project}")
         sql = (config.get("query") or {}).get("query", "")
         refused = self.refuse(sql, project)
         if refused:

@@ -301,6 +301,27 @@ def test_an_upstream_port_without_this_runner_blocks(plan, state):
     assert kind == "upstream port" and "has not granted" in message and DEM_RUNNER in message
 
 
+def test_a_new_consumers_first_deploy_waits_for_the_producers_grant(plan, state):
+    """docs/deploy.md: a new consumer's stack goes first (it creates the runner and its project), the
+    producer's grants it after. Before that first ``up`` the runner and its project do not exist: the
+    grant and the dry run as the reading project are unchecked, not blocking."""
+    access = state.datasets[UPSTREAM]["access"]
+    access[:] = [e for e in access if e.get("userByEmail") != DEM_RUNNER]
+    state.projects = {P_CAT, UPSTREAM.split(".")[0], "daff-podcast-ops", "daff-audit"}  # not P_DEM
+    for store in (state.datasets, state.tables, state.routines, state.row_policies):
+        for key in [k for k in store if k.startswith(P_DEM)]:
+            del store[key]
+    iam = iam_ready(plan)
+    iam.accounts.discard(DEM_RUNNER)
+    report = preflight(plan, state, iam)
+    assert blocking(report) == []
+    waiting = {f.kind: f.message for f in report.findings if f.resource == f"{UPSTREAM}.demographics_v1"}
+    assert set(waiting) == {"upstream port", "upstream dry run"}
+    assert all(f.status == UNCHECKED and not f.failed for f in report.findings
+               if f.resource == f"{UPSTREAM}.demographics_v1")
+    assert "first `pulumi up`" in waiting["upstream port"] and "the producer grants it after" in waiting["upstream port"]
+
+
 def test_an_upstream_view_without_a_column_read_blocks(plan, state):
     state.tables[f"{UPSTREAM}.demographics_v1"]["schema"]["fields"].pop()
     [(kind, _, message)] = blocking(preflight(plan, state))

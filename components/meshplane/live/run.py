@@ -8,7 +8,8 @@ from .expected import expected_state
 from .findings import Report
 from .grants import members, plan_grants
 from .iam_reads import IamReads
-from .preflight import check_platform, check_principals, check_queries, check_roles, check_sources
+from .preflight import (check_platform, check_principals, check_queries, check_roles, check_sources,
+                        first_up_runners)
 from .sources import platform_resources, stack_sources
 
 
@@ -25,7 +26,8 @@ def preflight_report(plan, clients) -> Report:
     expected = expected_state(registrations, numbers=real_numbers(plan.state))
     bq, iam = BigQueryReads(clients.bigquery), IamReads(clients.iam)
     report = Report("preflight", plan.stack)
-    check_sources(stack_sources(plan.mesh, plan.settings), bq, report)
+    sources = list(stack_sources(plan.mesh, plan.settings))
+    check_sources(sources, bq, report, first_up_runners(sources, expected, iam))
     grants = plan_grants(registrations, expected)
     check_principals(members(registrations, grants), expected, iam, report)
     check_roles(grants, plan.settings.platform.organization_id, expected, iam, report)
