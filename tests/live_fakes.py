@@ -1,7 +1,8 @@
 """Local fakes of the two Google APIs the live commands call, for the real client libraries.
 
 * ``FakeBigQuery``: the BigQuery v2 REST API on 127.0.0.1 (``http.server`` in a thread), serving
-  datasets.get, tables.get/list, routines.get/list, rowAccessPolicies.list and jobs.insert with ``dryRun``
+  datasets.get, tables.get/list, routines.get/list, rowAccessPolicies.list/getIamPolicy (the ``grantees`` a
+  test gives a policy, bound to roles/bigquery.filteredDataViewer) and jobs.insert with ``dryRun``
   (lists paged: ``page_size`` per page, ``nextPageToken``/``pageToken``)
   from ``state`` the test sets up. Errors are the API's: 404 ``notFound``, 400 ``invalidQuery`` with a
   message. A dry run parses the query (sqlglot, BigQuery dialect) and refuses one that names a table
@@ -110,6 +111,9 @@ class FakeBigQuery:
         s = self.state
         if method == "POST" and parts[1:] == ["jobs"]:
             return self._dry_run(parts[0], body)
+        if method == "POST" and len(parts) == 7 and parts[5] == "rowAccessPolicies" and \
+                parts[6].endswith(":getIamPolicy"):
+            return self._row_policy_iam(".".join((parts[0], parts[2], parts[4])), parts[6].split(":")[0])
         if method != "GET" or len(parts) < 3 or parts[1] != "datasets":
             return 501, None
         dataset = f"{parts[0]}.{parts[2]}"
@@ -133,8 +137,19 @@ class FakeBigQuery:
         if len(parts) == 6 and parts[3] == "tables" and parts[5] == "rowAccessPolicies":
             if key not in s.tables:
                 return self._found(None, "Table", key)
-            return 200, {"rowAccessPolicies": s.row_policies.get(key, [])}
+            listed = [{k: v for k, v in p.items() if k != "grantees"} for p in s.row_policies.get(key, [])]
+            return 200, self._page("rowAccessPolicies", listed, {"maxResults": params.get("pageSize"), **params})
         return 501, None
+
+    def _row_policy_iam(self, table: str, policy_id: str) -> tuple[int, dict]:
+        """rowAccessPolicies.getIamPolicy: the policy's ``grantees`` (state) bound to filteredDataViewer."""
+        found = next((p for p in self.state.row_policies.get(table, [])
+                      if p["rowAccessPolicyReference"]["policyId"] == policy_id), None)
+        if found is None:
+            return self._found(None, "Row access policy", f"{table}.{policy_id}")
+        members = sorted(found.get("grantees") or [])
+        bindings = [{"role": "roles/bigquery.filteredDataViewer", "members": members}] if members else []
+        return 200, {"version": 1, "etag": "BwX=", **({"bindings": bindings} if bindings else {})}
 
     def _page(self, name: str, listed: list[dict], params: dict) -> dict:
         """One page of a list, as the API pages it: ``maxResults`` (at most ``page_size``) from

@@ -79,7 +79,8 @@ def deployed(expected: Expected) -> BigQueryState:
     for (p, d, t), policies in expected.row_policies.items():
         state.row_policies[f"{p}.{d}.{t}"] = [
             {"rowAccessPolicyReference": {"projectId": p, "datasetId": d, "tableId": t, "policyId": pid},
-             "filterPredicate": policy["filterPredicate"]} for pid, policy in sorted(policies.items())]
+             "filterPredicate": policy["filterPredicate"], "grantees": list(policy.get("grantees") or [])}
+            for pid, policy in sorted(policies.items())]
     return state
 
 

@@ -132,6 +132,15 @@ def test_row_policy_differences(actual, expected):
     assert [(pid, status) for pid, _, status in compare_row_policies(PLANNED_ROWS, actual)] == expected
 
 
+def test_row_policy_grantees():
+    from meshplane.live.compare import compare_grantees
+
+    planned = ["group:EU-Analysts@daff.example", "serviceAccount:run-x@p.iam.gserviceaccount.com"]
+    assert compare_grantees(planned, {"group:eu-analysts@daff.example",
+                                      "serviceAccount:run-x@p.iam.gserviceaccount.com"}) == []
+    assert [s for _, s in compare_grantees(planned, {"group:eu-analysts@daff.example", "allUsers"})] == [LEAK, DRIFT]
+
+
 @pytest.mark.parametrize("email, agent", [
     ("service-123@gcp-sa-dataplex.iam.gserviceaccount.com", True),
     ("bq-123@bigquery-encryption.iam.gserviceaccount.com", True),

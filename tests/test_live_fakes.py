@@ -187,6 +187,22 @@ def test_an_unplanned_object_in_another_dataset_is_drift(plan, state, where, sto
     assert "the plan does not create" in message
 
 
+def test_row_policy_grantees_are_read_from_the_policys_iam_policy(plan, state):
+    """Grantees are input-only on the resource but bound on the policy's IAM policy: a grantee added in
+    the console sees rows (a leak), a planned one removed sees none (drift). The policies are listed one
+    per page."""
+    state.page_size = 1
+    eu_only = next(p for p in state.row_policies[STORAGE] if p["rowAccessPolicyReference"]["policyId"] == "eu_only")
+    removed = eu_only["grantees"].pop(0)
+    eu_only["grantees"].append("user:intern@daff.example")
+    found = [(s, k, r, m) for s, k, r, m in problems(audit(plan, state))]
+    assert [(s, k, r) for s, k, r, _ in found] == [(LEAK, "row policy grantees", f"{STORAGE}/eu_only"),
+                                                  (DRIFT, "row policy grantees", f"{STORAGE}/eu_only")]
+    assert "user:intern@daff.example" in found[0][3] and removed in found[1][3]
+    path = f"GET /bigquery/v2/projects/{P_DEM}/datasets/podcast_demographics_internal/tables/demographics_v1/rowAccessPolicies"
+    assert state.calls.count(path) == len(state.row_policies[STORAGE]) > 1  # every page
+
+
 def test_an_api_error_mid_way_is_never_clean(plan, state):
     state.fail[f"{P_DEM}/datasets/podcast_demographics_internal/tables"] = 403
     report = audit(plan, state)
@@ -227,10 +243,12 @@ def test_without_state_members_named_by_project_numbers_are_unchecked_not_facts(
     audit datasets (``service-<number>@gcp-sa-logging``) are neither drift nor a leak but unchecked, with
     BigQuery's member named; planned against the state (``--state``) they are checked."""
     report = audit(offline, state)
-    found = [(s, k, m) for s, k, _, m in problems(report)]
-    assert found and all(s == UNCHECKED and k == "dataset access" and "made up by the offline plan" in m
-                         and "@gcp-sa-logging" in m for s, k, m in found)
-    assert exit_code(report) == EXIT_OK and "--state" in found[0][2]
+    assert all(s == UNCHECKED and "made up by the offline plan" in m and "--state" in m
+               for s, _, _, m in problems(report))
+    found = [(s, k, m) for s, k, _, m in problems(report) if k == "dataset access"]
+    assert found and all("@gcp-sa-logging" in m for *_, m in found)
+    assert {k for _, k, _, _ in problems(report)} == {"dataset access", "row policy grantees"}  # + Dataplex's
+    assert exit_code(report) == EXIT_OK
     real = {m.split("BigQuery has WRITER email:")[1].split(";")[0] for *_, m in found}
     assert all(n not in " ".join(real) for n in {g.split("-")[1].split("@")[0] for g in _mock_agents(offline)})
 
@@ -244,7 +262,7 @@ def test_without_state_a_missing_number_named_entry_is_still_drift(offline, stat
     """No entry of the made-up member's shape at all: missing whatever the real number is."""
     for dataset in state.datasets.values():
         dataset["access"] = [e for e in dataset["access"] if "@gcp-sa-logging" not in e.get("userByEmail", "")]
-    found = [(s, m) for s, _, _, m in problems(audit(offline, state))]
+    found = [(s, m) for s, k, _, m in problems(audit(offline, state)) if k == "dataset access"]
     assert found and all(s == DRIFT and "gcp-sa-logging" in m for s, m in found)
 
 
@@ -422,7 +440,8 @@ def test_the_commands_against_the_fakes(plan, state, tmp_path, monkeypatch):
         runner = CliRunner()
         exported = tmp_path / "state.json"
         exported.write_text(render_state(export_document(plan.state, stack="podcast-prod", project="data-mesh")))
-        for given, unchecked in (["--state", str(exported)], 0), ([], 2):  # 2: the sink writers, made up offline
+        # offline: the two sink writers and a row policy's Dataplex grantee are named by made-up numbers
+        for given, unchecked in (["--state", str(exported)], 0), ([], 3):
             done = runner.invoke(main, ["audit", "--stack", "podcast-prod", *given, "--format", "json",
                                         "-o", str(tmp_path / "a.json")])
             assert done.exit_code == EXIT_LEAK, done.output

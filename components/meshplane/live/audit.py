@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from .acl import Entry, compare_entries, describe, entry_key, why_extra, why_missing
 from .bigquery_reads import ApiError, BigQueryReads
-from .compare import compare_routine, compare_row_policies, compare_table
-from .expected import Expected, ExpectedDataset
-from .invented import could_be
+from .compare import compare_grantees, compare_routine, compare_row_policies, compare_table
+from .expected import Expected, ExpectedDataset, known
+from .invented import could_be, is_invented
 from .findings import DRIFT, LEAK, OK, UNCHECKED, Report
 
 
@@ -29,7 +29,8 @@ def run_audit(expected: Expected, bq: BigQueryReads, report: Report) -> Report:
         _checked(report, "routine", f"{p}.{d}.{r}", lambda: bq.routine(p, d, r),
                  lambda actual: compare_routine(planned, actual))
     for (p, d, t), planned in sorted(expected.row_policies.items()):
-        _row_policies(report, f"{p}.{d}.{t}", planned, lambda: bq.row_policies(p, d, t))
+        if _row_policies(report, f"{p}.{d}.{t}", planned, lambda: bq.row_policies(p, d, t)):
+            _grantees(report, (p, d, t), planned, expected.numbers, bq)
     return report
 
 
@@ -129,18 +130,50 @@ def _checked(report: Report, kind: str, name: str, read, compare) -> None:
         report.add(kind, name, "as planned", OK)
 
 
-def _row_policies(report: Report, name: str, planned: dict, read) -> None:
+def _row_policies(report: Report, name: str, planned: dict, read) -> bool:
+    """The policies and their filters; whether the table's policies could be listed."""
     try:
         actual = read()
     except ApiError as exc:
         report.add("row access policy", name, f"could not be listed: {exc}", UNCHECKED, failed=True)
-        return
+        return False
     if actual is None:
         report.add("row access policy", name, "the table does not exist", DRIFT)
-        return
+        return False
     differences = compare_row_policies(planned, actual)
     for policy_id, message, status in differences:
         report.add("row access policy", f"{name}/{policy_id}", message, status)
     if not differences:
-        report.add("row access policy", name, f"{len(planned)} policies with the planned filters "
-                                               "(grantees are input-only: not readable)", OK)
+        report.add("row access policy", name, f"{len(planned)} policies with the planned filters", OK)
+    return True
+
+
+def _grantees(report: Report, key: tuple[str, str, str], planned: dict, numbers: frozenset[str],
+              bq: BigQueryReads) -> None:
+    """Each planned policy's grantees against its IAM policy (``rowAccessPolicies.getIamPolicy``); a
+    grantee the offline plan made up (``invented``) takes the actual member of its shape, unchecked."""
+    for policy_id, policy in sorted(planned.items()):
+        name = f"{'.'.join(key)}/{policy_id}"
+        try:
+            actual = bq.row_policy_grantees(*key, policy_id)
+        except ApiError as exc:
+            report.add("row policy grantees", name, f"could not be read: {exc}", UNCHECKED, failed=True)
+            continue
+        if actual is None:
+            continue  # the policy is missing: reported with the policies
+        grantees = [g for g in policy.get("grantees") or [] if known(g)]
+        for made_up in [g for g in grantees if is_invented(g.partition(":")[2], numbers)]:
+            grantees.remove(made_up)
+            match = next((m for m in sorted(actual) if could_be(("", "email", made_up.partition(":")[2].lower()),
+                                                                ("", "email", m.partition(":")[2].lower()))), None)
+            if match is not None:
+                actual = actual - {match}
+                report.add("row policy grantees", name, f"planned {made_up} is made up by the offline plan (a "
+                           f"project number): the policy has {match}; pass --state to check it", UNCHECKED)
+            else:
+                grantees.append(made_up)  # none of its shape: missing whatever the number is
+        differences = compare_grantees(grantees, actual)
+        for message, status in differences:
+            report.add("row policy grantees", name, message, status)
+        if not differences:
+            report.add("row policy grantees", name, f"{len(actual)} grantees as planned", OK)

@@ -147,3 +147,19 @@ def compare_row_policies(planned: dict[str, dict], actual: list[dict]) -> list[t
         out.append((str(policy_id), f"row access policy not in the plan (filter "
                                     f"{have[policy_id].get('filterPredicate')!r}): its grantees see rows", LEAK))
     return out
+
+
+def compare_grantees(planned: list[str], actual: set[str]) -> list[tuple[str, str]]:
+    """``(message, status)``: a member the policy's IAM policy has and the plan does not sees rows the
+    plan does not give it (a leak); a planned grantee it lacks sees none of them (drift). Members compare
+    as IAM writes them, e-mails case-insensitively."""
+    want, have = {_member(m): m for m in planned}, {_member(m): m for m in actual}
+    out = [(f"grantee {have[m]} is not in the plan: it sees the rows this filter passes", LEAK)
+           for m in sorted(have.keys() - want.keys())]
+    return out + [(f"planned grantee {want[m]} is missing: it sees none of these rows", DRIFT)
+                  for m in sorted(want.keys() - have.keys())]
+
+
+def _member(member: str) -> str:
+    kind, _, value = str(member).partition(":")
+    return f"{kind}:{value.lower()}" if value else kind
