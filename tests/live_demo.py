@@ -5,7 +5,8 @@ then does what a console user might: grants an intern read on a port dataset, ad
 defaults to another, drops the policy tag of a PII column; and runs ``meshplane audit`` against it.
 ``python tests/live_demo.py preflight``: the consuming runner of another stack was never created and a
 column the interface view reads is gone from the port table; ``meshplane preflight`` finds both.
-The commands are the real ones; only the endpoints (``MESHPLANE_*_ENDPOINT``) point at the fakes.
+Both run with ``--state`` (the deployed stack's export, whose projects have numbers the offline plan
+cannot know). The commands are the real ones; only the endpoints (``MESHPLANE_*_ENDPOINT``) point at the fakes.
 Further arguments go to the command: ``python tests/live_demo.py audit --format markdown``.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -22,9 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "components")]
 
 from live_fakes import FakeBigQuery, FakeIam  # noqa: E402
-from live_support import deployed, iam_ready, upstream_ready  # noqa: E402
+from live_support import deployed, iam_ready, real_state, upstream_ready  # noqa: E402
 
+from meshplane.gcpmodel.state import export_document, render_state  # noqa: E402
 from meshplane.live.expected import expected_state  # noqa: E402
+from meshplane.live.run import real_numbers  # noqa: E402
 from meshplane.plan.run import plan_stack  # noqa: E402
 
 CATALOG, DEMOGRAPHICS = "daff-prod-podcast-podca-6927d4", "daff-prod-podcast-podca-d278f6"
@@ -49,14 +53,19 @@ def main(command: str) -> int:
     from meshplane.cli import main as meshplane
 
     os.chdir(ROOT)
-    plan = plan_stack("podcast-prod", "stacks")
-    state, iam_state = deployed(expected_state(plan.inventory.registrations)), iam_ready(plan)
+    deployment = real_state(plan_stack("podcast-prod", "stacks"))  # GCP's project numbers, not the mocks'
+    plan = plan_stack("podcast-prod", "stacks", state=deployment)
+    state = deployed(expected_state(plan.inventory.registrations, numbers=real_numbers(deployment)))
+    iam_state = iam_ready(plan)
     upstream_ready(plan, state)
     console_changes(state) if command == "audit" else not_ready(state, iam_state)
-    with FakeBigQuery(state) as bq, FakeIam(iam_state) as iam:
+    with tempfile.TemporaryDirectory() as tmp, FakeBigQuery(state) as bq, FakeIam(iam_state) as iam:
+        exported = Path(tmp) / "state.json"  # what `pulumi stack export --file state.json` writes
+        exported.write_text(render_state(export_document(deployment, stack="podcast-prod", project="data-mesh")))
         os.environ.update(MESHPLANE_BIGQUERY_ENDPOINT=bq.endpoint, MESHPLANE_IAM_ENDPOINT=iam.endpoint)
         try:
-            meshplane([command, "--stack", "podcast-prod", *sys.argv[2:]], standalone_mode=False)
+            meshplane([command, "--stack", "podcast-prod", "--state", str(exported), *sys.argv[2:]],
+                      standalone_mode=False)
         except SystemExit as done:
             return int(done.code or 0)
     return 0

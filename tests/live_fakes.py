@@ -1,7 +1,9 @@
 """Local fakes of the two Google APIs the live commands call, for the real client libraries.
 
 * ``FakeBigQuery``: the BigQuery v2 REST API on 127.0.0.1 (``http.server`` in a thread), serving
-  datasets.get, tables.get/list, routines.get, rowAccessPolicies.list and jobs.insert with ``dryRun``
+  datasets.get, tables.get/list, routines.get/list, rowAccessPolicies.list/getIamPolicy (the ``grantees`` a
+  test gives a policy, bound to roles/bigquery.filteredDataViewer) and jobs.insert with ``dryRun``
+  (lists paged: ``page_size`` per page, ``nextPageToken``/``pageToken``)
   from ``state`` the test sets up. Errors are the API's: 404 ``notFound``, 400 ``invalidQuery`` with a
   message. A dry run parses the query (sqlglot, BigQuery dialect) and refuses one that names a table
   that does not exist, or a column none of its tables (nor the query's own aliases) has. Anything
@@ -23,6 +25,7 @@ import threading
 from concurrent import futures
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import grpc
 import sqlglot
@@ -46,6 +49,8 @@ class BigQueryState:
     tables: dict[str, dict] = field(default_factory=dict)
     routines: dict[str, dict] = field(default_factory=dict)
     row_policies: dict[str, list[dict]] = field(default_factory=dict)  # by project.dataset.table
+    projects: set[str] | None = None  # the projects that exist (None: every one), where a dry run may run
+    page_size: int = 50  # tables.list and routines.list answer this many per page, then a nextPageToken
     fail: dict[str, int] = field(default_factory=dict)  # path prefix (after /bigquery/v2) -> status
     calls: list[str] = field(default_factory=list)
 
@@ -89,7 +94,8 @@ class FakeBigQuery:
         handler.wfile.write(data)
 
     def _answer(self, handler, method: str) -> None:
-        path = handler.path.split("?")[0]
+        path, _, query = handler.path.partition("?")
+        params = {k: v[0] for k, v in parse_qs(query).items()}
         body = json.loads(handler.rfile.read(int(handler.headers.get("Content-Length") or 0)) or b"{}")
         self.state.calls.append(f"{method} {path}")
         rest = path[len(BASE):] if path.startswith(BASE) else None
@@ -97,25 +103,33 @@ class FakeBigQuery:
         if broken:
             return self._send(handler, broken, api_error(broken, "accessDenied" if broken == 403 else "backendError",
                                                          f"Access Denied: {rest}"))
-        code, answer = self._route(method, rest, body) if rest is not None else (501, None)
+        code, answer = self._route(method, rest, body, params) if rest is not None else (501, None)
         self._send(handler, code, answer or api_error(501, "notImplemented", f"the fake does not model {method} {path}"))
 
-    def _route(self, method: str, rest: str, body: dict) -> tuple[int, dict | None]:
+    def _route(self, method: str, rest: str, body: dict, params: dict) -> tuple[int, dict | None]:
         parts = rest.split("/")  # p / datasets / d / tables / t / rowAccessPolicies
         s = self.state
         if method == "POST" and parts[1:] == ["jobs"]:
             return self._dry_run(parts[0], body)
+        if method == "POST" and len(parts) == 7 and parts[5] == "rowAccessPolicies" and \
+                parts[6].endswith(":getIamPolicy"):
+            return self._row_policy_iam(".".join((parts[0], parts[2], parts[4])), parts[6].split(":")[0])
         if method != "GET" or len(parts) < 3 or parts[1] != "datasets":
             return 501, None
         dataset = f"{parts[0]}.{parts[2]}"
         if len(parts) == 3:
             return self._found(s.datasets.get(dataset), "Dataset", dataset)
-        if len(parts) == 4 and parts[3] == "tables":
+        if len(parts) == 4 and parts[3] in ("tables", "routines"):
             if dataset not in s.datasets:
                 return self._found(None, "Dataset", dataset)
-            listed = [{"tableReference": t["tableReference"], "type": t.get("type", "TABLE")}
-                      for key, t in sorted(s.tables.items()) if key.rsplit(".", 1)[0] == dataset]
-            return 200, {"kind": "bigquery#tableList", "tables": listed, "totalItems": len(listed)}
+            if parts[3] == "tables":
+                listed = [{"tableReference": t["tableReference"], "type": t.get("type", "TABLE")}
+                          for key, t in sorted(s.tables.items()) if key.rsplit(".", 1)[0] == dataset]
+                page = self._page("tables", listed, params)
+                return 200, {"kind": "bigquery#tableList", **page, "totalItems": len(listed)}
+            listed = [{"routineReference": r["routineReference"], "routineType": r.get("routineType")}
+                      for key, r in sorted(s.routines.items()) if key.rsplit(".", 1)[0] == dataset]
+            return 200, self._page("routines", listed, params)
         key = f"{dataset}.{parts[4]}" if len(parts) >= 5 else ""
         if len(parts) == 5 and parts[3] in ("tables", "routines"):
             store = s.tables if parts[3] == "tables" else s.routines
@@ -123,8 +137,27 @@ class FakeBigQuery:
         if len(parts) == 6 and parts[3] == "tables" and parts[5] == "rowAccessPolicies":
             if key not in s.tables:
                 return self._found(None, "Table", key)
-            return 200, {"rowAccessPolicies": s.row_policies.get(key, [])}
+            listed = [{k: v for k, v in p.items() if k != "grantees"} for p in s.row_policies.get(key, [])]
+            return 200, self._page("rowAccessPolicies", listed, {"maxResults": params.get("pageSize"), **params})
         return 501, None
+
+    def _row_policy_iam(self, table: str, policy_id: str) -> tuple[int, dict]:
+        """rowAccessPolicies.getIamPolicy: the policy's ``grantees`` (state) bound to filteredDataViewer."""
+        found = next((p for p in self.state.row_policies.get(table, [])
+                      if p["rowAccessPolicyReference"]["policyId"] == policy_id), None)
+        if found is None:
+            return self._found(None, "Row access policy", f"{table}.{policy_id}")
+        members = sorted(found.get("grantees") or [])
+        bindings = [{"role": "roles/bigquery.filteredDataViewer", "members": members}] if members else []
+        return 200, {"version": 1, "etag": "BwX=", **({"bindings": bindings} if bindings else {})}
+
+    def _page(self, name: str, listed: list[dict], params: dict) -> dict:
+        """One page of a list, as the API pages it: ``maxResults`` (at most ``page_size``) from
+        ``pageToken``, with a ``nextPageToken`` while more are left."""
+        size = min(int(params.get("maxResults") or self.state.page_size), self.state.page_size)
+        start = int(params.get("pageToken") or 0)
+        page = {name: listed[start:start + size]} if listed[start:start + size] else {}
+        return page | ({"nextPageToken": str(start + size)} if start + size < len(listed) else {})
 
     def _found(self, resource: dict | None, what: str, key: str) -> tuple[int, dict]:
         if resource is None:
@@ -136,6 +169,8 @@ class FakeBigQuery:
         config = body.get("configuration") or {}
         if not config.get("dryRun"):
             return 501, None
+        if self.state.projects is not None and project not in self.state.projects:
+            return 404, api_error(404, "notFound", f"Not found: Project {project}")
         sql = (config.get("query") or {}).get("query", "")
         refused = self.refuse(sql, project)
         if refused:

@@ -3,6 +3,8 @@ from and then break one way at a time."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from contextlib import contextmanager
 
@@ -47,8 +49,22 @@ def rest_table(key: tuple[str, str, str], planned: dict) -> dict:
     return out
 
 
+def real_state(plan) -> dict:
+    """The state a real ``pulumi up`` of ``plan`` leaves, in one way the plan cannot know: every project
+    it creates has a number of GCP's, not the one the mocks make up (``plan/mocks.project_number``)."""
+    from meshplane.gcpmodel.state import simulate_up
+
+    state = simulate_up(plan.inventory.registrations)
+    for urn, s in state.items():
+        if s.type == "gcp:organizations/project:Project":
+            number = str(300_000_000_000 + int(hashlib.sha256(f"real {urn}".encode()).hexdigest()[:9], 16))
+            state[urn] = dataclasses.replace(s, outputs={**s.outputs, "number": number})
+    return state
+
+
 def deployed(expected: Expected) -> BigQueryState:
-    """The stack's BigQuery resources exactly as planned."""
+    """The stack's BigQuery resources exactly as ``expected`` (from a plan made against the deployed
+    state, ``real_state``, so that members named by project numbers are GCP's)."""
     state = BigQueryState()
     for (p, d), ds in expected.datasets.items():
         state.datasets[f"{p}.{d}"] = {"kind": "bigquery#dataset", "datasetReference": {"projectId": p, "datasetId": d},
@@ -63,7 +79,8 @@ def deployed(expected: Expected) -> BigQueryState:
     for (p, d, t), policies in expected.row_policies.items():
         state.row_policies[f"{p}.{d}.{t}"] = [
             {"rowAccessPolicyReference": {"projectId": p, "datasetId": d, "tableId": t, "policyId": pid},
-             "filterPredicate": policy["filterPredicate"]} for pid, policy in sorted(policies.items())]
+             "filterPredicate": policy["filterPredicate"], "grantees": list(policy.get("grantees") or [])}
+            for pid, policy in sorted(policies.items())]
     return state
 
 

@@ -124,17 +124,28 @@ PLANNED_ROWS = {"eu": {"filterPredicate": "country = 'NL'"}, "all": {"filterPred
     ([_policy("eu", "country = 'NL'"), _policy("all", "TRUE")], []),
     ([_policy("all", "TRUE")], [("eu", DRIFT)]),
     ([], [("all", LEAK), ("eu", LEAK)]),
-    ([_policy("eu", "TRUE"), _policy("all", "TRUE")], [("eu", DRIFT)]),
+    ([_policy("eu", "TRUE"), _policy("all", "TRUE")], [("eu", LEAK)]),  # widened
+    ([_policy("eu", "country = 'NL' AND FALSE"), _policy("all", "TRUE")], [("eu", LEAK)]),  # not provably narrower
     ([_policy("eu", "country = 'NL'"), _policy("all", "TRUE"), _policy("console", "TRUE")], [("console", LEAK)]),
 ])
 def test_row_policy_differences(actual, expected):
     assert [(pid, status) for pid, _, status in compare_row_policies(PLANNED_ROWS, actual)] == expected
 
 
+def test_row_policy_grantees():
+    from meshplane.live.compare import compare_grantees
+
+    planned = ["group:EU-Analysts@daff.example", "serviceAccount:run-x@p.iam.gserviceaccount.com"]
+    assert compare_grantees(planned, {"group:eu-analysts@daff.example",
+                                      "serviceAccount:run-x@p.iam.gserviceaccount.com"}) == []
+    assert [s for _, s in compare_grantees(planned, {"group:eu-analysts@daff.example", "allUsers"})] == [LEAK, DRIFT]
+
+
 @pytest.mark.parametrize("email, agent", [
     ("service-123@gcp-sa-dataplex.iam.gserviceaccount.com", True),
     ("bq-123@bigquery-encryption.iam.gserviceaccount.com", True),
     ("service-123@serverless-robot-prod.iam.gserviceaccount.com", True),
+    ("project-123@storage-transfer-service.iam.gserviceaccount.com", True),
     ("run-x@daff-prod-x.iam.gserviceaccount.com", False),
 ])
 def test_service_agents_are_told_apart(email, agent):
@@ -151,6 +162,25 @@ def test_service_agents_are_told_apart(email, agent):
 ])
 def test_grantable_roles_are_asked_where_the_resource_exists(grant, projects, where):
     assert ancestors(grant, "42", projects) == [where]
+
+
+def test_a_bucket_the_stack_creates_is_asked_about_on_its_project():
+    """A grant on the landing bucket of an S3 port: the bucket does not exist before the first ``up``."""
+    from types import SimpleNamespace
+
+    from meshplane.live.expected import expected_state
+    from meshplane.live.grants import plan_grants
+
+    bucket = {"name": "p-in-x", "project": "p", "location": "EU"}
+    grant = {"bucket": "p-in-x", "role": "roles/storage.objectViewer", "member": "group:g@x.example"}
+    other = {"bucket": "elsewhere", "role": "roles/storage.objectViewer", "member": "group:g@x.example"}
+    registrations = [SimpleNamespace(type="gcp:storage/bucket:Bucket", inputs=bucket, urn="b"),
+                     *(SimpleNamespace(type="gcp:storage/bucketIAMMember:BucketIAMMember", inputs=i, urn="g")
+                       for i in (grant, other))]
+    grants = plan_grants(registrations, expected_state(registrations))
+    assert [(g.resource.rsplit("/", 1)[1], g.project, g.created) for g in grants] == [
+        ("elsewhere", "", False), ("p-in-x", "p", True)]
+    assert ancestors(grants[1], "42", set()) == ["//cloudresourcemanager.googleapis.com/projects/p"]
 
 
 @pytest.mark.parametrize("location, name, matches", [
@@ -182,6 +212,15 @@ def test_buckets_and_topics_are_listed_unchecked_without_a_call():
     assert [(f.resource, f.status, f.failed) for f in report.findings] == [
         ("gs://b/x/", UNCHECKED, False), ("projects/p/topics/t", UNCHECKED, False)]
     assert "google-cloud-storage" in report.findings[0].message
+
+
+def test_an_s3_source_is_left_to_s3_preflight():
+    report = Report("preflight", "s")
+    check_sources([Source("d.p", "statements", "s3", "s3://b/x/", "serviceAccount:r@p.iam.gserviceaccount.com")],
+                  bq=None, report=report)
+    [finding] = report.findings
+    assert (finding.resource, finding.status, finding.failed) == ("s3://b/x/", UNCHECKED, False)
+    assert "meshplane s3-preflight" in finding.message
 
 
 @pytest.mark.parametrize("sql, tables", [

@@ -20,13 +20,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from live_fakes import FakeBigQuery, FakeIam
-from live_support import deployed, fakes, iam_ready, upstream_ready
+from live_support import deployed, fakes, iam_ready, real_state, upstream_ready
 
 from meshplane.cli import main
+from meshplane.gcpmodel.state import export_document, render_state
 from meshplane.live.expected import expected_state
 from meshplane.live.findings import (BLOCKING, DRIFT, EXIT_BLOCKING, EXIT_DRIFT, EXIT_INCOMPLETE, EXIT_LEAK,
                                      EXIT_NO_CREDENTIALS, EXIT_OK, LEAK, OK, UNCHECKED, exit_code, verdict)
-from meshplane.live.run import audit_report, preflight_report
+from meshplane.live.run import audit_report, preflight_report, real_numbers
 from meshplane.plan.run import plan_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,14 +38,27 @@ YEAR_IN_REVIEW = "run-year-in-review@daff-prod-playlist-year-0015af.iam.gservice
 
 
 @pytest.fixture(scope="module")
-def plan():
+def offline():
+    """podcast-prod planned without a state: the mocks make its projects' numbers up."""
     return plan_stack("podcast-prod", ROOT / "stacks")
+
+
+@pytest.fixture(scope="module")
+def deployment(offline):
+    """podcast-prod's state after a real ``pulumi up``: its projects have GCP's numbers."""
+    return real_state(offline)
+
+
+@pytest.fixture(scope="module")
+def plan(deployment):
+    """podcast-prod planned against its deployed state (``--state``), as ``audit --state`` plans it."""
+    return plan_stack("podcast-prod", ROOT / "stacks", state=deployment)
 
 
 @pytest.fixture
 def state(plan):
     """podcast-prod deployed as planned, with the sources it reads in place."""
-    state = deployed(expected_state(plan.inventory.registrations))
+    state = deployed(expected_state(plan.inventory.registrations, numbers=real_numbers(plan.state)))
     upstream_ready(plan, state)
     return state
 
@@ -145,12 +159,56 @@ def test_each_kind_of_drift(plan, state, breaks, kind):
     assert (status, found_kind) == (DRIFT, kind)
 
 
+INTERNAL = f"{P_DEM}.podcast_demographics_internal"
+
+
+def test_an_unplanned_view_in_an_authorized_port_dataset_is_a_leak(plan, state):
+    """The port dataset is authorized on the internal one (target type VIEWS): a view someone adds to it
+    reads internal data with that authorization. Found by listing the dataset, every page of it."""
+    state.page_size = 1
+    state.tables[f"{EPISODES}.everything"] = {
+        "tableReference": {"projectId": P_CAT, "datasetId": EPISODES.split(".")[1], "tableId": "everything"},
+        "type": "VIEW", "view": {"query": f"SELECT * FROM `{P_CAT}.podcast_catalog_internal.episodes_v1`"}}
+    report = audit(plan, state)
+    [(status, kind, resource, message)] = problems(report)
+    assert (status, kind, resource) == (LEAK, "dataset contents", f"{EPISODES}.everything")
+    assert "a view the plan does not create" in message and "authorizes" in message
+    assert exit_code(report) == EXIT_LEAK
+    assert state.calls.count(f"GET /bigquery/v2/projects/{P_CAT}/datasets/{EPISODES.split('.')[1]}/tables") >= 2
+
+
+@pytest.mark.parametrize("where, store, kind", [("tables", "tables", "table"), ("routines", "routines", "routine")])
+def test_an_unplanned_object_in_another_dataset_is_drift(plan, state, where, store, kind):
+    project, dataset = INTERNAL.split(".")
+    reference = {"projectId": project, "datasetId": dataset, f"{kind}Id": "scratch"}
+    getattr(state, store)[f"{INTERNAL}.scratch"] = {f"{kind}Reference": reference, "routineType": "PROCEDURE"}
+    [(status, found_kind, resource, message)] = problems(audit(plan, state))
+    assert (status, found_kind, resource) == (DRIFT, "dataset contents", f"{INTERNAL}.scratch")
+    assert "the plan does not create" in message
+
+
+def test_row_policy_grantees_are_read_from_the_policys_iam_policy(plan, state):
+    """Grantees are input-only on the resource but bound on the policy's IAM policy: a grantee added in
+    the console sees rows (a leak), a planned one removed sees none (drift). The policies are listed one
+    per page."""
+    state.page_size = 1
+    eu_only = next(p for p in state.row_policies[STORAGE] if p["rowAccessPolicyReference"]["policyId"] == "eu_only")
+    removed = eu_only["grantees"].pop(0)
+    eu_only["grantees"].append("user:intern@daff.example")
+    found = [(s, k, r, m) for s, k, r, m in problems(audit(plan, state))]
+    assert [(s, k, r) for s, k, r, _ in found] == [(LEAK, "row policy grantees", f"{STORAGE}/eu_only"),
+                                                  (DRIFT, "row policy grantees", f"{STORAGE}/eu_only")]
+    assert "user:intern@daff.example" in found[0][3] and removed in found[1][3]
+    path = f"GET /bigquery/v2/projects/{P_DEM}/datasets/podcast_demographics_internal/tables/demographics_v1/rowAccessPolicies"
+    assert state.calls.count(path) == len(state.row_policies[STORAGE]) > 1  # every page
+
+
 def test_an_api_error_mid_way_is_never_clean(plan, state):
     state.fail[f"{P_DEM}/datasets/podcast_demographics_internal/tables"] = 403
     report = audit(plan, state)
     failed = [f for f in report.findings if f.failed]
     assert failed and all(f.status == UNCHECKED and "Access Denied" in f.message for f in failed)
-    assert {f.kind for f in failed} == {"table", "row access policy"}
+    assert {f.kind for f in failed} == {"table", "row access policy", "dataset contents"}
     assert exit_code(report) == EXIT_INCOMPLETE
     assert "INCOMPLETE" in verdict(report) and "conformant" not in verdict(report)
     assert [f for f in report.findings if f.status == OK]  # what could be read was still checked
@@ -164,17 +222,62 @@ def test_a_leak_with_an_api_error_still_exits_as_a_leak(plan, state):
 
 
 @pytest.mark.parametrize("stack", ["platform", "charts-prod", "listener-prod", "player-prod", "playlist-prod",
-                                   "podcast-dev"])
+                                   "podcast-dev", "royalties-prod"])
 def test_every_example_stack_deployed_as_planned_is_conformant_and_ready(stack):
-    """The other stacks' shapes (a platform stack, Cloud Storage sources, tag grants, a dev environment):
+    """The other stacks' shapes (a platform stack, Cloud Storage and S3 sources, tag grants, a dev environment):
     what the plan expects is what a deployment as planned answers, and nothing blocks."""
     other = plan_stack(stack, ROOT / "stacks")
-    state = deployed(expected_state(other.inventory.registrations))
+    actual = plan_stack(stack, ROOT / "stacks", state=real_state(other))
+    state = deployed(expected_state(actual.inventory.registrations, numbers=real_numbers(actual.state)))
     upstream_ready(other, state)
     with fakes(state, iam_ready(other)) as clients:
-        audited, checked = audit_report(other, clients), preflight_report(other, clients)
+        audited, checked = audit_report(actual, clients), preflight_report(actual, clients)
+        offline = audit_report(other, clients)  # without --state: project numbers made up, so unchecked
     assert (problems(audited), exit_code(audited)) == ([], EXIT_OK)
     assert ([f for f in checked.findings if f.status == BLOCKING or f.failed], exit_code(checked)) == ([], EXIT_OK)
+    assert ([p for p in problems(offline) if p[0] != UNCHECKED], exit_code(offline)) == ([], EXIT_OK)
+
+
+def test_without_state_members_named_by_project_numbers_are_unchecked_not_facts(offline, state):
+    """The real project numbers differ from the mock's: planned offline, the Logging sink writers on the
+    audit datasets (``service-<number>@gcp-sa-logging``) are neither drift nor a leak but unchecked, with
+    BigQuery's member named; planned against the state (``--state``) they are checked."""
+    report = audit(offline, state)
+    assert all(s == UNCHECKED and "made up by the offline plan" in m and "--state" in m
+               for s, _, _, m in problems(report))
+    found = [(s, k, m) for s, k, _, m in problems(report) if k == "dataset access"]
+    assert found and all("@gcp-sa-logging" in m for *_, m in found)
+    assert {k for _, k, _, _ in problems(report)} == {"dataset access", "row policy grantees"}  # + Dataplex's
+    assert exit_code(report) == EXIT_OK
+    real = {m.split("BigQuery has WRITER email:")[1].split(";")[0] for *_, m in found}
+    assert all(n not in " ".join(real) for n in {g.split("-")[1].split("@")[0] for g in _mock_agents(offline)})
+
+
+def _mock_agents(plan) -> set[str]:
+    return {e["userByEmail"] for d in expected_state(plan.inventory.registrations).datasets.values()
+            for e in d.invented}
+
+
+def test_without_state_a_missing_number_named_entry_is_still_drift(offline, state):
+    """No entry of the made-up member's shape at all: missing whatever the real number is."""
+    for dataset in state.datasets.values():
+        dataset["access"] = [e for e in dataset["access"] if "@gcp-sa-logging" not in e.get("userByEmail", "")]
+    found = [(s, m) for s, k, _, m in problems(audit(offline, state)) if k == "dataset access"]
+    assert found and all(s == DRIFT and "gcp-sa-logging" in m for s, m in found)
+
+
+def test_a_made_up_member_is_matched_by_shape_only():
+    from meshplane.live.invented import could_be, is_invented
+
+    agent = ("WRITER", "email", "service-111111111111@gcp-sa-logging.iam.gserviceaccount.com")
+    assert is_invented(agent[2], set()) and not is_invented(agent[2], {"111111111111"})
+    assert is_invented("deployer@credentials.invalid", {"111111111111"})
+    assert not is_invented("run-x@p.iam.gserviceaccount.com", set())
+    assert could_be(agent, ("WRITER", "email", "service-222222222222@gcp-sa-logging.iam.gserviceaccount.com"))
+    assert not could_be(agent, ("READER", "email", "service-222222222222@gcp-sa-logging.iam.gserviceaccount.com"))
+    assert not could_be(agent, ("WRITER", "email", "service-222222222222@gcp-sa-dataplex.iam.gserviceaccount.com"))
+    assert not could_be(agent, ("WRITER", "email", "intern@daff.example"))
+    assert could_be(("OWNER", "email", "deployer@credentials.invalid"), ("OWNER", "email", "someone@daff.example"))
 
 
 # --- preflight ---------------------------------------------------------------------------------------
@@ -214,6 +317,27 @@ def test_an_upstream_port_without_this_runner_blocks(plan, state):
     access[:] = [e for e in access if e.get("userByEmail") != DEM_RUNNER]
     [(kind, _, message)] = blocking(preflight(plan, state))
     assert kind == "upstream port" and "has not granted" in message and DEM_RUNNER in message
+
+
+def test_a_new_consumers_first_deploy_waits_for_the_producers_grant(plan, state):
+    """docs/deploy.md: a new consumer's stack goes first (it creates the runner and its project), the
+    producer's grants it after. Before that first ``up`` the runner and its project do not exist: the
+    grant and the dry run as the reading project are unchecked, not blocking."""
+    access = state.datasets[UPSTREAM]["access"]
+    access[:] = [e for e in access if e.get("userByEmail") != DEM_RUNNER]
+    state.projects = {P_CAT, UPSTREAM.split(".")[0], "daff-podcast-ops", "daff-audit"}  # not P_DEM
+    for store in (state.datasets, state.tables, state.routines, state.row_policies):
+        for key in [k for k in store if k.startswith(P_DEM)]:
+            del store[key]
+    iam = iam_ready(plan)
+    iam.accounts.discard(DEM_RUNNER)
+    report = preflight(plan, state, iam)
+    assert blocking(report) == []
+    waiting = {f.kind: f.message for f in report.findings if f.resource == f"{UPSTREAM}.demographics_v1"}
+    assert set(waiting) == {"upstream port", "upstream dry run"}
+    assert all(f.status == UNCHECKED and not f.failed for f in report.findings
+               if f.resource == f"{UPSTREAM}.demographics_v1")
+    assert "first `pulumi up`" in waiting["upstream port"] and "the producer grants it after" in waiting["upstream port"]
 
 
 def test_an_upstream_view_without_a_column_read_blocks(plan, state):
@@ -314,11 +438,18 @@ def test_the_commands_against_the_fakes(plan, state, tmp_path, monkeypatch):
         monkeypatch.setenv("MESHPLANE_IAM_ENDPOINT", iam.endpoint)
         monkeypatch.chdir(ROOT)
         runner = CliRunner()
-        done = runner.invoke(main, ["audit", "--stack", "podcast-prod", "--format", "json", "-o", str(tmp_path / "a.json")])
-        assert done.exit_code == EXIT_LEAK, done.output
-        document = json.loads((tmp_path / "a.json").read_text())
-        assert document["exitCode"] == EXIT_LEAK and document["counts"]["leak"] == 1
-        done = runner.invoke(main, ["preflight", "--stack", "podcast-prod", "--format", "markdown"])
+        exported = tmp_path / "state.json"
+        exported.write_text(render_state(export_document(plan.state, stack="podcast-prod", project="data-mesh")))
+        # offline: the two sink writers and a row policy's Dataplex grantee are named by made-up numbers
+        for given, unchecked in (["--state", str(exported)], 0), ([], 3):
+            done = runner.invoke(main, ["audit", "--stack", "podcast-prod", *given, "--format", "json",
+                                        "-o", str(tmp_path / "a.json")])
+            assert done.exit_code == EXIT_LEAK, done.output
+            document = json.loads((tmp_path / "a.json").read_text())
+            assert document["exitCode"] == EXIT_LEAK and document["counts"]["leak"] == 1
+            assert (document["counts"].get("unchecked", 0), "drift" in document["counts"]) == (unchecked, False)
+        done = runner.invoke(main, ["preflight", "--stack", "podcast-prod", "--state", str(exported),
+                                    "--format", "markdown"])
         assert done.exit_code == EXIT_OK and done.output.startswith("### meshplane preflight: `podcast-prod`")
 
 

@@ -202,7 +202,21 @@ def test_command_checks_the_stack_s_sources_in_text_and_json(aws):
     report = json.loads(cli("--google-sub", SUB, "--format", "json").output)
     assert {f["kind"]: f["status"] for f in report} == {"bucket": OK, "objects": OK, "trust": OK, "read": OK,
                                                         "unchecked": UNCHECKED}
-    assert set(report[0]) == {"kind", "port", "status", "message"}
+    assert set(report[0]) == {"kind", "port", "status", "message", "failed"}
+    assert not any(f["failed"] for f in report)  # the SCP/bucket policy note is unchecked by design
+
+
+def test_command_that_could_read_nothing_is_incomplete_not_ready(aws, monkeypatch):
+    """AccessDenied everywhere (moto enforcing IAM against unknown keys): every check unchecked, exit 7."""
+    blueprint_source(aws)
+    monkeypatch.setattr(moto.settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    result = cli("--google-sub", SUB)
+    assert result.exit_code == 7, result.output
+    assert "0 ok, 0 blocking, 3 unchecked" in result.output and "(AWS error)" in result.output
+    assert "INCOMPLETE: " in result.output and "not known to be ready" in result.output
+    report = json.loads(cli("--google-sub", SUB, "--format", "json").output)
+    assert {(f["kind"], f["status"], f["failed"]) for f in report} == {
+        ("bucket", UNCHECKED, True), ("trust", UNCHECKED, True), ("unchecked", UNCHECKED, False)}
 
 
 def test_command_exits_non_zero_on_a_blocking_finding(aws):

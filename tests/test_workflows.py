@@ -268,3 +268,48 @@ def test_the_smoke_call_runs_only_control_port_routines(tmp_path, routines, pass
                          "CALL `p-roj.ctl_dataset.erase_subject`('meshplane-live-smoke-1-no-such-subject')"]
     else:  # every name is checked before the first call
         assert calls == [] and "::error::not a control port routine" in done.stdout
+
+
+def _fake_tools(tmp_path: Path, audit_exit: int) -> dict[str, str]:
+    """``pulumi`` and ``meshplane`` that log their arguments; the audit writes its report and exits as told."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "activate").write_text("")
+    (bin_dir / "pulumi").write_text('#!/bin/sh\necho "pulumi $*" >> calls.log\n'
+                                    'if [ "$1 $2" = "stack export" ]; then echo "{}" > state.json; fi\n')
+    (bin_dir / "meshplane").write_text(f'#!/bin/sh\necho "meshplane $*" >> calls.log\necho "### report" > audit.md\n'
+                                       f'exit {audit_exit}\n')
+    for tool_file in bin_dir.iterdir():
+        tool_file.chmod(0o755)
+    return {"PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+            "STACK": "sandbox"}
+
+
+@pytest.mark.parametrize("code, passes", [(0, True), (5, False), (6, False), (7, False), (2, False)])
+def test_the_live_audit_runs_against_the_exported_state_and_fails_on_any_finding_code(tmp_path, code, passes):
+    """docs/live.md: any non-zero audit exit fails the nightly run (7: checks left undone is not clean);
+    the audit plans against the state just exported, so service agents carry the real project numbers."""
+    done = bash(script("sandbox", "Audit the deployed stack", LIVE), tmp_path, **_fake_tools(tmp_path, code))
+    assert (done.returncode == 0) == passes and (done.returncode == code), done.stdout + done.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert calls == ["pulumi stack export --stack sandbox --file state.json",
+                     "meshplane audit --stack sandbox --state state.json --format markdown -o audit.md"]
+    assert (tmp_path / "summary.md").read_text() == "### report\n"
+
+
+def test_the_preflights_plan_against_the_deployed_state():
+    live = script("sandbox", "Preflight, then pulumi up", LIVE)
+    assert "pulumi stack export" in live and '"${state[@]}"' in live.split("meshplane preflight")[1].splitlines()[0]
+    preview = yaml.safe_load(PREVIEW.read_text(encoding="utf-8"))
+    [step] = [s for s in preview["jobs"]["review"]["steps"] if s.get("id") == "preflight"]
+    assert "state=(--state state.json)" in step["run"] and '"${state[@]}"' in step["run"].split("meshplane preflight")[1]
+
+
+def test_the_smoke_call_has_the_cloud_sdk_pinned():
+    """``bq`` comes from google-github-actions/setup-gcloud pinned to a commit, set up before the smoke call."""
+    steps = yaml.safe_load(LIVE.read_text(encoding="utf-8"))["jobs"]["sandbox"]["steps"]
+    names = [s.get("uses", "").split("@")[0] or s.get("name", "") for s in steps]
+    setup = names.index("google-github-actions/setup-gcloud")
+    assert setup < next(i for i, n in enumerate(names) if n.startswith("Smoke test"))
+    assert PINNED_USES.match(next(line for line in LIVE.read_text().splitlines() if "setup-gcloud@" in line))

@@ -23,9 +23,11 @@ from ..declaration.problems import DeclarationError
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def s3_preflight_cmd(stack: str, stacks_dir: str, subs: tuple[str, ...], profile: str | None, fmt: str) -> None:
     """Check the AWS side of the stack's S3 input ports: bucket, objects, role trust and read policies.
-    Exit 1 when a check is blocking; unchecked findings (Deny, SCPs, bucket policies) do not fail."""
+    Exit 1 when a check is blocking; 7 when none is but an AWS error (AccessDenied...) left checks undone;
+    unchecked findings by design (Deny, SCPs, bucket policies) do not fail."""
+    from ..live.findings import EXIT_INCOMPLETE
     from .s3_facts import AwsUnavailable, gather, session
-    from .s3_preflight import as_json, as_text, blocked, evaluate
+    from .s3_preflight import as_json, as_text, blocked, evaluate, incomplete
 
     with command_errors():
         ports = stack_s3_ports(stack, stacks_dir, subs)
@@ -44,7 +46,7 @@ def s3_preflight_cmd(stack: str, stacks_dir: str, subs: tuple[str, ...], profile
     except BotoCoreError as exc:  # a bad profile or endpoint, no network: one line, no traceback
         fail_usage(f"cannot read AWS: {type(exc).__name__}: {exc}")
     click.echo(json.dumps(as_json(findings), indent=2) if fmt == "json" else as_text(findings), nl=fmt == "json")
-    sys.exit(EXIT_PROBLEMS if blocked(findings) else 0)
+    sys.exit(EXIT_PROBLEMS if blocked(findings) else EXIT_INCOMPLETE if incomplete(findings) else 0)
 
 
 def stack_s3_ports(stack: str, stacks_dir: str, subs: tuple[str, ...]) -> list:

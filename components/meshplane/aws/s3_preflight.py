@@ -40,6 +40,7 @@ class Finding:
     port: str  # <product id>/<input port>
     status: str  # ok, blocking, unchecked
     message: str
+    failed: bool = False  # unchecked because AWS answered an error (AccessDenied...), not by design
 
 
 def evaluate(source: S3Port, facts: Facts) -> list[Finding]:
@@ -48,13 +49,13 @@ def evaluate(source: S3Port, facts: Facts) -> list[Finding]:
     found = [*_bucket(s3, facts), *_trust(source, facts), *_read(s3, facts)]
     found.append((UNCHECKED, "unchecked", "not evaluated: SCPs, permission boundaries, session policies, the "
                   f"bucket policy of {s3.bucket} and any KMS key policy may still deny the role"))
-    return [Finding(kind, source.key, status, message) for status, kind, message in found]
+    return [Finding(kind, source.key, status, message, *failed) for status, kind, message, *failed in found]
 
 
 def _bucket(s3, facts: Facts) -> Iterator[tuple[str, str, str]]:
     if facts.bucket_region is None:
         status = BLOCKING if facts.bucket_missing else UNCHECKED
-        yield status, "bucket", f"bucket {s3.bucket}: {facts.errors.get('bucket', 'not read')}"
+        yield status, "bucket", f"bucket {s3.bucket}: {facts.errors.get('bucket', 'not read')}", status == UNCHECKED
         return
     if facts.bucket_region != s3.region:
         yield BLOCKING, "bucket", (f"bucket {s3.bucket} is in {facts.bucket_region}; declared {s3.region}; "
@@ -62,7 +63,7 @@ def _bucket(s3, facts: Facts) -> Iterator[tuple[str, str, str]]:
     else:
         yield OK, "bucket", f"bucket {s3.bucket} exists in {s3.region}"
     if facts.has_objects is None:
-        yield UNCHECKED, "objects", f"{s3.uri}: {facts.errors.get('objects', 'not listed')}"
+        yield UNCHECKED, "objects", f"{s3.uri}: {facts.errors.get('objects', 'not listed')}", True
     elif facts.has_objects:
         yield OK, "objects", f"{s3.uri} has objects"
     else:
@@ -73,7 +74,7 @@ def _trust(source: S3Port, facts: Facts) -> Iterator[tuple[str, str, str]]:
     role = source.port.s3.role_arn
     if facts.trust is None:
         status = BLOCKING if facts.role_missing else UNCHECKED
-        yield status, "trust", f"role {role}: {facts.errors.get('role', 'not read')}"
+        yield status, "trust", f"role {role}: {facts.errors.get('role', 'not read')}", status == UNCHECKED
         return
     if _other_role(role, facts):
         yield BLOCKING, "trust", (f"role {role} does not exist: the account's role of that name is {facts.role_arn} "
@@ -114,7 +115,7 @@ def _read(s3, facts: Facts) -> Iterator[tuple[str, str, str]]:
     if facts.trust is None or _other_role(s3.role_arn, facts):
         return  # the trust finding says why the role was not read, or that it is another role
     if "policies" in facts.errors:
-        yield UNCHECKED, "read", f"role {s3.role_arn} policies: {facts.errors['policies']}"
+        yield UNCHECKED, "read", f"role {s3.role_arn} policies: {facts.errors['policies']}", True
         return
     docs = list(facts.policies.values())
     missing = [need for need in read_needs(s3.bucket, s3.prefix) if not allows(docs, need)]
@@ -132,11 +133,20 @@ def as_json(findings: list[Finding]) -> list[dict]:
 
 
 def as_text(findings: list[Finding]) -> str:
-    lines = [f"{f.status:<9}  {f.port}  {f.kind}: {f.message}" for f in findings]
+    lines = [f"{f.status:<9}  {f.port}  {f.kind}: {f.message}{' (AWS error)' * f.failed}" for f in findings]
     counts = {s: sum(f.status == s for f in findings) for s in (OK, BLOCKING, UNCHECKED)}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items()))
+    if incomplete(findings) and not blocked(findings):
+        failed = sum(f.failed for f in findings)
+        lines.append(f"INCOMPLETE: {failed} check{'s' * (failed != 1)} could not be made (AWS errors); "
+                     "not known to be ready")
     return "\n".join(lines) + "\n"
 
 
 def blocked(findings: list[Finding]) -> bool:
     return any(f.status == BLOCKING for f in findings)
+
+
+def incomplete(findings: list[Finding]) -> bool:
+    """Whether AWS errors left checks undone (the always-present SCP/bucket-policy note is not one)."""
+    return any(f.failed for f in findings)

@@ -1,13 +1,16 @@
 """Read-only BigQuery calls (google-cloud-bigquery), answered as REST resources (plain dicts).
 
 ``None`` means not found (404); any other failure is an ``ApiError`` the caller reports as
-unchecked. The client library has no call for ``rowAccessPolicies.list``: it goes through the
-client's own authorized connection (same endpoint, credentials and retries).
+unchecked. The client library has no call for ``rowAccessPolicies.list`` and ``getIamPolicy``: they go
+through the client's own authorized connection (same endpoint, credentials and retries).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+
+
+FILTERED_DATA_VIEWER = "roles/bigquery.filteredDataViewer"
 
 
 class ApiError(Exception):
@@ -53,14 +56,47 @@ class BigQueryReads:
         found = self._get(self.client.get_table, f"{project}.{dataset_id}.{table_id}")
         return found.to_api_repr() if found is not None else None
 
+    def contents(self, project: str, dataset_id: str) -> list[tuple[str, str]] | None:
+        """Every table, view and routine in the dataset, ``(id, type)`` (``TABLE``, ``VIEW``, ...,
+        ``ROUTINE``), every page read (the client follows ``nextPageToken``); None when the dataset does
+        not exist."""
+        def listed():
+            where = f"{project}.{dataset_id}"
+            found = [(t.table_id, str(t.table_type or "TABLE")) for t in self.client.list_tables(where)]
+            return sorted(found + [(r.routine_id, "ROUTINE") for r in self.client.list_routines(where)])
+        return self._get(listed)
+
     def routine(self, project: str, dataset_id: str, routine_id: str) -> dict | None:
         found = self._get(self.client.get_routine, f"{project}.{dataset_id}.{routine_id}")
         return found.to_api_repr() if found is not None else None
 
     def row_policies(self, project: str, dataset_id: str, table_id: str) -> list[dict] | None:
+        """The table's row access policies, every page (``nextPageToken``); None: no such table."""
         path = f"/projects/{project}/datasets/{dataset_id}/tables/{table_id}/rowAccessPolicies"
-        answer = self._get(lambda: self.client._connection.api_request(method="GET", path=path))
-        return None if answer is None else list(answer.get("rowAccessPolicies") or [])
+        found, token = [], None
+        while True:
+            params = {"pageToken": token} if token else None
+            answer = self._get(lambda: self.client._connection.api_request(method="GET", path=path,
+                                                                           query_params=params))
+            if answer is None:
+                return None
+            found += answer.get("rowAccessPolicies") or []
+            token = answer.get("nextPageToken")
+            if not token:
+                return found
+
+    def row_policy_grantees(self, project: str, dataset_id: str, table_id: str, policy_id: str) -> set[str] | None:
+        """The members the policy's IAM policy binds to ``roles/bigquery.filteredDataViewer`` (what the
+        ``grantees`` of the DDL and of pulumi's input become: the field itself is input-only); None: no
+        such policy."""
+        path = (f"/projects/{project}/datasets/{dataset_id}/tables/{table_id}/rowAccessPolicies/"
+                f"{policy_id}:getIamPolicy")
+        policy = self._get(lambda: self.client._connection.api_request(
+            method="POST", path=path, data={"options": {"requestedPolicyVersion": 1}}))
+        if policy is None:
+            return None
+        return {str(m) for b in policy.get("bindings") or [] if b.get("role") == FILTERED_DATA_VIEWER
+                for m in b.get("members") or []}
 
     def dry_run(self, sql: str, project: str, location: str | None) -> str | None:
         """Why BigQuery refuses ``sql`` (its message), or None when the dry run passes."""

@@ -19,13 +19,18 @@ def _options(command):
         click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file."),
         click.option("--stacks-dir", default="stacks", show_default=True, help="Where stack configs live."),
         click.option("-v", "--verbose", is_flag=True, help="List the checks that passed too (text, Markdown)."),
+        click.option("--state", "state_file", type=click.Path(dir_okay=False),
+                     help="The stack's deployed state ('pulumi stack export'): the real project numbers that "
+                          "name service agents; without it members named by them are unchecked."),
     ]):
         command = option(command)
     return command
 
 
-def _run(which: str, stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool) -> None:
+def _run(which: str, stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool,
+         state_file: str | None) -> None:
     from ..cli_output import command_errors
+    from ..gcpmodel.state import load_state
     from ..plan.command import write_output
     from ..plan.run import plan_stack
     from ..program import ProgramError
@@ -44,7 +49,8 @@ def _run(which: str, stack: str, fmt: str, output: str | None, stacks_dir: str, 
         click.echo(f"meshplane: error: {exc}", err=True)
         sys.exit(EXIT_NO_CREDENTIALS)
     with command_errors(output, failures=(ProgramError, ValueError)):
-        plan = plan_stack(stack, stacks_dir)
+        state = load_state(state_file) if state_file else None
+        plan = plan_stack(stack, stacks_dir, state=state)
         clients = connect(run.billing_project(plan), found)
         report = getattr(run, f"{which}_report")(plan, clients)
         write_output(render(report, fmt, verbose), output)
@@ -63,13 +69,15 @@ def _installed(*modules: str) -> bool:
 @click.command("preflight", help="Check, read-only against GCP, what would make `pulumi up` of a stack fail or "
                                  f"misbehave (Application Default Credentials). Exit codes: {_EXITS}.")
 @_options
-def preflight_cmd(stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool) -> None:
-    _run("preflight", stack, fmt, output, stacks_dir, verbose)
+def preflight_cmd(stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool,
+                  state_file: str | None) -> None:
+    _run("preflight", stack, fmt, output, stacks_dir, verbose, state_file)
 
 
 @click.command("audit", help="Compare, read-only, a deployed stack's datasets (access entries), tables, views, "
                              "routines and row access policies with its plan (Application Default Credentials). "
                              f"Exit codes: {_EXITS}.")
 @_options
-def audit_cmd(stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool) -> None:
-    _run("audit", stack, fmt, output, stacks_dir, verbose)
+def audit_cmd(stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool,
+              state_file: str | None) -> None:
+    _run("audit", stack, fmt, output, stacks_dir, verbose, state_file)

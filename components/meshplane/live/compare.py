@@ -127,7 +127,8 @@ def compare_routine(planned: dict, actual: dict) -> list[Difference]:
 
 def compare_row_policies(planned: dict[str, dict], actual: list[dict]) -> list[tuple[str, str, str]]:
     """``(policy id, message, status)``: missing policies (a leak when none is left on the table and a
-    planned one filtered rows, else drift), changed filters (drift) and extra ones (a leak). Grantees are
+    planned one filtered rows, else drift), changed filters (a leak: not provably narrower) and extra ones
+    (a leak). Grantees are
     input-only in the API: they cannot be read back."""
     have = {(p.get("rowAccessPolicyReference") or {}).get("policyId"): p for p in actual}
     out = []
@@ -140,8 +141,25 @@ def compare_row_policies(planned: dict[str, dict], actual: list[dict]) -> list[t
             out.append((policy_id, f"row access policy missing: {why}", status))
         elif _sql(p.get("filterPredicate")) != _sql(have[policy_id].get("filterPredicate")):
             out.append((policy_id, f"filter is {have[policy_id].get('filterPredicate')!r}, planned "
-                                   f"{p.get('filterPredicate')!r}", DRIFT))
+                                   f"{p.get('filterPredicate')!r}: a changed filter cannot be proven narrower, "
+                                   "its grantees may see rows the plan does not give them", LEAK))
     for policy_id in sorted(set(have) - set(planned), key=str):
         out.append((str(policy_id), f"row access policy not in the plan (filter "
                                     f"{have[policy_id].get('filterPredicate')!r}): its grantees see rows", LEAK))
     return out
+
+
+def compare_grantees(planned: list[str], actual: set[str]) -> list[tuple[str, str]]:
+    """``(message, status)``: a member the policy's IAM policy has and the plan does not sees rows the
+    plan does not give it (a leak); a planned grantee it lacks sees none of them (drift). Members compare
+    as IAM writes them, e-mails case-insensitively."""
+    want, have = {_member(m): m for m in planned}, {_member(m): m for m in actual}
+    out = [(f"grantee {have[m]} is not in the plan: it sees the rows this filter passes", LEAK)
+           for m in sorted(have.keys() - want.keys())]
+    return out + [(f"planned grantee {want[m]} is missing: it sees none of these rows", DRIFT)
+                  for m in sorted(want.keys() - have.keys())]
+
+
+def _member(member: str) -> str:
+    kind, _, value = str(member).partition(":")
+    return f"{kind}:{value.lower()}" if value else kind

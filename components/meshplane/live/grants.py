@@ -19,7 +19,8 @@ from .expected import ACCESS, ROW_POLICY, Expected, known
 IAM_ROLE = {legacy: role for role, legacy in LEGACY_ROLES.items()}
 BQ, CRM = "//bigquery.googleapis.com", "//cloudresourcemanager.googleapis.com"
 SERVICE_AGENT_DOMAINS = ("gcp-sa-", "serverless-robot-prod", "bigquery-encryption", "cloudservices.gserviceaccount",
-                         "cloudbuild.gserviceaccount", "compute-system", "gs-project-accounts")
+                         "cloudbuild.gserviceaccount", "compute-system", "gs-project-accounts",
+                         "storage-transfer-service")
 
 
 @dataclass(frozen=True, order=True)
@@ -60,8 +61,10 @@ def _target(r, expected: Expected, created_jobs: set[str]) -> tuple[str, str, bo
         return f"//run.googleapis.com/{name}", p, i["name"] in created_jobs
     if t == "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember":
         return f"//cloudkms.googleapis.com/{i['cryptoKeyId']}", str(i["cryptoKeyId"]).split("/")[1], False
-    if t == "gcp:storage/bucketIAMMember:BucketIAMMember":
-        return f"//storage.googleapis.com/projects/_/buckets/{i['bucket']}", "", False
+    if t == "gcp:storage/bucketIAMMember:BucketIAMMember":  # a bucket the stack creates: checked on its project
+        bucket = str(i["bucket"])
+        return f"//storage.googleapis.com/projects/_/buckets/{bucket}", expected.buckets.get(bucket, ""), \
+            bucket in expected.buckets
     if t == "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember":
         return (f"//artifactregistry.googleapis.com/projects/{p}/locations/{i['location']}/repositories/"
                 f"{i['repository']}", p, False)

@@ -16,6 +16,7 @@ from .expected import Expected
 from .findings import BLOCKING, OK, UNCHECKED, Report
 from .grants import Grant, ancestors, members_by_kind
 from .iam_reads import IamReads
+from .invented import is_invented
 from .queries import dry_runs, referenced_tables
 from .sources import Source, location_matches
 
@@ -25,11 +26,32 @@ NO_CLIENT = {"gcs_prefix": ("Cloud Storage prefix", "google-cloud-storage"),
              "data policy": ("data policy", "google-cloud-bigquery-datapolicies")}
 
 
-def check_sources(sources: Iterable[Source], bq: BigQueryReads, report: Report) -> None:
+def first_up_runners(sources: Iterable[Source], expected: Expected, iam: IamReads) -> frozenset[str]:
+    """The runners (``serviceAccount:x``) of the stack's products that the stack creates and that do not
+    exist yet: its first ``up`` creates them (and their project), so no producer can have granted them."""
+    out = set()
+    for runner in {s.runner for s in sources if s.kind == "data_product"}:
+        email = runner.partition(":")[2]
+        try:
+            if email in expected.accounts and not iam.service_account_exists(email):
+                out.add(runner)
+        except ApiError:
+            continue  # the principal check reports the failed lookup
+    return frozenset(out)
+
+
+def check_sources(sources: Iterable[Source], bq: BigQueryReads, report: Report,
+                  first_up: frozenset[str] = frozenset()) -> None:
     """Operational tables exist; upstream ports exist in their major, with the columns read and a grant
-    to the reading runner; buckets and topics are unchecked (no client for them)."""
+    to the reading runner (unless the runner is in ``first_up``: created by this stack's first ``up``,
+    granted by the producer after it, docs/deploy.md); buckets and topics are unchecked (no client for
+    them), S3 sources are ``s3-preflight``'s."""
     for s in sources:
         where = f"{s.product} input {s.port}"
+        if s.kind == "s3":
+            report.add("input source", s.address, f"{where}: an Amazon S3 source: AWS is not read here; run "
+                                                   "`meshplane s3-preflight --stack <stack>` (docs/s3.md)", UNCHECKED)
+            continue
         if s.kind in NO_CLIENT:
             what, package = NO_CLIENT[s.kind]
             report.add("input source", s.address, f"{where}: the {what} is not checked ({package} is not a "
@@ -39,7 +61,7 @@ def check_sources(sources: Iterable[Source], bq: BigQueryReads, report: Report) 
             if s.kind == "bigquery_table":
                 _operational_table(s, where, bq, report)
             else:
-                _upstream_port(s, where, bq, report)
+                _upstream_port(s, where, bq, report, s.runner in first_up)
         except ApiError as exc:
             report.add("input source", s.address, f"{where}: could not be read: {exc}", UNCHECKED, failed=True)
 
@@ -54,7 +76,7 @@ def _operational_table(s: Source, where: str, bq: BigQueryReads, report: Report)
                                               "columns of an operational source, so none are compared)", OK)
 
 
-def _upstream_port(s: Source, where: str, bq: BigQueryReads, report: Report) -> None:
+def _upstream_port(s: Source, where: str, bq: BigQueryReads, report: Report, first_up: bool) -> None:
     project, dataset_id, view_id = s.address.split(".")
     dataset, port = bq.dataset(project, dataset_id), f"{where} (upstream port v{s.version})"
     view = bq.table(project, dataset_id, view_id) if dataset is not None else None
@@ -70,11 +92,18 @@ def _upstream_port(s: Source, where: str, bq: BigQueryReads, report: Report) -> 
     if lost or retyped:
         what = "; ".join(([f"the view lacks column(s) {', '.join(lost)}"] if lost else []) + retyped)
         report.add("upstream port", s.address, f"{port}: {what}", BLOCKING)
-    if s.columns and not lost:
+    if s.columns and not lost and first_up:
+        report.add("upstream dry run", s.address, f"{port}: the reading product's project is created by this "
+                                                  "stack's first `pulumi up`: dry run after it", UNCHECKED)
+    elif s.columns and not lost:
         _upstream_dry_run(s, port, bq, report)
     runner = entry_key({"role": "READER", "iamMember": s.runner})
     granted = {entry_key(e) for e in dataset.get("access") or []}
-    if runner not in granted:
+    if runner not in granted and first_up:
+        report.add("upstream port", s.address, f"{port}: {s.runner} is created by this stack's first `pulumi up`; "
+                                               "the producer grants it after that (deploy the producer's stack "
+                                               "next, docs/deploy.md)", UNCHECKED)
+    elif runner not in granted:
         report.add("upstream port", s.address, f"{port}: the producer has not granted {s.runner} (READER) yet: "
                                                "deploy the producer's stack after it declares this consumer", BLOCKING)
     elif not lost and not retyped:
@@ -95,7 +124,10 @@ def check_principals(found: Iterable[str], expected: Expected, iam: IamReads, re
     """Service accounts exist (or the stack creates them); what IAM cannot confirm is unchecked."""
     for kind, member in members_by_kind(found):
         email = member.partition(":")[2]
-        if kind == "serviceAccount" and email in expected.accounts:
+        if is_invented(email, expected.numbers):
+            report.add("principal", member, "made up by the offline plan (a project number, or the deployer): "
+                                            "pass --state (pulumi stack export) or set platform.deployer", UNCHECKED)
+        elif kind == "serviceAccount" and email in expected.accounts:
             report.add("principal", member, "created by this stack", OK)
         elif kind == "serviceAccount":
             try:

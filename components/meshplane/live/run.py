@@ -8,17 +8,26 @@ from .expected import expected_state
 from .findings import Report
 from .grants import members, plan_grants
 from .iam_reads import IamReads
-from .preflight import check_platform, check_principals, check_queries, check_roles, check_sources
+from .preflight import (check_platform, check_principals, check_queries, check_roles, check_sources,
+                        first_up_runners)
 from .sources import platform_resources, stack_sources
 
 
+def real_numbers(state) -> frozenset[str]:
+    """The project numbers a deployed stack's state confirms (none without one)."""
+    from ..gcpmodel.state import project_numbers
+
+    return frozenset(project_numbers(state).values()) if state else frozenset()
+
+
 def preflight_report(plan, clients) -> Report:
-    """Every preflight check of the planned stack."""
+    """Every preflight check of the planned stack (made against a deployed state, ``plan.state``, if any)."""
     registrations = plan.inventory.registrations
-    expected = expected_state(registrations)
+    expected = expected_state(registrations, numbers=real_numbers(plan.state))
     bq, iam = BigQueryReads(clients.bigquery), IamReads(clients.iam)
     report = Report("preflight", plan.stack)
-    check_sources(stack_sources(plan.mesh, plan.settings), bq, report)
+    sources = list(stack_sources(plan.mesh, plan.settings))
+    check_sources(sources, bq, report, first_up_runners(sources, expected, iam))
     grants = plan_grants(registrations, expected)
     check_principals(members(registrations, grants), expected, iam, report)
     check_roles(grants, plan.settings.platform.organization_id, expected, iam, report)
@@ -29,8 +38,9 @@ def preflight_report(plan, clients) -> Report:
 
 
 def audit_report(plan, clients) -> Report:
-    """The deployed state of the stack's datasets, tables, views, routines and row policies."""
-    expected = expected_state(plan.inventory.registrations)
+    """The deployed state of the stack's datasets, tables, views, routines and row policies (against the
+    plan made with a deployed state, ``plan.state``, if any)."""
+    expected = expected_state(plan.inventory.registrations, numbers=real_numbers(plan.state))
     return run_audit(expected, BigQueryReads(clients.bigquery), Report("audit", plan.stack))
 
 

@@ -17,8 +17,8 @@ class Source:
 
     product: str
     port: str
-    kind: str  # bigquery_table, gcs_prefix, pubsub_topic, data_product
-    address: str  # project.dataset.table, gs://..., projects/p/topics/t, or the upstream view's address
+    kind: str  # bigquery_table, gcs_prefix, pubsub_topic, s3, data_product
+    address: str  # project.dataset.table, gs://..., projects/p/topics/t, s3://..., or the upstream view's address
     runner: str = ""  # serviceAccount:<runner> of the reading product (upstream ports: must be granted)
     version: int | None = None
     columns: tuple[tuple[str, str], ...] = ()  # (name, type) the product reads: an upstream port's schema
@@ -47,8 +47,7 @@ def stack_sources(mesh, settings) -> Iterator[Source]:
                 columns = tuple((c.name, str(getattr(c.type, "value", c.type))) for c in (declared_port.columns if declared_port else []))
                 yield Source(product.id, port.name, "data_product", address, runner, major, columns)
             else:
-                address = port.bigquery_table or port.gcs_prefix or port.pubsub_topic
-                yield Source(product.id, port.name, port.kind, address, runner)
+                yield Source(product.id, port.name, port.kind, str(port.operational_address), runner)
 
 
 _LOCATION_NAMES = {"EU": {"eu", "europe"}, "US": {"us"}}

@@ -37,6 +37,7 @@ class Plan:
     document: dict
     checks: DeployChecks
     elsewhere: list[Problem] = field(default_factory=list)  # problems of products this stack does not touch
+    state: Mapping[str, StateResource] | None = None  # the deployed state it was planned against, if any
 
 
 def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool = True,
@@ -67,7 +68,7 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
     document["access"] = consumer_access(document, mesh, settings)  # who reads what, for ``diff``
     document["ownIdentities"] = own_identities(document, settings)
-    return Plan(stack, settings, mesh, inventory, document, checks, elsewhere)
+    return Plan(stack, settings, mesh, inventory, document, checks, elsewhere, state)
 
 
 def plan_platform_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool = True,
@@ -86,7 +87,7 @@ def plan_platform_stack(stack: str, stacks_dir: str | Path = "stacks", *, previe
         checks = deploy_checks(stack, inventory.registrations, settings.platform, order, state)
         document = preview_document(inventory, stack=stack, project=PROJECT, changes=checks.changes)
     document["access"] = []  # the platform stack builds no product: its shared grants are in its steps
-    return Plan(stack, settings, Mesh.load([]), inventory, document, checks)
+    return Plan(stack, settings, Mesh.load([]), inventory, document, checks, state=state)
 
 
 def display_paths(settings: StackSettings) -> list[str]:
