@@ -29,8 +29,9 @@ def layers() -> dict[str, tuple[set[str], bool]]:
     for line in text.split("## The map", 1)[1].splitlines():
         if m := ROW.match(line):
             allowed = m.group(2).strip()
-            rows[m.group(1)] = ({"*"} if allowed == "every folder" else
-                                set() if allowed == "—" else {a.strip() for a in allowed.split(",")}, m.group(3) == "yes")
+            folders = ({"*"} if allowed == "every folder" else
+                       set() if allowed == "—" else {a.strip() for a in allowed.split(",")})
+            rows[m.group(1)] = (folders, m.group(3) == "yes")
     return rows
 
 

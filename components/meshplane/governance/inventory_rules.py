@@ -19,7 +19,10 @@ from ..gcpmodel.replacements import is_iam_member
 from ..settings.platform import GovernanceSettings
 from ..settings.stack_config import NON_PRODUCTION
 from .inventory import ADVISORY, MANDATORY, Resource, rule
-from .rule_support import ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, creation_seed, dataset_key, datasets_by_key, is_runner, labels_of, layer_datasets, location_of, roles_in
+from .rule_support import (
+    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, creation_seed, dataset_key,
+    datasets_by_key, is_runner, labels_of, layer_datasets, location_of, roles_in,
+)
 from ..gcpmodel.resource_grants import principals
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")

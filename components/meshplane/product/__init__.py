@@ -1,1 +1,2 @@
-"""What a product is on Google Cloud, derived purely from its declaration: names, places, keys, needs, column security, descriptor."""
+"""What a product is on Google Cloud, derived purely from its declaration: names and labels, addresses,
+placement and keys, job region, needs, table schemas, column security, S3 landing."""

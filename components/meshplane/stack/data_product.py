@@ -20,7 +20,10 @@ from ..gcp.output_port import OutputPort, OutputPortArgs, port_labels
 from ..gcp.project import Project, ProjectArgs
 from ..gcp.storage import PortTable, Storage, StorageArgs
 from ..product.placement import kms_key_for, policy_tags_for, resource_locations_value
-from ..product.product_needs import BIGQUERY, DATAPLEX, PUBSUB, agents, apis, erasers, port_readers, input_apis, port_retention, retention_label, retention_ms, scheduled, transfer_status
+from ..product.product_needs import (
+    BIGQUERY, DATAPLEX, PUBSUB, agents, apis, erasers, input_apis, port_readers, port_retention, retention_label,
+    retention_ms, scheduled, transfer_status,
+)
 from .data_product_args import DataProductArgs, PurgeRefused
 from . import operations
 

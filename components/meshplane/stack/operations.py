@@ -51,7 +51,8 @@ def transformation(product: DataProduct, name: str, args: DataProductArgs, label
         depends_on=[product.project.service(s) for s in (IAM, RUN, SCHEDULER, MONITORING)]), opts=child(product))
 
 
-def observability(product: DataProduct, name: str, args: DataProductArgs, labels: dict[str, str]) -> Observability | None:
+def observability(product: DataProduct, name: str, args: DataProductArgs,
+                  labels: dict[str, str]) -> Observability | None:
     """A data-quality scan per port major from its SLOs, alerting like failed jobs; none once retired."""
     p = args.product
     if p.status == Status.RETIRED:
