@@ -24,7 +24,7 @@ import generate  # noqa: E402
 
 @contextmanager
 def no_gc_pause() -> Iterator[None]:
-    from meshplane.plan import harness
+    from meshplane.engine import harness
 
     class CollectorOn:
         isenabled, enable = staticmethod(gc.isenabled), staticmethod(gc.enable)
@@ -41,7 +41,7 @@ def no_gc_pause() -> Iterator[None]:
 def with_stack_traces() -> Iterator[None]:
     from pulumi.runtime import resource
 
-    from meshplane.plan import harness
+    from meshplane.engine import harness
 
     class Recorded:
         StackTrace = staticmethod(resource._get_stack_trace)
@@ -55,7 +55,7 @@ def with_stack_traces() -> Iterator[None]:
 
 @contextmanager
 def decode_inputs_again() -> Iterator[None]:
-    from meshplane.plan import harness
+    from meshplane.engine import harness
 
     original = harness._KeepInputs.new_resource
     harness._KeepInputs.new_resource = lambda self, args: self.wrapped.new_resource(args)
@@ -95,7 +95,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    from meshplane.mesh import Mesh
+    from meshplane.mesh.model import Mesh
     from meshplane.plan.run import plan_stack
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50

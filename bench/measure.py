@@ -109,7 +109,7 @@ def measure_cold(repeats: int = 5) -> dict:
         exe = meshplane_exe()
         help_s = [_timed([exe, "--help"], tmp) for _ in range(repeats)]
         one_s = [_timed([exe, "validate", str(path)], tmp) for _ in range(repeats)]
-        probe = ("import sys, meshplane.cli as c; sys.argv = ['meshplane', 'validate', sys.argv[1]]\n"
+        probe = ("import sys, meshplane.cli.main as c; sys.argv = ['meshplane', 'validate', sys.argv[1]]\n"
                  "try: c.main()\nexcept SystemExit: pass\n"
                  "print(sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'pulumi_gcp'}))")
         heavy = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=tmp,

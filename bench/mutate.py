@@ -35,14 +35,14 @@ PACKAGE = ROOT / "components"
 # module (relative to components/meshplane) -> the tests that pin its decisions, the module's own first
 # (pytest stops at the first failure: most mutants are killed there, in seconds)
 MAPPED: dict[str, list[str]] = {
-    "plan/replacements.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
-    "plan/table_losses.py": ["tests/test_decisions.py", "tests/test_diff.py", "tests/test_gcp_model.py"],
+    "gcpmodel/replacements.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
+    "gcpmodel/table_losses.py": ["tests/test_decisions.py", "tests/test_diff.py", "tests/test_gcp_model.py"],
     "plan/diff_access.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
     "plan/diff.py": ["tests/test_decisions.py", "tests/test_decision_tables.py", "tests/test_diff.py"],
-    "column_security.py": ["tests/test_column_security.py", "tests/test_column_decisions.py"],
+    "product/column_security.py": ["tests/test_column_security.py", "tests/test_column_decisions.py"],
     "governance/inventory_rules.py": ["tests/test_inventory_rule_decisions.py", "tests/test_inventory_rules.py"],
-    "standards.py": ["tests/test_standards.py"],
-    "view_sql.py": ["tests/test_view_sql.py", "tests/test_view_sql_latest.py", "tests/test_column_decisions.py"],
+    "product/standards.py": ["tests/test_standards.py"],
+    "sql/view_sql.py": ["tests/test_view_sql.py", "tests/test_view_sql_latest.py", "tests/test_column_decisions.py"],
 }
 
 FLIPS = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE,

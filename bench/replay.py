@@ -13,7 +13,7 @@ import re
 
 import pulumi
 
-from meshplane.plan.harness import Inventory, Registration, run_program
+from meshplane.engine.harness import Inventory, Registration, run_program
 
 
 def replay_program(registrations: list[Registration]):

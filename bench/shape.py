@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from meshplane.plan.harness import Inventory, Registration
+from meshplane.engine.harness import Inventory, Registration
 
 PRODUCT_TYPE = "meshplane:index:DataProduct"
 

@@ -1,5 +1,5 @@
 """The domain stacks and the platform stack: `pulumi up` runs this; `meshplane plan` runs the same program offline."""
 
-from meshplane.program import main
+from meshplane.stack.program import main
 
 main()

@@ -15,17 +15,17 @@ import yaml
 
 import pulumi_gcp as gcp
 
-from meshplane import addresses
-from meshplane.environments import for_environment
+from meshplane.product import addresses
+from meshplane.settings.environments import for_environment
 from meshplane.declaration.loader import load_declaration
 from meshplane.declaration.model import DataProduct
 from meshplane.declaration.model import InputPort as InputPortDeclaration
 from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs
 from meshplane.gcp.input_port import InputPort, InputPortArgs, UpstreamPort
 from meshplane.gcp.project import ProjectArgs
-from meshplane.plan.harness import Inventory, Registration, run_program
-from meshplane.program import is_built, main
-from meshplane.stack_config import StackSettings, is_platform_stack, load_stack, stack_names
+from meshplane.engine.harness import Inventory, Registration, run_program
+from meshplane.stack.program import is_built, main
+from meshplane.settings.stack_config import StackSettings, is_platform_stack, load_stack, stack_names
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = ROOT / "stacks"

@@ -50,7 +50,7 @@ def not_ready(state, iam) -> None:
 
 
 def main(command: str) -> int:
-    from meshplane.cli import main as meshplane
+    from meshplane.cli.main import main as meshplane
 
     os.chdir(ROOT)
     deployment = real_state(plan_stack("podcast-prod", "stacks"))  # GCP's project numbers, not the mocks'

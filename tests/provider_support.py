@@ -28,8 +28,8 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, errors_pb2, provid
 from google.rpc import status_pb2  # googleapis' own: pulumi's copy of the same message clashes with it in one process
 from pulumi.runtime.proto import resource_pb2_grpc
 
-from meshplane.plan.harness import STACK_TYPE, Inventory, InventoryMonitor
-from meshplane.plan.mocks import GcpMocks
+from meshplane.engine.harness import STACK_TYPE, Inventory, InventoryMonitor
+from meshplane.engine.mocks import GcpMocks
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT, STACK = "data-mesh", "dev"

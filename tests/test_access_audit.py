@@ -13,11 +13,11 @@ import sqlglot
 from sqlglot import exp
 
 from components_support import ACCESS, DATASET, SLEEP, model, named, of_type, project_of, run_stack, settings
-from meshplane.access_audit import (
+from meshplane.sql.access_audit import (
     SINK_TABLE, audit_dataset_id, emails, sink_filter, undeclared_reads_filter, watches_users, who_read_sql,
 )
 from meshplane.gcpmodel.existence import first_up
-from meshplane.plan.harness import Registration
+from meshplane.engine.harness import Registration
 
 STACK, PRODUCT = "podcast-prod", "podcast.podcast-demographics"
 SINK = "gcp:logging/projectSink:ProjectSink"

@@ -12,13 +12,13 @@ import yaml
 from click.testing import CliRunner
 
 from components_support import fresh_run, repository_copy
-from meshplane.cli import main as cli
+from meshplane.cli.main import main as cli
 from meshplane.declaration.problems import DeclarationError
 from meshplane.plan.command import render
 from meshplane.plan.deploy_checks import environment_order
 from meshplane.plan.run import plan_stack
-from meshplane.validation import check_mesh, stack_scope
-from meshplane.stack_config import load_stack
+from meshplane.mesh.validation import check_mesh, stack_scope
+from meshplane.settings.stack_config import load_stack
 
 CATALOG = "blueprints/podcast/podcast-catalog.yaml"
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import BLUEPRINT_FILES, ROOT, product, write
 
-from meshplane.cli import main
+from meshplane.cli.main import main
 from meshplane.declaration.schema import render_schema
 from meshplane.declaration.types import Archetype
 
@@ -203,7 +203,7 @@ def test_python_dash_m_reports_without_traceback(tmp_path):
 
 
 def test_cold_start_does_not_import_pulumi():
-    code = "import meshplane.cli, sys; print('pulumi' in sys.modules)"
+    code = "import meshplane.cli.main, sys; print('pulumi' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert (done.returncode, done.stdout) == (0, "False\n"), done.stderr

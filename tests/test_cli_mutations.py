@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from meshplane.cli import main
+from meshplane.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 BLUEPRINTS = sorted((ROOT / "blueprints").glob("*/*.yaml"))

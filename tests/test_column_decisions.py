@@ -9,11 +9,11 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from meshplane.column_security import TagGrant, sensitive_leaves, tag_grants, unenforced_pii, view_masking
+from meshplane.product.column_security import TagGrant, sensitive_leaves, tag_grants, unenforced_pii, view_masking
 from meshplane.declaration.model import Column, OutputPort
 from meshplane.declaration.types import Confidentiality
-from meshplane.platform import PolicyTagSettings
-from meshplane.view_sql import interface_view_sql
+from meshplane.settings.platform import PolicyTagSettings
+from meshplane.sql.view_sql import interface_view_sql
 from test_view_sql import h
 from test_view_sql import run as run_view
 from test_view_sql_latest import T1, T2, VIEWS, col, per_key

@@ -14,18 +14,19 @@ import pytest
 
 from components_support import ROOT, fresh_run, model, runner, stack_config
 from helpers import pos, product
-from meshplane.column_security import column_tags, scanned_tags, sensitive_leaves, tag_grants, view_masking
+from meshplane.product.column_security import column_tags, sensitive_leaves, tag_grants, view_masking
+from meshplane.sql.datascan_rules import scanned_tags
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Column, OutputPort
 from meshplane.declaration.rules import check_product
-from meshplane.product_needs import port_readers
+from meshplane.product.product_needs import port_readers
 from meshplane.declaration.model import DataProduct
 from meshplane.declaration.types import Confidentiality, Status
 from meshplane.governance.platform_checks import check_platform
-from meshplane.placement import PlacementError, policy_tags_for
-from meshplane.platform import PolicyTagSettings
-from meshplane.stack_config import load_stack
-from meshplane.view_sql import interface_view_sql
+from meshplane.product.placement import PlacementError, policy_tags_for
+from meshplane.settings.platform import PolicyTagSettings
+from meshplane.settings.stack_config import load_stack
+from meshplane.sql.view_sql import interface_view_sql
 
 TAG_IAM = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"
 MASKING_IAM = "gcp:bigquerydatapolicy/dataPolicyIamMember:DataPolicyIamMember"

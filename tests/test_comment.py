@@ -18,12 +18,12 @@ from click.testing import CliRunner
 
 from diff_support import (CATALOG, DEMOGRAPHICS, YEAR_IN_REVIEW, add_consumer, copy_mesh, edit_declaration,
                           output_port, read_renamed_port, rename_port, scenario)
-from meshplane.cli import main
+from meshplane.cli.main import main
 from meshplane.plan.diff import diff_documents
 from meshplane.plan.diff_principals import compare_principals
 from meshplane.plan.diff_render import render_markdown
 from meshplane.plan.principal_names import short_principal
-from meshplane.lineage import Node, mermaid_id
+from meshplane.mesh.lineage import Node, mermaid_id
 from meshplane.plan.command import render
 from meshplane.plan.comment_budget import DEFAULT_LIMIT, GITHUB_LIMIT, compose, fit
 from meshplane.plan.review_lineage import MAX_PRODUCTS
@@ -425,7 +425,7 @@ def test_a_resource_belongs_to_the_product_up_its_parent_chain_not_the_longest_n
 # --- review findings: a hub read by many products still draws at most six per diagram ---
 
 def _hub_lineage(readers: int = 15):
-    from meshplane.lineage import Edge, Lineage
+    from meshplane.mesh.lineage import Edge, Lineage
     hub, nodes, edges = "urn:meshplane:d:hub", [], []
     nodes += [Node(hub, "product", "d.hub", "active"), Node(f"{hub}:out:v1", "port", "out v1"),
               Node("urn:meshplane:u:src", "product", "u.src", "active"), Node("urn:meshplane:u:src:x:v1", "port", "x v1")]

@@ -26,11 +26,11 @@ from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs, principa
 from meshplane.gcp.identity import Identity, IdentityArgs
 from meshplane.gcp.input_port import InputPortError, UpstreamPort
 from meshplane.gcp.project import Project, display_name
-from meshplane.plan.mocks import DEPLOYER, project_number
-from meshplane.program import is_built
-from meshplane.column_security import column_tags, view_masking
+from meshplane.engine.mocks import DEPLOYER, project_number
+from meshplane.stack.program import is_built
+from meshplane.product.column_security import column_tags, view_masking
 from meshplane.declaration.types import Confidentiality
-from meshplane.view_sql import interface_view_sql
+from meshplane.sql.view_sql import interface_view_sql
 
 MODES = pytest.mark.parametrize("preview", [False, True])
 DEMO, DEMO_PORT_DS = "podcast-demographics", "podcast_demographics_demographics_v1"

@@ -26,10 +26,10 @@ from components_support import (
     stack_config, walk,
 )
 from helpers import port, product, write_product
-from meshplane import addresses
-from meshplane.control_sql import Erasure, erase_subject_sql
+from meshplane.product import addresses
+from meshplane.sql.control_sql import Erasure, erase_subject_sql
 from meshplane.declaration.loader import check_text
-from meshplane.descriptor import descriptor
+from meshplane.catalog.descriptor import descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = pytest.mark.parametrize("preview", [False, True])
@@ -86,7 +86,7 @@ def test_routine_is_authorized_on_the_internal_dataset(inventories, preview):
 
 @MODES
 def test_the_ledger_is_kept_like_data_in_the_control_dataset(inventories, preview):
-    from meshplane.control_sql import LEDGER_SCHEMA
+    from meshplane.sql.control_sql import LEDGER_SCHEMA
 
     inv = inventories[preview]
     ledger = named(inv, "listener-profiles-control-erasures", "gcp:bigquery/table:Table")

@@ -18,7 +18,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from meshplane.control_sql import (
+from meshplane.sql.control_sql import (
     Erasure, erase_subject_sql, ledger_insert_sql, message_match, subject_keys, targets_sql,
 )
 from meshplane.declaration.model import OutputPort

@@ -43,7 +43,7 @@ from meshplane.governance.crossguard import (  # noqa: E402
     to_resource,
 )
 from meshplane.governance.inventory import MANDATORY, RULES, Resource  # noqa: E402
-from meshplane.platform import GovernanceSettings  # noqa: E402
+from meshplane.settings.platform import GovernanceSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 P = "daff-prod-podcast-x"
@@ -246,7 +246,7 @@ def test_pack_files_only_construct_the_pack():
 def test_the_adapter_imports_without_the_policy_sdk():
     code = ("import sys; sys.modules['pulumi_policy'] = None\n"
             "from meshplane.governance import crossguard as c\n"
-            "from meshplane.governance.inventory import check_inventory\n"
+            "from meshplane.governance.inventory_check import check_inventory\n"
             "class R: resource_type, props, urn, name, opts = 'gcp:x/y:Z', {'role': 'roles/owner'}, 'u', 'n', None\n"
             "print([v.rule for v in check_inventory([c.to_resource(R())], c.GovernanceSettings())])\n"
             "try:\n    c.policies()\nexcept ImportError:\n    print('no sdk')\n")

@@ -31,10 +31,10 @@ from meshplane.declaration.model import Column
 from meshplane.interop.dbt_check import normal_type
 from meshplane.interop.dbt_commands import dbt_cmd
 from meshplane.interop.dbt_scaffold import PORTS_FILE, SCHEMA_MACRO, SOURCES_FILE, Defaults, data_type, freshness
-from meshplane.mesh import Mesh
-from meshplane.plan.harness import run_program
-from meshplane.program import main as program
-from meshplane.stack_config import load_stack
+from meshplane.mesh.model import Mesh
+from meshplane.engine.harness import run_program
+from meshplane.stack.program import main as program
+from meshplane.settings.stack_config import load_stack
 
 FIXTURE = Path(__file__).resolve().parent / "dbt_project"
 DECLARATION, UPSTREAMS = FIXTURE / "declarations" / "charts" / "hit-list.yaml", FIXTURE / "declarations"

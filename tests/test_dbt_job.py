@@ -17,7 +17,7 @@ import pytest
 from components_support import LABELS, PID, PROJECT_IAM, model, named, of_type, run
 from meshplane.gcp.alerting import alert_project
 from meshplane.gcp.dbt_job import DbtJob, DbtJobArgs, job_env, job_name, timeout_seconds
-from meshplane.job_region import JobRegionError, job_region
+from meshplane.product.job_region import JobRegionError, job_region
 
 MODES = pytest.mark.parametrize("preview", [False, True])
 RUN_JOB = "gcp:cloudrunv2/job:Job"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from helpers import at
-from meshplane.standards import internal_dataset_id
+from meshplane.product.standards import internal_dataset_id
 from meshplane.declaration.dbt_invocation import DEFAULT_COMMAND, DEFAULT_TARGET, job_profile, job_target
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.model import Dbt

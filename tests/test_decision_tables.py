@@ -27,7 +27,7 @@ from meshplane.declaration.types import BigQueryType
 from meshplane.plan import diff_access
 from meshplane.plan.diff import NARROWED, WIDENED
 from meshplane.plan.diff_access import grants_of
-from meshplane.plan.replacements import _ALIASES, REPLACE_ON, TABLE, is_iam_member, schema_forces_replacement
+from meshplane.gcpmodel.replacements import _ALIASES, REPLACE_ON, TABLE, is_iam_member, schema_forces_replacement
 
 INVENTORIES = Path(__file__).resolve().parent / "inventories"
 GRANT_ONLY = ("member", "role", "condition")  # the grant itself, not its target

@@ -18,9 +18,9 @@ import pytest
 from diff_support import diff, document, one, state
 from meshplane.plan.diff import DATA_LOSS, NARROWED, OPTIONS, POLICY, WIDENED, load_document
 from meshplane.plan.diff_access import grants_of
-from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
+from meshplane.gcpmodel.replacements import (DATASET, DATASET_ACCESS, EVERY, REPLACE_ON, TABLE, guards,
                                          schema_forces_replacement)
-from meshplane.plan.table_losses import in_place_losses
+from meshplane.gcpmodel.table_losses import in_place_losses
 
 # --- the replacement table, generated from REPLACE_ON and docs/diff.md ---
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from diff_support import DEMOGRAPHICS, MONDAY, copy_mesh, edit_declaration, output_port
-from meshplane.cli import main
+from meshplane.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from components_support import model, settings
-from meshplane import addresses
-from meshplane.descriptor import descriptor
+from meshplane.product import addresses
+from meshplane.catalog.descriptor import descriptor
 
 STACK = "listener-prod"
 

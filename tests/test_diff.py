@@ -14,7 +14,7 @@ from diff_support import (CATALOG, DEMOGRAPHICS, YEAR_IN_REVIEW, add_consumer, b
                           rename_port, scenario, state, with_inputs)
 from meshplane.plan.diff import BREAKING, DATA_LOSS, NARROWED, POLICY, WIDENED, diff_documents
 from meshplane.plan.diff_render import exit_code, render_json, render_markdown, render_text
-from meshplane.plan.replacements import (DATASET, DATASET_ACCESS, EVERY, PROJECT, REPLACE_ON, ROW_ACCESS_POLICY,
+from meshplane.gcpmodel.replacements import (DATASET, DATASET_ACCESS, EVERY, PROJECT, REPLACE_ON, ROW_ACCESS_POLICY,
                                          TABLE, schema_forces_replacement)
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "diff.md"

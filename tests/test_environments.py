@@ -15,16 +15,17 @@ from components_support import (
     ACCESS, BUCKET_IAM, PROJECT, STACKS_DIR, TABLE_IAM, fresh_run, model, of_type, repository_copy, run_stack,
     runner, settings, stack_config,
 )
-from meshplane import addresses, environments
+from meshplane.product import addresses
+from meshplane.settings import environments
 from meshplane.interop.dbt_scaffold import Defaults
-from meshplane.cli import main as cli
+from meshplane.cli.main import main as cli
 from meshplane.declaration.loader import read_source
 from meshplane.declaration.rules import check_product
 from meshplane.governance.environment_checks import check_environment
-from meshplane.platform import PlatformSettings
+from meshplane.settings.platform import PlatformSettings
 from meshplane.plan.run import plan_stack
-from meshplane.program import effective
-from meshplane.stack_order import is_built
+from meshplane.stack.program import effective
+from meshplane.mesh.stack_order import is_built
 
 DEMOGRAPHICS = "blueprints/podcast/podcast-demographics.yaml"
 PROD_PRINCIPALS = {"group:podcast-analysts@daff.example", "group:eu-analysts@daff.example",

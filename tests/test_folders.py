@@ -14,14 +14,14 @@ from meshplane import DataProduct, DataProductArgs, PlatformSettings
 from meshplane.declaration.loader import load_declaration
 from meshplane.declaration.problems import DeclarationError
 from meshplane.gcp.folders import FolderLookupError, child_folder
-from meshplane.plan.harness import run_program
-from meshplane.plan.mocks import GET_FOLDERS, GcpMocks, stand_in_folders
+from meshplane.engine.harness import run_program
+from meshplane.engine.mocks import GET_FOLDERS, GcpMocks, stand_in_folders
 from meshplane.plan.preview import UNKNOWN, render_json
 from meshplane.plan.review import render_text
 from meshplane.plan.run import plan_stack
-from meshplane.platform import check_folder
-from meshplane.program import main
-from meshplane.stack_config import load_stack
+from meshplane.settings.platform import check_folder
+from meshplane.stack.program import main
+from meshplane.settings.stack_config import load_stack
 
 from components_support import PROJECT, stack_config
 

@@ -18,8 +18,8 @@ from meshplane.gcpmodel.readback import CREATOR, read_back
 from meshplane.gcpmodel.state import StateResource, simulate_up, state_from_document
 from meshplane.gcpmodel.table_schema import equivalent
 from meshplane.gcpmodel.visibility import ALL, DENIED, MASKED_VALUE, NONE, RAW, visibility
-from meshplane.plan.harness import Registration
-from meshplane.plan.mocks import project_number
+from meshplane.engine.harness import Registration
+from meshplane.engine.mocks import project_number
 from meshplane.plan.runbooks import runbook
 
 P, KEY = "daff-prod-x", "projects/sec/locations/europe/keyRings/r/cryptoKeys/bq"

@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 
 from components_support import ALL_STACKS, STACKS, STACKS_DIR, built_products, model, runner, settings
-from meshplane import addresses, standards
-from meshplane.column_security import column_tags
-from meshplane.datascan_rules import processing_time_column, rule_columns
+from meshplane.product import addresses, standards
+from meshplane.product.column_security import column_tags
+from meshplane.sql.datascan_rules import processing_time_column, rule_columns
 from meshplane.declaration.types import Status
-from meshplane.program import is_built
+from meshplane.stack.program import is_built
 from meshplane.gcpmodel.next_up import CREATE, DELETE, REPLACE, SAME, next_up, unsafe_replacements
 from meshplane.gcpmodel.state import load_state, simulate_up
 from meshplane.gcpmodel.visibility import ALL, MASKED_VALUE, RAW
-from meshplane.placement import policy_tags_for
-from meshplane.plan.mocks import project_number
-from meshplane.plan.resource_grants import MASKING_IAM, TAG_IAM
+from meshplane.product.placement import policy_tags_for
+from meshplane.engine.mocks import project_number
+from meshplane.gcpmodel.resource_grants import MASKING_IAM, TAG_IAM
 from meshplane.plan.run import plan_environment, plan_stack
 
 # The previous version's podcast-prod, deployed: its plan document (tests/golden/podcast-prod.json at
@@ -174,7 +174,7 @@ def test_a_real_states_project_numbers_are_used_not_the_mocks(tmp_path):
     """A deployed project's number is its own: agents' e-mails in a real export hold it. Planned against
     such a state, the program uses those numbers, so no grant to an agent looks replaced."""
     from meshplane.gcpmodel.state import export_document, render_state, state_from_document
-    from meshplane.plan.mocks import project_number
+    from meshplane.engine.mocks import project_number
 
     plan = planned("podcast-prod")
     text = render_state(export_document(plan.checks.state, stack="podcast-prod", project="data-mesh"))

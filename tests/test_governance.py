@@ -8,7 +8,7 @@ from helpers import dump, port, pos, product, shown
 
 from meshplane.declaration.loader import source_from_text
 from meshplane.governance import check_governance
-from meshplane.platform import GovernanceSettings
+from meshplane.settings.platform import GovernanceSettings
 
 FILE = "podcast/gov.yaml"
 

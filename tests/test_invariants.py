@@ -19,10 +19,10 @@ from components_support import (
     fresh_run, grants_on, model, named, of_type, principal_of, run_stack, runner, settings, stack_config,
     walk,
 )
-from meshplane import addresses, standards
+from meshplane.product import addresses, standards
 from meshplane.declaration.types import Status
-from meshplane.program import is_built
-from meshplane.view_sql import view_columns
+from meshplane.stack.program import is_built
+from meshplane.sql.view_sql import view_columns
 
 PUBLIC = {"allUsers", "allAuthenticatedUsers"}
 BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer", "OWNER"}

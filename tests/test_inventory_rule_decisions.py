@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from meshplane import standards
+from meshplane.product import standards
 from meshplane.governance.inventory_rules import AUTHORIZATIONS, PUBLIC, REQUIRED_LABELS
-from meshplane.stack_config import NON_PRODUCTION
+from meshplane.settings.stack_config import NON_PRODUCTION
 from test_inventory_rules import P, RUNNER, access, found, inventory, job, labels, res, TABLE
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "governance.md"

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 import meshplane.governance.inventory_rules  # noqa: F401 - registers the rules
-from meshplane.governance.inventory import MANDATORY, RULES, Resource, check_inventory
-from meshplane.plan.resource_grants import MASKING_IAM, TAG_IAM
-from meshplane.platform import GovernanceSettings
+from meshplane.governance.inventory import MANDATORY, RULES, Resource
+from meshplane.governance.inventory_check import check_inventory
+from meshplane.gcpmodel.resource_grants import MASKING_IAM, TAG_IAM
+from meshplane.settings.platform import GovernanceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
@@ -358,9 +359,10 @@ def test_every_stack_breaks_no_mandatory_rule(stack):
 
 
 def test_public_principal_words_in_descriptions_are_not_grants():
-    from meshplane.governance.inventory import Resource, check_inventory
+    from meshplane.governance.inventory import Resource
+    from meshplane.governance.inventory_check import check_inventory
     from meshplane.governance.inventory_rules import no_public_principals
-    from meshplane.platform import GovernanceSettings
+    from meshplane.settings.platform import GovernanceSettings
 
     described = Resource("urn:t", "gcp:bigquery/table:Table", "t",
                          {"description": "Never shared with allUsers.", "view": {"query": "SELECT 'allUsers'"}})

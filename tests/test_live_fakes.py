@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from live_fakes import FakeBigQuery, FakeIam
 from live_support import deployed, fakes, iam_ready, real_state, upstream_ready
 
-from meshplane.cli import main
+from meshplane.cli.main import main
 from meshplane.gcpmodel.state import export_document, render_state
 from meshplane.live.expected import expected_state
 from meshplane.live.findings import (BLOCKING, DRIFT, EXIT_BLOCKING, EXIT_DRIFT, EXIT_INCOMPLETE, EXIT_LEAK,

@@ -12,9 +12,9 @@ from collections import Counter
 import pytest
 from helpers import BLUEPRINT_FILES, ROOT, at, port, product, reads, shown, write, write_product
 
-from meshplane import standards
+from meshplane.product import standards
 from meshplane.declaration.files import UsageError, declaration_files
-from meshplane.mesh import Mesh
+from meshplane.mesh.model import Mesh
 
 
 def load(tmp_path, *docs) -> tuple[Mesh, list]:

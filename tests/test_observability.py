@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from components_support import LABELS, PID, of_type, run
-from meshplane.datascan_rules import quality_rules, scan_cron, scan_id, scan_period_hours
+from meshplane.sql.datascan_rules import quality_rules, scan_cron, scan_id, scan_period_hours
 from meshplane.declaration.model import OutputPort
 from meshplane.declaration.quality import QualityRule
 from meshplane.gcp.observability import (

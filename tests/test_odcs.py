@@ -18,14 +18,14 @@ from click.testing import CliRunner
 from helpers import BLUEPRINT_FILES, ROOT, at, product, write
 from open_data_contract_standard.model import OpenDataContractStandard
 
-from meshplane import addresses, standards
+from meshplane.product import addresses, standards
 from meshplane.declaration.loader import check_text, load_declaration
 from meshplane.declaration.yamlpos import parse
-from meshplane.interop import port_spans
+from meshplane.interop.yaml_text import port_spans
 from meshplane.interop.commands import export_cmd, import_cmd, merge_text
 from meshplane.interop.odcs import Defaults, duration_sla
 from meshplane.interop.odcs_import import read_port
-from meshplane.stack_config import load_stack
+from meshplane.settings.stack_config import load_stack
 
 CLI = click.Group(commands={"export": export_cmd, "import": import_cmd})
 ODCS_SCHEMA = jsonschema.Draft201909Validator(json.loads(

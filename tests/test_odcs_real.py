@@ -20,8 +20,8 @@ import yaml
 from click.testing import CliRunner
 from helpers import ROOT, at, product, write
 
-from meshplane.cli import main
-from meshplane.column_security import sensitive_leaves
+from meshplane.cli.main import main
+from meshplane.product.column_security import sensitive_leaves
 from meshplane.declaration.loader import load_declaration
 from meshplane.interop.odcs_types import bq_type
 from meshplane.interop.odcs_words import level_of

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from meshplane.cli import main
+from meshplane.cli.main import main
 from meshplane.plan.preview import UNKNOWN
 
 ROOT = Path(__file__).resolve().parent.parent

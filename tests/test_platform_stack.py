@@ -14,17 +14,18 @@ from click.testing import CliRunner
 from diff_support import copy_mesh
 
 from components_support import ALL_STACKS, STACKS, STACKS_DIR, run_stack
-from meshplane.cli import main
+from meshplane.cli.main import main
 from meshplane.declaration.files import UsageError
 from meshplane.gcp.shared_grants import binding_key
 from meshplane.gcpmodel.next_up import DELETE, SAME
 from meshplane.gcpmodel.state import simulate_up
-from meshplane.plan.deploy_checks import read_stacks
-from meshplane.plan.resource_grants import MASKING_IAM, TAG_IAM
+from meshplane.stack.stacks import read_stacks
+from meshplane.gcpmodel.resource_grants import MASKING_IAM, TAG_IAM
 from meshplane.plan.run import plan_stack
-from meshplane.plan.shared_grants import binding_of, stack_tag_bindings
-from meshplane.platform_stack import PlatformStackError, owned_bindings
-from meshplane.stack_config import load_stack
+from meshplane.plan.shared_grants import binding_of
+from meshplane.stack.tag_bindings import stack_tag_bindings
+from meshplane.stack.platform_program import PlatformStackError, owned_bindings
+from meshplane.settings.stack_config import load_stack
 
 SHARED_GRANTS = "meshplane:index:SharedGrants"
 GOVERNANCE = "group:data-governance@daff.example"

@@ -11,8 +11,8 @@ import pytest
 from components_support import run_stack
 from meshplane.declaration.loader import read_source
 from meshplane.governance.platform_checks import check_platform
-from meshplane.placement import PlacementError, kms_key_for, resource_locations_value
-from meshplane.stack_config import load_stack
+from meshplane.product.placement import PlacementError, kms_key_for, resource_locations_value
+from meshplane.settings.stack_config import load_stack
 
 KEYS = {"EU": "projects/s/locations/europe/keyRings/r/cryptoKeys/k",
         "europe-west4": "projects/s/locations/europe-west4/keyRings/r/cryptoKeys/k4"}

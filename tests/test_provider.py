@@ -17,11 +17,11 @@ import pytest
 from components_support import ACCESS, DATASET, PROJECT, ROOT, comparable, fresh_run, run, stack_config
 from helpers import BLUEPRINT_FILES, dump, port, product
 from provider_support import ConstructRefused, Plugin
-from meshplane.data_product import DataProduct, DataProductArgs
+from meshplane.stack.data_product import DataProduct, DataProductArgs
 from meshplane.declaration.loader import load_declaration
 from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs
 from meshplane.gcp.input_port import UpstreamPort
-from meshplane.platform import PlatformSettings
+from meshplane.settings.platform import PlatformSettings
 
 PLATFORM = stack_config("podcast-dev")["meshplane:platform"]
 DEMOGRAPHICS = ROOT / "blueprints" / "podcast" / "podcast-demographics.yaml"

@@ -22,10 +22,11 @@ from components_support import (
     DATASET, PROJECT, TABLE, fresh_run, model, repository_copy, run, settings,
 )
 from helpers import port, product, write_product
-from meshplane.cli import main as cli
-from meshplane.data_product import DataProduct, DataProductArgs, PurgeRefused
+from meshplane.cli.main import main as cli
+from meshplane.stack.data_product import DataProduct, DataProductArgs, PurgeRefused
 from meshplane.declaration.loader import check_text
-from meshplane.governance.inventory import Resource, check_inventory
+from meshplane.governance.inventory import Resource
+from meshplane.governance.inventory_check import check_inventory
 
 POLICIES = {"location": "EU", "confidentiality": "internal", "retention": "P1Y"}  # the stacks' governance
 DATA = (PROJECT, DATASET, TABLE)

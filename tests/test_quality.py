@@ -14,14 +14,14 @@ import pytest
 
 from components_support import model, settings
 from meshplane.declaration.loader import check_text
-from meshplane import addresses
-from meshplane.column_security import scanned_tags
-from meshplane.datascan_rules import declared_rules, quality_rules, rule_columns
-from meshplane.quality_sql import read_columns
+from meshplane.product import addresses
+from meshplane.sql.datascan_rules import scanned_tags
+from meshplane.sql.datascan_rules import declared_rules, quality_rules, rule_columns
+from meshplane.declaration.quality_sql import read_columns
 from meshplane.declaration.model import OutputPort
 from meshplane.declaration.quality import QualityRule
 from meshplane.declaration.types import Confidentiality
-from meshplane.descriptor import descriptor
+from meshplane.catalog.descriptor import descriptor
 from meshplane.interop.odcs import contract, validate_contract
 from meshplane.interop.odcs_quality import KEPT_AS_TEXT, odcs_item, read_item
 from test_declaration_rules import accepted, refused

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from meshplane.plan.harness import run_program
+from meshplane.engine.harness import run_program
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "### Using the components from another stack"
@@ -46,6 +46,6 @@ def test_dataset_example_grants_one_reader(monkeypatch):
     assert grant.inputs["groupByEmail"] == "analysts@acme.example"
 
 
-@pytest.mark.parametrize("line", ["from meshplane.program import main", "main()"])
+@pytest.mark.parametrize("line", ["from meshplane.stack.program import main", "main()"])
 def test_the_stack_program_is_the_readme_one(line):
     assert line in (ROOT / "stacks" / "__main__.py").read_text().splitlines()

@@ -18,9 +18,10 @@ from components_support import (
 from meshplane.declaration.model import InputPort as InputPortDeclaration
 from meshplane.gcp.dataset import BigQueryDataset, BigQueryDatasetArgs
 from meshplane.gcp.input_port import InputPort, InputPortArgs
-from meshplane.governance.inventory import MANDATORY, check_inventory, resources_from_document
-from meshplane.platform import GovernanceSettings
-from meshplane.product_needs import label_retention, retention_label, subscription_retention
+from meshplane.governance.inventory import MANDATORY, resources_from_document
+from meshplane.governance.inventory_check import check_inventory
+from meshplane.settings.platform import GovernanceSettings
+from meshplane.product.product_needs import label_retention, retention_label, subscription_retention
 
 DAY_MS = 86_400_000
 

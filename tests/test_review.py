@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from meshplane import addresses
-from meshplane.governance.inventory import ADVISORY, MANDATORY, Violation, check_inventory, resources_from_document
+from meshplane.product import addresses
+from meshplane.governance.inventory import ADVISORY, MANDATORY, Violation, resources_from_document
+from meshplane.governance.inventory_check import check_inventory
 from meshplane.plan.review import FOLD_ROWS, md_table, product_reviews, render_markdown, render_text
 from meshplane.plan.review_lineage import stack_lineage
 from meshplane.plan.review_audience import OWN
 from meshplane.plan.review_tables import DATASET, Policies, policy_row, product_resources
 from meshplane.declaration.loader import load_declaration
-from meshplane.stack_config import load_stack
+from meshplane.settings.stack_config import load_stack
 from meshplane.plan.command import render
 from meshplane.plan.run import Plan, plan_stack
 

@@ -11,7 +11,7 @@ import yaml
 from meshplane.aws.policies import Need, allows, covers, matches, read_needs, read_policy, trust_policy, trusting
 from meshplane.declaration.loader import check_text
 from meshplane.declaration.s3 import TransferSchedule, bucket_problem, landing_days, landing_problem, transfer_schedule
-from meshplane.landing import landing_address, landing_bucket, landing_seconds
+from meshplane.product.landing import landing_address, landing_bucket, landing_seconds
 
 GOOD = {"uri": "s3://distributor-royalty-exports/daff/statements/", "region": "eu-west-1",
         "roleArn": "arn:aws:iam::210987654321:role/daff-statements-reader", "format": "PARQUET",

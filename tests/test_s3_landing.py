@@ -17,8 +17,8 @@ import yaml
 from components_support import (
     BUCKET_IAM, DATASET, fresh_run, model, named, of_type, project_of, repository_copy, run_stack, runner,
 )
-from meshplane.plan.mocks import project_number
-from meshplane.product_needs import transfer_status
+from meshplane.engine.mocks import project_number
+from meshplane.product.product_needs import transfer_status
 from meshplane.declaration.types import Status
 
 STACK, PID = "royalties-prod", "royalties.label-statements"

@@ -20,7 +20,7 @@ from helpers import ROOT  # noqa: E402
 from meshplane.aws.policies import read_policy, trust_policy  # noqa: E402
 from meshplane.aws.s3_facts import gather  # noqa: E402
 from meshplane.aws.s3_preflight import BLOCKING, OK, UNCHECKED, S3Port, evaluate  # noqa: E402
-from meshplane.cli import main  # noqa: E402
+from meshplane.cli.main import main  # noqa: E402
 from meshplane.declaration.model import InputPort  # noqa: E402
 
 SUB = "112233445566778899001"

@@ -13,9 +13,9 @@ from meshplane.declaration.reference import render_reference
 from meshplane.declaration.schema import json_schema, render_schema
 from meshplane.declaration.types import Archetype
 from meshplane.declaration.yamlpos import parse
-from meshplane.scaffold import render_template
+from meshplane.cli.scaffold import render_template
 
-REGENERATE = "regenerate with: python -m meshplane.declaration.regen"
+REGENERATE = "regenerate with: python -m meshplane.cli.regen"
 MODELINE = "# yaml-language-server: $schema=../../schemas/data-product.schema.json"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

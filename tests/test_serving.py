@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from components_support import TABLE, model, run_stack, settings
 from helpers import ROOT, write
-from meshplane import addresses
+from meshplane.product import addresses
 from meshplane.declaration.problems import DeclarationError
 from meshplane.declaration.yamlpos import parse
-from meshplane.descriptor import descriptor
+from meshplane.catalog.descriptor import descriptor
 from meshplane.interop.commands import import_cmd
 from meshplane.interop.odcs import Defaults, contract, validate_contract
 from meshplane.interop.odcs_import import read_port

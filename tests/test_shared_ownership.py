@@ -12,8 +12,8 @@ import copy
 
 import pytest
 
-from meshplane import addresses
-from meshplane.mesh import Mesh
+from meshplane.product import addresses
+from meshplane.mesh.model import Mesh
 from components_support import AUDIT_CONFIG, BLUEPRINTS, of_type, fresh_run, stack_config, settings
 
 SHARED = "daff-legacy-shared"
@@ -73,7 +73,7 @@ def test_a_created_project_keeps_its_audit_config_deleted_with_it(stack):
 from meshplane.gcpmodel.next_up import DELETE, SAME, StateChange  # noqa: E402
 from meshplane.gcpmodel.state import StateResource  # noqa: E402
 from meshplane.plan.deploy_checks import environment_order  # noqa: E402
-from meshplane.plan.resource_grants import MASKING_IAM, TAG_IAM  # noqa: E402
+from meshplane.gcpmodel.resource_grants import MASKING_IAM, TAG_IAM  # noqa: E402
 from meshplane.plan.shared_grants import binding_of, shared_deletions  # noqa: E402
 from components_support import STACKS_DIR  # noqa: E402
 

@@ -10,7 +10,7 @@ from meshplane.declaration.files import UsageError
 from meshplane.declaration.problems import DeclarationError
 
 
-from meshplane.stack_config import is_platform_stack, load_stack, settings_from_text, stack_names
+from meshplane.settings.stack_config import is_platform_stack, load_stack, settings_from_text, stack_names
 
 STACKS = ROOT / "stacks"
 STACK_NAMES = [s for s in stack_names(STACKS) if not is_platform_stack(s, STACKS)]  # domain stacks

@@ -13,10 +13,10 @@ from jsonschema import Draft202012Validator
 from pydantic import BaseModel
 
 from meshplane.declaration.reference import _models
-from meshplane.stack_config import StackSettings
-from meshplane.stack_reference import MARKER, json_schema, render_generated, render_reference, render_schema
+from meshplane.settings.stack_config import StackSettings
+from meshplane.settings.stack_reference import MARKER, json_schema, render_generated, render_reference, render_schema
 
-REGENERATE = "regenerate with: python -m meshplane.declaration.regen"
+REGENERATE = "regenerate with: python -m meshplane.cli.regen"
 MODELINE = "# yaml-language-server: $schema=../schemas/stack-config.schema.json"
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
 DOC = ROOT / "docs" / "stack-config.md"

@@ -21,7 +21,7 @@ from components_support import (
     ACCESS, ALL_STACKS, BUCKET_IAM, DATASET, PRINCIPAL_FIELDS, PROJECT, PROJECT_IAM, ROW_POLICY, STACKS, TABLE,
     TABLE_IAM, run_stack,
 )
-from meshplane.plan.harness import Inventory, Registration
+from meshplane.engine.harness import Inventory, Registration
 
 INVENTORIES = Path(__file__).parent / "inventories"
 UPDATE = os.environ.get("MESHPLANE_UPDATE_INVENTORIES") == "1"

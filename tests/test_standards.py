@@ -1,4 +1,4 @@
-"""Tests for meshplane.standards: naming and addressing standards."""
+"""Tests for meshplane.product.standards: naming and addressing standards."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from meshplane import standards as s
-from meshplane.standards import NamingError
+from meshplane.product import standards as s
+from meshplane.product.standards import NamingError
 
 PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 SA_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])$")

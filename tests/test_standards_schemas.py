@@ -17,7 +17,7 @@ import yaml
 from click.testing import CliRunner
 from helpers import BLUEPRINT_FILES, ROOT
 
-from meshplane.cli import main
+from meshplane.cli.main import main
 from meshplane.interop.odcs_versions import ODCS_VERSIONS, as_version
 
 DATA = ROOT / "tests" / "data" / "standards"

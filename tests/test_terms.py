@@ -18,7 +18,7 @@ from meshplane.interop.commands import export_cmd, import_cmd
 from meshplane.interop.odcs import contract
 from meshplane.interop.odcs_terms import read_terms, terms_notes
 from meshplane.interop.odps import product_document
-from meshplane.terms import CATALOG_MAX, CUT, catalog_description, limitations_text, split_limitations
+from meshplane.catalog.terms import CATALOG_MAX, CUT, catalog_description, limitations_text, split_limitations
 
 CLI = click.Group(commands={"export": export_cmd, "import": import_cmd})
 DEMO = "podcast.podcast-demographics"

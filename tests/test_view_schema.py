@@ -18,15 +18,15 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
 from components_support import DATASET, LABELS, PID, dataset, declarations, named, run, run_stack, settings
-from meshplane.bq_schema import view_schema_fields
+from meshplane.product.bq_schema import view_schema_fields
 from meshplane.declaration.model import OutputPort as PortDeclaration
 from meshplane.gcp.output_port import OutputPort, OutputPortArgs
 from meshplane.gcpmodel.next_up import REPLACE, SAME, UPDATE, next_up
 from meshplane.gcpmodel.state import simulate_up
-from meshplane.column_security import column_tags, view_masking
+from meshplane.product.column_security import column_tags, view_masking
 from meshplane.declaration.model import Column
 from meshplane.declaration.types import BigQueryType
-from meshplane.view_sql import interface_view_sql
+from meshplane.sql.view_sql import interface_view_sql
 from test_view_sql import SCHEMAS, col
 
 LEGACY = {"INT64": "INTEGER", "FLOAT64": "FLOAT", "BOOL": "BOOLEAN", "BOOLEAN": "BOOLEAN", "STRUCT": "RECORD",

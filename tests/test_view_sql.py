@@ -1,4 +1,4 @@
-"""Tests for meshplane.view_sql: the interface view's SQL, its columns and its masking.
+"""Tests for meshplane.sql.view_sql: the interface view's SQL, its columns and its masking.
 
 The SQL is checked by parsing it (sqlglot, BigQuery) and by running it on DuckDB after
 ``sqlglot.transpile(..., read="bigquery", write="duckdb")``.
@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 
 from meshplane.declaration.model import Column
-from meshplane.view_sql import interface_view_sql, masked_columns, view_columns
+from meshplane.sql.view_sql import interface_view_sql, masked_columns, view_columns
 
 
 def col(name: str, type_: str = "STRING", **kw: object) -> Column:

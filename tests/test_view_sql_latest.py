@@ -18,9 +18,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.qualify import qualify
 
-from meshplane.column_security import view_masking
+from meshplane.product.column_security import view_masking
 from meshplane.declaration.model import Column, Serving
-from meshplane.view_sql import interface_view_sql, view_columns
+from meshplane.sql.view_sql import interface_view_sql, view_columns
 
 
 def col(name: str, type_: str = "STRING", **kw: object) -> Column:

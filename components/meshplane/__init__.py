@@ -11,15 +11,15 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "DataProduct": "meshplane.data_product", "DataProductArgs": "meshplane.data_product",
+    "DataProduct": "meshplane.stack.data_product", "DataProductArgs": "meshplane.stack.data_product",
     "Project": "meshplane.gcp.project", "ProjectArgs": "meshplane.gcp.project",
     "Identity": "meshplane.gcp.identity", "IdentityArgs": "meshplane.gcp.identity",
     "BigQueryDataset": "meshplane.gcp.dataset", "BigQueryDatasetArgs": "meshplane.gcp.dataset",
     "Storage": "meshplane.gcp.storage", "StorageArgs": "meshplane.gcp.storage",
     "OutputPort": "meshplane.gcp.output_port", "OutputPortArgs": "meshplane.gcp.output_port",
     "InputPort": "meshplane.gcp.input_port", "InputPortArgs": "meshplane.gcp.input_port",
-    "PlatformSettings": "meshplane.platform", "GovernanceSettings": "meshplane.platform",
-    "load_declaration": "meshplane.declaration.loader", "Mesh": "meshplane.mesh",
+    "PlatformSettings": "meshplane.settings.platform", "GovernanceSettings": "meshplane.settings.platform",
+    "load_declaration": "meshplane.declaration.loader", "Mesh": "meshplane.mesh.model",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,5 +1,5 @@
 """``python -m meshplane``: the same command as the ``meshplane`` console script."""
 
-from .cli import main
+from .cli.main import main
 
 main(prog_name="meshplane")

@@ -59,7 +59,7 @@ def _column(rule: QualityRule, top: dict, at: Path) -> Iterator[Finding]:
 
 def _sql(query: str, at: Path) -> Iterator[Finding]:
     """One BigQuery SELECT over {object}, the port table alone (``quality_sql``)."""
-    from ..quality_sql import query_problems  # sqlglot: only when a declaration has a SQL rule
+    from .quality_sql import query_problems  # sqlglot: only when a declaration has a SQL rule
 
     for message in query_problems(query):
         yield Finding(at, message)
@@ -67,7 +67,7 @@ def _sql(query: str, at: Path) -> Iterator[Finding]:
 
 def _names(port: OutputPort, at: Path) -> Iterator[Finding]:
     """Each scan rule needs its own name: a declared one may not repeat another or a built-in one."""
-    from ..datascan_rules import scan_rule_name, slo_rule_names  # the scan's own naming
+    from .quality_names import scan_rule_name, slo_rule_names  # the scan's own naming
 
     taken = slo_rule_names(port)
     for i, rule in enumerate(port.quality):

@@ -15,7 +15,7 @@ def render_reference() -> str:
     """Markdown: one table per model, reachable from ``DataProduct``, in first-use order."""
     out = ["# Declaration reference", "",
            "Generated from the model (`meshplane.declaration.model`); the JSON Schema is "
-           "`schemas/data-product.schema.json`. Regenerate both with `python -m meshplane.declaration.regen`.", ""]
+           "`schemas/data-product.schema.json`. Regenerate both with `python -m meshplane.cli.regen`.", ""]
     return "\n".join(out + model_tables(DataProduct))
 
 

@@ -2,7 +2,7 @@
 
 Paths are raw (camelCase keys and list indices); the loader turns them into lines and the user's
 names. Output-port rules are in ``port_rules.py``; rules that need other products (consumption of
-retired products) live in ``mesh.py``.
+retired products) live in ``mesh/model.py``.
 """
 
 from __future__ import annotations

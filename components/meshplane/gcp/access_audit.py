@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from ..access_audit import (
+from ..sql.access_audit import (
     DAYS, PRINCIPAL, WHO_READ, audit_dataset_id, metric_name, retention_ms, sink_destination, sink_filter, sink_name,
     undeclared_reads_filter, who_read_sql,
 )
-from ..platform import AuditLogSettings
+from ..settings.platform import AuditLogSettings
 from . import waits
 from .alerting import alert_project, failure_alert
 from .dataset import BigQueryDataset, BigQueryDatasetArgs

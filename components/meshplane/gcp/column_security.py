@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
-from ..column_security import TagGrant
+from ..product import standards
+from ..product.column_security import TagGrant
 from ..declaration.types import Confidentiality
-from ..platform import PolicyTagSettings
+from ..settings.platform import PolicyTagSettings
 from . import roles
 from .options import component_token, grant_child
 

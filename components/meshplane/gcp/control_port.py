@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from ..control_sql import ARGUMENT, ERASE_SUBJECT, LEDGER, LEDGER_SCHEMA, Erasure, erase_subject_sql
+from ..sql.control_sql import ARGUMENT, ERASE_SUBJECT, LEDGER, LEDGER_SCHEMA, Erasure, erase_subject_sql
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token, data_child, purged
 from .storage import table_key

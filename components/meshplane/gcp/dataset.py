@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
+from ..product import standards
 from . import roles
 from .options import component_token, data_child, grant_child, purged
 

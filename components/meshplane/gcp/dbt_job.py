@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
-from ..addresses import image_repository
+from ..product import standards
+from ..product.addresses import image_repository
 from ..declaration.dbt_invocation import (ENV_PREFIX, INTERNAL_DATASET_ENV, LOCATION_ENV, PROJECT_ENV, input_env,
                                           port_env)
 from ..declaration.model import Dbt

@@ -8,7 +8,7 @@
   type of earlier versions is an alias, so a deployed stack moves without deleting its assets.
   Dataplex takes a region: for multi-region data pass the job region. ``register=False`` (retired
   products) creates none of them: the Dataplex registration is removed.
-* The product descriptor (``descriptor.py``, shape in ``docs/descriptor.md``) as a JSON object
+* The product descriptor (``catalog/descriptor.py``, shape in ``docs/descriptor.md``) as a JSON object
   ``products/<domain>/<name>.json`` in the platform's registry bucket (``content_type``
   application/json, ``json.dumps(sort_keys=True, indent=2)``), so the mesh plane indexes the mesh
   without reading stacks. It is uploaded from a string asset (``source``), not ``content``: the
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
+from ..product import standards
 from .options import child, component_token
 
 ID_MAX = 63

@@ -8,7 +8,7 @@ must match exactly one active child's display name (case-sensitive, as GCP compa
 otherwise the deploy fails naming the path, the level and what is there. ``get_active_folder``
 would find a child too, but its errors name neither the path nor the parent.
 
-Offline, the mocks answer these invokes with stand-in folders (``plan/mocks.py``), and the plan
+Offline, the mocks answer these invokes with stand-in folders (``engine/mocks.py``), and the plan
 shows the resolved id as unknown: only the deploy knows it.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 import pulumi
 import pulumi_gcp as gcp
 
-from ..platform import PlatformSettings, is_folder_id
+from ..settings.platform import PlatformSettings, is_folder_id
 
 ACTIVE = "ACTIVE"
 

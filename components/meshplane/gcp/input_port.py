@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from ..bq_schema import PUBSUB_RAW_COLUMNS
+from ..product.bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.model import InputPort as InputPortDeclaration
-from ..product_needs import retention_ms, subscription_retention
+from ..product.product_needs import retention_ms, subscription_retention
 from . import roles, waits
 from .dataset import BigQueryDataset
 from .landing import S3Landing, S3LandingArgs, prefix_condition

@@ -24,7 +24,7 @@ import pulumi_gcp as gcp
 from ..aws.policies import read_policy, trust_policy
 from ..declaration.model import InputPort
 from ..declaration.s3 import transfer_schedule
-from ..landing import DAY_SECONDS, landing_bucket, landing_prefix, landing_seconds
+from ..product.landing import DAY_SECONDS, landing_bucket, landing_prefix, landing_seconds
 from . import roles, waits
 from .options import child, component_token, data_child, grant_child, purged
 

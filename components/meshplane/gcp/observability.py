@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
-from ..datascan_rules import quality_rules, scan_cron, scan_id
+from ..product import standards
+from ..sql.datascan_rules import quality_rules, scan_cron, scan_id
 from ..declaration.model import OutputPort as OutputPortDeclaration
 from . import roles
 from .alerting import alert_project, failure_alert, metrics_scope

@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import pulumi
-
-PURGE_LABEL = "purge"  # value "true": the product's data may be deleted (see the module's docstring)
+from ..product.standards import PURGE_LABEL
 
 
 def child(parent: pulumi.Resource, *, depends_on: Sequence[pulumi.Resource] | None = None,

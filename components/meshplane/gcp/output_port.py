@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
-from ..bq_schema import view_schema_fields
+from ..product import standards
+from ..product.bq_schema import view_schema_fields
 from ..declaration.model import OutputPort as OutputPortDeclaration
-from ..column_security import view_masking
-from ..product_needs import retention_label
-from ..view_sql import interface_view_sql
+from ..product.column_security import view_masking
+from ..product.product_needs import retention_label
+from ..sql.view_sql import interface_view_sql
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token, grant_child
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from .. import standards
+from ..product import standards
 from . import roles
 from .column_security import data_policy_parts
 from .options import component_token, grant_child

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from ..bq_schema import schema_json, time_partitioning
+from ..product.bq_schema import schema_json, time_partitioning
 from ..declaration.model import OutputPort
 from .dataset import BigQueryDataset, BigQueryDatasetArgs
 from .options import child, component_token, data_child, purged

@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..plan.harness import Registration
-from ..plan.replacements import DATASET
+from ..engine.harness import Registration
+from .replacements import DATASET
 from .requirements import SLEEP, Need, needs, principal_key, provides, rejections
 
 __all__ = ["Failure", "World", "first_up", "principal_key"]

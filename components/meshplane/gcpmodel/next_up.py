@@ -4,7 +4,7 @@ deleted or left alone, comparing the program with the stack's state as the engin
 * Resources are matched by URN, or through one of the program's aliases (a rename, not a delete).
 * Inputs are compared with what the provider read back (``readback.compared``): an inherited KMS
   key the program omits is a change, an omitted Optional+Computed value is not.
-* A change replaces the resource when it touches a ForceNew input (``plan/replacements.py``), a
+* A change replaces the resource when it touches a ForceNew input (``gcpmodel/replacements.py``), a
   ``replace_on_changes`` path, or the ``replacement_trigger`` changed; a trigger set for the first
   time (none in the state) replaces nothing (the engine's ``shouldTriggerReplace``: null is none).
 * A resource in the state and not in the program is deleted: refused while protected, left in GCP
@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..plan.diff import changed_paths
-from ..plan.harness import Registration
-from ..plan.replacements import BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys, under
-from ..plan.table_losses import drops_policed_columns, policed_tables
+from .replacements import changed_paths
+from ..engine.harness import Registration
+from .replacements import BUCKET_OBJECT, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member, replace_keys, under
+from .table_losses import drops_policed_columns, policed_tables
 from .readback import compared
 from .state import StateResource, plain
 

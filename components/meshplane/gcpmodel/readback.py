@@ -32,7 +32,7 @@ program's inputs with that state (``gcp-behaviour.md`` §1):
 
 ``READ_BACK`` names the inputs whose state value is GCP's answer; ``COMPUTED`` the inputs the
 provider keeps when the program omits them. ``compared`` builds the pair of values the provider
-diffs, so ``plan/diff.py``'s paths and ``plan/replacements.py``'s ForceNew table apply unchanged.
+diffs, so ``plan/diff.py``'s paths and ``gcpmodel/replacements.py``'s ForceNew table apply unchanged.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ import copy
 import re
 from collections.abc import Mapping
 
-from ..plan.harness import Registration
-from ..plan.mocks import DEPLOYER
-from ..plan.replacements import DATASET, DATASET_ACCESS, MISSING, TABLE, value_at
+from ..engine.harness import Registration
+from ..engine.mocks import DEPLOYER
+from .replacements import DATASET, DATASET_ACCESS, MISSING, TABLE, value_at
 from .table_schema import equivalent, view_schema_read
 
 CREATOR = DEPLOYER  # whoever runs `pulumi up`: the creator BigQuery makes OWNER by default

@@ -22,11 +22,11 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ..addresses import image_repository
-from ..governance.rule_support import principals
-from ..plan.harness import Registration
-from ..plan.mocks import project_number
-from ..plan.replacements import DATASET, DATASET_ACCESS, PROJECT, TABLE
+from ..product.addresses import image_repository
+from .resource_grants import principals
+from ..engine.harness import Registration
+from ..engine.mocks import project_number
+from .replacements import DATASET, DATASET_ACCESS, PROJECT, TABLE
 from .readback import default_key, is_view
 from .table_schema import has_required_field
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..declaration.files import UsageError
-from ..plan.harness import Registration
+from ..engine.harness import Registration
 from .readback import read_back
 
 EXPORT_VERSION = 3

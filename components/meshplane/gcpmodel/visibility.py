@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from ..plan.replacements import DATASET, DATASET_ACCESS, ROW_ACCESS_POLICY, TABLE
-from ..plan.resource_grants import acl_member
+from .replacements import DATASET, DATASET_ACCESS, ROW_ACCESS_POLICY, TABLE
+from .resource_grants import acl_member
 from .requirements import ROUTINE, TABLE_IAM, referenced_tables
 
 TAG_READER = "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember"

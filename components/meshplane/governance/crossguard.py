@@ -30,8 +30,9 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..platform import GovernanceSettings
-from .inventory import MANDATORY, RULES, Resource, Rule, check_inventory
+from ..settings.platform import GovernanceSettings
+from .inventory import MANDATORY, RULES, Resource, Rule
+from .inventory_check import check_inventory
 
 PACK_NAME = "meshplane"
 CONFIG_KEY = "governance"
@@ -175,7 +176,7 @@ def pack_config(settings: GovernanceSettings, rules: Iterable[Rule] | None = Non
 
 def main(argv: list[str]) -> int:
     """``python -m meshplane.governance.crossguard STACK [STACKS_DIR]``: print the pack config of a stack."""
-    from ..stack_config import load_stack
+    from ..settings.stack_config import load_stack
 
     if not 1 <= len(argv) <= 2:
         sys.stderr.write("usage: python -m meshplane.governance.crossguard STACK [STACKS_DIR]\n")

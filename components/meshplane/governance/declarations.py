@@ -8,7 +8,7 @@ from ..declaration.loader import Source
 from ..declaration.model import DataProduct
 from ..declaration.problems import Path, Problem
 from ..declaration.types import Encryption, parse_duration
-from ..platform import GovernanceSettings
+from ..settings.platform import GovernanceSettings
 
 
 def check_governance(source: Source, rules: GovernanceSettings) -> list[Problem]:

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from ..declaration.loader import Source
 from ..declaration.model import DataProduct, InputPort
 from ..declaration.problems import Path, Problem
-from ..environments import (
+from ..settings.environments import (
     domain_deployed, is_production, override_address, production_read_allowed, source_address,
 )
-from ..platform import PlatformSettings
+from ..settings.platform import PlatformSettings
 
 
 def check_environment(source: Source, platform: PlatformSettings, environment: str) -> list[Problem]:

@@ -7,10 +7,10 @@ yields violations; each rule has an enforcement level.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from ..platform import GovernanceSettings
+from ..settings.platform import GovernanceSettings
 
 MANDATORY, ADVISORY = "mandatory", "advisory"
 
@@ -59,17 +59,6 @@ def rule(name: str, level: str, description: str):
         RULES.append(Rule(name, level, description, fn))
         return fn
     return register
-
-
-def check_inventory(resources: Iterable[Resource], settings: GovernanceSettings,
-                    rules: Iterable[Rule] | None = None) -> list[Violation]:
-    """Every violation of ``rules`` (default: all registered rules), sorted."""
-    from . import inventory_rules  # noqa: F401 - registers the rules
-
-    items = list(resources)
-    found = [Violation(r.name, r.level, urn, message)
-             for r in (RULES if rules is None else rules) for urn, message in r.check(items, settings)]
-    return sorted(set(found))
 
 
 def resources_from_document(document: dict) -> list[Resource]:

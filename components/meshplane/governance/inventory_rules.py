@@ -10,19 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from .. import standards
-from ..control_sql import LEDGER
+from ..product import standards
+from ..sql.control_sql import LEDGER
 from ..declaration.locations import regions_within
 from ..gcp import roles
-from ..gcp.options import PURGE_LABEL
-from ..plan.replacements import is_iam_member
-from ..platform import GovernanceSettings
-from ..stack_config import NON_PRODUCTION
+from ..product.standards import PURGE_LABEL
+from ..gcpmodel.replacements import is_iam_member
+from ..settings.platform import GovernanceSettings
+from ..settings.stack_config import NON_PRODUCTION
 from .inventory import ADVISORY, MANDATORY, Resource, rule
 from .rule_support import (
-    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, creation_seed,
-    dataset_key, datasets_by_key, is_runner, labels_of, layer_datasets, location_of, principals, roles_in,
+    ACCESS, DATASET, DATASET_IAM, SA_DOMAIN, TABLE, access_principal, beyond_one_principal, creation_seed, dataset_key,
+    datasets_by_key, is_runner, labels_of, layer_datasets, location_of, roles_in,
 )
+from ..gcpmodel.resource_grants import principals
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
 

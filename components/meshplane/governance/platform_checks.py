@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..declaration.loader import Source
 from ..declaration.problems import Problem
 from ..declaration.types import Encryption
-from ..platform import PlatformSettings
-from ..placement import PlacementError, kms_key_for, policy_tags_for
+from ..settings.platform import PlatformSettings
+from ..product.placement import PlacementError, kms_key_for, policy_tags_for
 
 
 def check_platform(source: Source, platform: PlatformSettings) -> list[Problem]:
@@ -21,7 +21,7 @@ def check_platform(source: Source, platform: PlatformSettings) -> list[Problem]:
                                            "'cmek'; expected a platform key in the data's location"))
     problems += _column_security(source, platform)
     if product.transformation is not None:
-        from ..job_region import JobRegionError, job_region
+        from ..product.job_region import JobRegionError, job_region
 
         try:
             job_region(location, platform.job_regions)
@@ -33,7 +33,7 @@ def check_platform(source: Source, platform: PlatformSettings) -> list[Problem]:
 
 def _column_security(source: Source, platform: PlatformSettings) -> list[Problem]:
     """Policy tags elsewhere than the data; raw access the platform's tags cannot give."""
-    from ..column_security import column_tags, unenforced_pii
+    from ..product.column_security import column_tags, unenforced_pii
 
     product = source.product
     location = product.policies.location
@@ -67,7 +67,7 @@ def _consumers_of(product, i: int, port) -> list[tuple[tuple, object]]:
 
 def check_purge(source: Source, environment: str) -> list[Problem]:
     """A purge on a production stack: refused (it deletes the product's data)."""
-    from ..stack_config import NON_PRODUCTION
+    from ..settings.stack_config import NON_PRODUCTION
 
     if not source.product.purge or environment in NON_PRODUCTION:
         return []

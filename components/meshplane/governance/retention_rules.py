@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from ..platform import GovernanceSettings
-from ..product_needs import PUBSUB_DEFAULT_RETENTION_S, RETENTION_LABEL, label_retention
+from ..settings.platform import GovernanceSettings
+from ..product.product_needs import PUBSUB_DEFAULT_RETENTION_S, RETENTION_LABEL, label_retention
 from .inventory import MANDATORY, Resource, rule
 from .rule_support import DATASET, TABLE, dataset_key, datasets_by_key, labels_of
 

@@ -19,40 +19,6 @@ RUNNER_PREFIX = "run-"
 SA_DOMAIN = ".iam.gserviceaccount.com"
 
 
-PRINCIPAL_FIELDS = frozenset({"member", "members", "grantees", "userByEmail", "groupByEmail",
-                              "iamMember", "specialGroup", "domain", "policyData"})
-
-
-def principals(value: object) -> Iterator[str]:
-    """Every value of a field that names a principal, at any depth (not descriptions or queries)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in PRINCIPAL_FIELDS:
-                yield from (all_strings(item) if key != "policyData" else policy_members(item))
-            else:
-                yield from principals(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from principals(item)
-
-
-def all_strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from all_strings(item)
-
-
-def policy_members(policy: object) -> Iterator[str]:
-    try:
-        document = json.loads(policy) if isinstance(policy, str) else {}
-    except ValueError:
-        return
-    for binding in document.get("bindings", []) if isinstance(document, dict) else []:
-        yield from all_strings(binding.get("members", []))
-
-
 def roles_in(value: object) -> Iterator[str]:
     """Every ``role`` value at any depth, and the roles of an IAM ``policyData`` document."""
     if isinstance(value, dict):

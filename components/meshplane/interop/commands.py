@@ -11,14 +11,15 @@ from pathlib import Path
 
 import click
 
-from ..cli_output import fail, fail_usage, report
+from ..console.output import fail, fail_usage, report
 from ..declaration.files import UsageError
 from ..declaration.loader import Source, read_source
 from ..declaration.model import DataProduct, OutputPort
 from ..declaration.problems import DeclarationError, Problem
 from ..declaration.yamlpos import Parsed, YamlError, parse
-from ..stack_config import StackSettings, load_stack
-from . import dump_yaml, write_atomic
+from ..settings.stack_config import StackSettings, load_stack
+from .yaml_text import dump_yaml
+from ..console.atomic import write_atomic
 from .odcs import Defaults, contract, reexport, reexport_port, validate_contract
 from .odcs_identity import placeholder, taken, with_taken
 from .odcs_import import access_taken, read_port

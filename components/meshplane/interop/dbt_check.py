@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from .. import standards
+from ..product import standards
 from ..declaration.files import UsageError
 from ..declaration.loader import Source
 from ..declaration.problems import Problem

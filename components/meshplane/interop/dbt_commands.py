@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..cli_output import fail_usage, report
+from ..console.output import fail_usage, report
 from ..declaration.files import UsageError
 from ..declaration.problems import DeclarationError
 
@@ -43,9 +43,9 @@ dbt_cmd = click.Group("dbt", help="The dbt project that fills a product's port t
 def scaffold(declaration: str, output_dir: str, stack: str | None, stacks_dir: str,
              mesh_paths: tuple[str, ...], force: bool) -> None:
     """Write sources.yml (input ports) and _ports.yml (port models) of a product's dbt project."""
-    from ..mesh import Mesh
-    from ..stack_config import load_stack
-    from ..validation import stack_paths
+    from ..mesh.model import Mesh
+    from ..settings.stack_config import load_stack
+    from ..mesh.validation import stack_paths
     from ..declaration.dbt_invocation import job_profile
     from .dbt_existing import project_profile, write_scaffold
     from .dbt_starter import profile_and_target
@@ -121,9 +121,9 @@ def check(declaration: str, manifest: str, project_dir: str | None, profiles_dir
 
 def _addresses(product, declaration: str, stack: str, stacks_dir: str, mesh_paths: tuple[str, ...]):
     """The stack's relations of the product (``dbt_scaffold.Defaults``), as the job's environment has them."""
-    from ..mesh import Mesh
-    from ..stack_config import load_stack
-    from ..validation import stack_paths
+    from ..mesh.model import Mesh
+    from ..settings.stack_config import load_stack
+    from ..mesh.validation import stack_paths
     from .dbt_scaffold import Defaults
 
     settings = load_stack(stack, stacks_dir)

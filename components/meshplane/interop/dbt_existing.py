@@ -22,12 +22,12 @@ from pathlib import Path
 
 import yaml
 
-from .. import standards
+from ..product import standards
 from ..declaration.files import UsageError
 from ..declaration.model import DataProduct
-from ..mesh import Mesh
-from ..stack_config import StackSettings
-from . import write_atomic
+from ..mesh.model import Mesh
+from ..settings.stack_config import StackSettings
+from ..console.atomic import write_atomic
 from .dbt_scaffold import (MODELS_DIR, SCHEMA_MACRO, SOURCES_FILE, Defaults, contract_files, internal_dataset,
                            model_name, source)
 from .dbt_starter import starter_files

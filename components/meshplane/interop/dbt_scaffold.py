@@ -24,17 +24,17 @@ from pathlib import Path
 
 import yaml
 
-from .. import addresses, standards
-from ..environments import for_environment, source_environment
-from ..bq_schema import PUBSUB_RAW_COLUMNS
+from ..product import addresses, standards
+from ..settings.environments import for_environment, source_environment
+from ..product.bq_schema import PUBSUB_RAW_COLUMNS
 from ..declaration.dbt_invocation import INTERNAL_DATASET_ENV, PROJECT_ENV, input_env
 from ..declaration.model import Column, DataProduct, InputPort, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, parse_duration
 from ..declaration.files import UsageError
-from ..landing import landing_address
-from ..mesh import Mesh
-from ..stack_config import StackSettings
-from . import Flow, FlowList
+from ..product.landing import landing_address
+from ..mesh.model import Mesh
+from ..settings.stack_config import StackSettings
+from .yaml_text import Flow, FlowList
 
 MODELS_DIR = Path("models") / "meshplane"
 SOURCES_FILE, PORTS_FILE = MODELS_DIR / "sources.yml", MODELS_DIR / "_ports.yml"

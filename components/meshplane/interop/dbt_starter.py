@@ -10,7 +10,7 @@ from pathlib import Path
 from ..declaration.dbt_invocation import (DEFAULT_COMMAND, DEFAULT_TARGET, INTERNAL_DATASET_ENV, LOCATION_ENV,
                                           PROJECT_ENV, job_profile, job_target)
 from ..declaration.model import DataProduct
-from . import FlowList
+from .yaml_text import FlowList
 from .dbt_scaffold import MODELS_DIR, PORTS_FILE, Defaults, data_type, dump_yaml, env, internal_dataset, model_name
 
 _PROFILE_HEADER = ("# Written by `meshplane dbt scaffold`: the output the dbt job of {id} runs (the --target of "

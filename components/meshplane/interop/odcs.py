@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from open_data_contract_standard.model import OpenDataContractStandard
 from pydantic import ValidationError
 
-from .. import addresses, standards
+from ..product import addresses, standards
 from ..declaration.model import Column, DataProduct, OutputPort
 from ..declaration.types import BigQueryType, ColumnRole, Confidentiality, check_duration
-from ..stack_config import StackSettings
-from . import ODCS_API_VERSION, PORT_SLA, contract_id, custom
+from ..settings.stack_config import StackSettings
+from .ids import ODCS_API_VERSION, PORT_SLA, contract_id, custom
 from .odcs_quality import with_quality
 from .odcs_serving import granularity, primary_key, serving_hint
 from .odps import links, product_properties, support_channel, team, terms_fields

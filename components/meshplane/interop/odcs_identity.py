@@ -15,7 +15,7 @@ import json
 import yaml
 
 from ..declaration.model import DataProduct, OutputPort
-from . import leaf_end
+from .yaml_text import leaf_end
 
 TODO = "TODO"
 

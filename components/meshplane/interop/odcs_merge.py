@@ -14,12 +14,13 @@ import re
 
 import click
 
-from ..cli_output import fail, fail_usage, report
+from ..console.output import fail, fail_usage, report
 from ..declaration.loader import Source, check_text
 from ..declaration.model import DataProduct, OutputPort
 from ..declaration.problems import Problem
 from ..declaration.yamlpos import Parsed, YamlError
-from . import EditError, Flow, FlowList, dump_yaml, indent_item, port_spans, write_atomic
+from .yaml_text import EditError, Flow, FlowList, dump_yaml, indent_item, port_spans
+from ..console.atomic import write_atomic
 from .odcs import contract
 from .odcs_identity import placeholder, set_fields, with_taken
 from .odcs_report import contract_path

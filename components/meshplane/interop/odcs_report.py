@@ -10,7 +10,7 @@ entries of one name) matched in order. Product-level fields that differ from the
 from __future__ import annotations
 
 from ..declaration.problems import Problem
-from . import PORT_SLA
+from .ids import PORT_SLA
 
 
 ITEM_KEYS = ("name", "property", "server", "username", "channel", "url")

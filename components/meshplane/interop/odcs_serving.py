@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..declaration.model import OutputPort
 from ..declaration.types import ColumnRole, ServingMode
-from . import custom
+from .ids import custom
 
 HINT = "serving"
 

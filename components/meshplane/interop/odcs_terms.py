@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..declaration.problems import Problem
 from ..declaration.yamlpos import Parsed
-from ..terms import split_limitations
+from ..catalog.terms import split_limitations
 
 
 def read_terms(data: dict) -> tuple[str | None, list[str]]:

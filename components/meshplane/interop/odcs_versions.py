@@ -12,7 +12,7 @@ schemas (``tests/data/standards``).
 
 from __future__ import annotations
 
-from . import ODCS_API_VERSION
+from .ids import ODCS_API_VERSION
 
 ODCS_VERSIONS = (ODCS_API_VERSION, "v3.1.0")
 """Versions ``meshplane export odcs --standard-version`` writes; the first is the default."""

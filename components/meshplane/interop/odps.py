@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from .. import addresses, standards
+from ..product import addresses, standards
 from ..declaration.model import DataProduct, InputPort, OutputPort
-from ..terms import limitations_text
-from . import ODPS_API_VERSION, contract_id, custom, product_uuid
+from ..catalog.terms import limitations_text
+from .ids import ODPS_API_VERSION, contract_id, custom, product_uuid
 
 OPERATIONAL_KINDS = {"bigquery_table": "bigqueryTable", "gcs_prefix": "gcsPrefix",
                      "pubsub_topic": "pubsubTopic", "s3": "s3Uri"}

@@ -29,18 +29,18 @@ def _options(command):
 
 def _run(which: str, stack: str, fmt: str, output: str | None, stacks_dir: str, verbose: bool,
          state_file: str | None) -> None:
-    from ..cli_output import command_errors
+    from ..console.output import command_errors
     from ..gcpmodel.state import load_state
     from ..plan.command import write_output
     from ..plan.run import plan_stack
-    from ..program import ProgramError
+    from ..stack.program import ProgramError
     from . import run
     from .clients import NoCredentials, connect, credentials
     from .findings import exit_code
     from .render import render
 
     if not _installed("google.cloud.bigquery", "google.cloud.iam_admin_v1"):
-        from ..cli_output import fail_usage
+        from ..console.output import fail_usage
 
         fail_usage(f"meshplane {which} needs Google's client libraries: pip install 'meshplane[live]'")
     try:

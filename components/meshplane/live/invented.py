@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..plan.mocks import DEPLOYER
+from ..engine.mocks import DEPLOYER
 from .acl import Entry
 
 NUMBERED = re.compile(r"^(service|project|bq)-([0-9]+)@(.+)$")

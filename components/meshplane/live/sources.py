@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .. import addresses, standards
-from ..environments import for_environment, source_environment
-from ..stack_order import built
+from ..product import addresses, standards
+from ..settings.environments import for_environment, source_environment
+from ..mesh.stack_order import built
 
 
 @dataclass(frozen=True, order=True)

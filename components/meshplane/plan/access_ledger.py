@@ -17,7 +17,7 @@ RAW, MASKED, NO_PII = "raw", "masked", "none"
 def consumer_access(document: dict, mesh, settings) -> list[dict]:
     """The declared access of every product a plan ``document`` builds (its descriptors), in deploy
     terms: a consuming product is named by its runner's principal, as the grants name it."""
-    from ..program import effective  # imports pulumi_gcp: only when a plan is made
+    from ..stack.program import effective  # imports pulumi_gcp: only when a plan is made
 
     runner_of = runner_lookup(mesh, settings.platform, settings.environment)
     records = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from ..atomic import write_atomic
-from ..governance.inventory import MANDATORY, Violation, check_inventory, resources_from_document
+from ..console.atomic import write_atomic
+from ..governance.inventory import MANDATORY, Violation, resources_from_document
+from ..governance.inventory_check import check_inventory
 from .run import Plan, plan_stack
 
 PROGRESS_MIN_PRODUCTS = 4

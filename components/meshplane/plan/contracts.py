@@ -1,6 +1,6 @@
 """What a change does to the contracts consumers rely on: each output port, major by major.
 
-The two plans' product descriptors (``descriptor.py``: the stack outputs, else the registry objects)
+The two plans' product descriptors (``catalog/descriptor.py``: the stack outputs, else the registry objects)
 are compared port by port, keyed by ``(port, major)``. Every difference is classified by the version
 bump it needs, as semantic versioning puts it for consumers of the port:
 
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..declaration.types import major_of, parse_duration
-from .replacements import BUCKET_OBJECT, same_type
+from ..gcpmodel.replacements import BUCKET_OBJECT, same_type
 
 BREAKING, ADDITIVE, PATCH = KINDS = ("breaking", "additive", "patch")  # by the bump they need
 DESCRIPTOR_VERSION = "meshplane.dev/descriptor/v1"

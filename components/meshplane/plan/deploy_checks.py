@@ -18,20 +18,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..declaration.files import UsageError
-from ..declaration.problems import DeclarationError
 from ..gcpmodel.existence import Failure, World, first_up, principal_key
 from ..gcpmodel.next_up import CREATE, REPLACE, StateChange, next_up, unsafe_replacements
 from ..gcpmodel.state import StateResource, project_numbers, simulate_up
 from ..gcpmodel.visibility import Sight, visibility
-from ..mesh import Mesh
-from ..platform import PlatformSettings
-from ..stack_config import StackSettings, is_platform_stack, load_stack, stack_names
-from ..stack_order import StackOrder, Unreachable, stack_order
-from ..validation import split_problems, stack_paths, stack_scope
-from .replacements import DATASET
+from ..settings.platform import PlatformSettings
+from ..settings.stack_config import is_platform_stack, stack_names
+from ..mesh.stack_order import StackOrder, Unreachable, stack_order
+from ..gcpmodel.replacements import DATASET
 from .runbooks import DEFAULT_GROUPS
-from .shared_grants import binding_resource, shared_deletions, stack_tag_bindings
+from .shared_grants import binding_resource, shared_deletions
+from ..stack.tag_bindings import stack_tag_bindings
+from ..stack.stacks import read_stacks
 
 
 @dataclass
@@ -129,32 +127,3 @@ def environment_order(environment: str, stacks_dir: str | Path = "stacks", *, st
 def platform_stack_name(stacks_dir: str | Path = "stacks") -> str | None:
     """The platform stack of ``stacks_dir`` (``meshplane:role: platform``); None when there is none."""
     return next((name for name in stack_names(stacks_dir) if is_platform_stack(name, stacks_dir)), None)
-
-
-def read_stacks(stacks_dir: str | Path, environment: str | None = None, *, strict: bool = False,
-                given: Mapping[str, tuple] | None = None) -> tuple[dict[str, tuple[StackSettings, Mesh]], list[str]]:
-    """The domain stacks of ``environment`` (None: of every environment), each with the mesh it sees,
-    and the names of those whose config or declarations have problems (``strict``: raised)."""
-    root, stacks, unread = Path(stacks_dir).resolve().parent, dict(given or {}), []
-    meshes = {tuple(stack_paths(settings.products, root)): mesh for settings, mesh in stacks.values()}
-    for name in stack_names(stacks_dir):
-        if name in stacks or is_platform_stack(name, stacks_dir):
-            continue
-        try:
-            settings = load_stack(name, stacks_dir)
-            if environment is not None and settings.environment != environment:
-                continue
-            files = tuple(stack_paths(settings.products, root))
-            if files not in meshes:
-                meshes[files] = Mesh.load(files)
-            mesh = meshes[files]
-            stopping = split_problems(mesh.problems, mesh, stack_scope(mesh, settings.domain), settings.domain)[0]
-            if stopping:
-                raise DeclarationError(stopping)
-        except (DeclarationError, UsageError):
-            if strict:
-                raise
-            unread.append(name)
-            continue
-        stacks[name] = (settings, mesh)
-    return {k: v for k, v in stacks.items() if environment is None or v[0].environment == environment}, unread

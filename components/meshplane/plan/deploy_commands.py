@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from ..atomic import write_atomic
-from ..cli_output import EXIT_PROBLEMS, command_errors, fail_usage
+from ..console.atomic import write_atomic
+from ..console.output import EXIT_PROBLEMS, command_errors, fail_usage
 
 _HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -51,7 +51,7 @@ def order_cmd(environment: str, check: bool, fmt: str, stacks_dir: str) -> None:
 def simulate_cmd(stack: str, state_file: str | None, write_state: str | None, fmt: str, stacks_dir: str) -> None:
     """Simulate `pulumi up` of a stack: where GCP would refuse a create, and the state it leaves."""
     from ..gcpmodel.state import export_document, load_state, render_state
-    from ..program import ProgramError
+    from ..stack.program import ProgramError
     from .deploy_render import simulation_json, simulation_text
     from .run import PROJECT, plan_stack
 

@@ -6,7 +6,7 @@ import json
 
 from ..gcpmodel.existence import Failure
 from ..gcpmodel.next_up import summary
-from ..stack_order import StackOrder
+from ..mesh.stack_order import StackOrder
 from .run import Plan
 
 

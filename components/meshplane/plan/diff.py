@@ -18,14 +18,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..governance.inventory import Rule, Violation, check_inventory, resources_from_document
-from ..platform import GovernanceSettings
+from ..governance.inventory import Rule, Violation, resources_from_document
+from ..governance.inventory_check import check_inventory
+from ..settings.platform import GovernanceSettings
 from .contracts import BUCKET_OBJECT, descriptor_paths
 from .diff_access import Grant, compare_access
 from .diff_principals import PrincipalChange, compare_principals
-from .replacements import MISSING, guards, holds_data, option_replacements, replace_keys
-from .table_losses import drops_policed_columns, in_place_losses, policed_tables
+from ..gcpmodel.replacements import guards, holds_data, option_replacements, replace_keys
+from ..gcpmodel.table_losses import drops_policed_columns, in_place_losses, policed_tables
 from .versions import ContractDiff, compare_contracts
+from ..gcpmodel.replacements import changed_paths
 
 CREATE, UPDATE, REPLACE, DELETE, SAME = OPS = ("create", "update", "replace", "delete", "same")
 DATA_LOSS, WIDENED, POLICY, NARROWED = FLAGS = ("data-loss", "access-widened", "policy", "access-narrowed")
@@ -163,19 +165,6 @@ def _classify(before: dict | None, after: dict | None, policed: set[str]) -> Cha
 
 def _holds_data(state: dict) -> bool:
     return holds_data(state["type"], state.get("inputs", {}), bool(state.get("protect")))
-
-
-def changed_paths(old: object, new: object, prefix: str = "") -> list[str]:
-    """Dotted paths where ``old`` and ``new`` differ: mappings are descended into, lists are not."""
-    if old == new:
-        return []
-    if not (isinstance(old, dict) and isinstance(new, dict)):
-        return [prefix]
-    paths = []
-    for key in sorted(old.keys() | new.keys()):
-        at = f"{prefix}.{key}" if prefix else key
-        paths += changed_paths(old.get(key, MISSING), new.get(key, MISSING), at)
-    return paths
 
 
 # --- governance ---

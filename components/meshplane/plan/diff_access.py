@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .replacements import DATASET, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member
+from ..gcpmodel.replacements import DATASET, DATASET_ACCESS, ROW_ACCESS_POLICY, is_iam_member
 
 
 @dataclass(frozen=True, order=True)

@@ -4,8 +4,8 @@ marked with Mermaid classes explained by a legend. Node ids are ``lineage.mermai
 
 from __future__ import annotations
 
-from .. import standards
-from ..lineage import mermaid_id
+from ..product import standards
+from ..mesh.lineage import mermaid_id
 from .diff import SAME, DiffResult
 from .diff_summary import owner
 from .principal_names import SA_DOMAIN

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from .harness import STACK_TYPE, Inventory, Registration
+from ..engine.harness import STACK_TYPE, Inventory, Registration
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown sentinel
 SECRET = "[secret]"

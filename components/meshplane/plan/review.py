@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from ..governance.inventory import MANDATORY, Violation
-from ..platform import is_folder_id
+from ..settings.platform import is_folder_id
 from .review_format import FOLD_ROWS, code, count, escape, md_table, text_table  # noqa: F401 - FOLD_ROWS for tests
 from .review_deploy import SIGHT_HEAD, deploy_markdown, deploy_text, sight_rows
 from .review_caution import violations_caution
@@ -18,14 +18,15 @@ from .review_product_md import product_markdown
 from .review_elsewhere import elsewhere_markdown, elsewhere_text
 from .review_lineage import LEGEND as LINEAGE_LEGEND, stack_diagrams, stack_mermaid
 from .review_s3 import AWS_HEAD, AWS_LABEL, aws_rows
-from ..program import effective
+from ..stack.program import effective
 from .review_audience import Grant, audience, deployer_principal, runner_lookup
 from .review_tables import (
     GOOGLE_MANAGED, POLICY_HEAD, TABLE, Policies, Safety, access_rows, deployed_grants, findings, policy_row,
     product_resources, resource_kinds, resource_name, safety_rows,
 )
 from .run import Plan
-from .shared_grants import binding_resource, product_tag_bindings
+from .shared_grants import binding_resource
+from ..stack.tag_bindings import product_tag_bindings
 
 WIDTH = 120  # of the text output's prose lines (tables are as wide as their cells)
 LEGEND = ("access for a principal other than the product's own runner, owner, authorized datasets and "

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import addresses
+from ..product import addresses
 from ..declaration.model import DataProduct as Declaration
-from ..platform import PlatformSettings
-from .mocks import DEPLOYER
+from ..settings.platform import PlatformSettings
+from ..engine.mocks import DEPLOYER
 from .preview import UNKNOWN
 from .principal_names import is_service_agent
-from .resource_grants import AUTHORIZED, AUTHORIZED_ROUTINE
+from ..gcpmodel.resource_grants import AUTHORIZED, AUTHORIZED_ROUTINE
 
 OWN = ("runner", "owner", "authorized dataset", "authorized routine", "service agent", "invoker",
        "governance", "deployer")  # the product's own identities, and the platform's governance and deployer

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..atomic import write_atomic
+from ..console.atomic import write_atomic
 from ..declaration.problems import DeclarationError, Problem
 from ..governance.inventory import MANDATORY, Violation
 from .review_format import escape

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import standards
-from ..lineage import Lineage, mermaid_id
+from ..product import standards
+from ..mesh.lineage import Lineage, mermaid_id
 from .review_format import count
 
 

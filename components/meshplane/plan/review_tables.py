@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from ..declaration.model import DataProduct
 from ..declaration.types import Encryption
 from ..governance.inventory import MANDATORY, Violation
-from ..placement import kms_key_for
-from ..platform import PlatformSettings
-from ..product_needs import port_retention
-from ..terms import sentence
-from .resource_grants import (
+from ..product.placement import kms_key_for
+from ..settings.platform import PlatformSettings
+from ..product.product_needs import port_retention
+from ..catalog.terms import sentence
+from ..gcpmodel.resource_grants import (
     ACCESS, BUCKET_IAM, JOB_IAM, KEY_IAM, MASKING_IAM, PROJECT_IAM, REPOSITORY_IAM,
     ROW_POLICY, TABLE_IAM, TAG_IAM, grants_of,
 )

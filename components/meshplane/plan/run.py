@@ -11,16 +11,17 @@ import yaml
 
 from ..declaration.problems import DeclarationError, Problem
 from ..gcpmodel.state import StateResource, project_numbers
-from ..mesh import Mesh
-from ..platform import is_folder_id
-from .. import addresses
-from ..stack_config import StackSettings, is_platform_stack, load_platform_stack, load_stack, stack_file
-from ..stack_order import StackOrder, built
-from ..validation import check_stack
+from ..mesh.model import Mesh
+from ..settings.platform import is_folder_id
+from ..product import addresses
+from ..settings.stack_config import StackSettings, is_platform_stack, load_platform_stack, load_stack, stack_file
+from ..mesh.stack_order import StackOrder, built
+from ..mesh.validation import check_stack
 from .access_ledger import consumer_access, own_identities
-from .deploy_checks import DeployChecks, deploy_checks, environment_order, read_stacks
-from .harness import Inventory, paused_gc, run_program
-from .mocks import GcpMocks, stand_in_folders, unknown_stand_ins
+from .deploy_checks import DeployChecks, deploy_checks, environment_order
+from ..stack.stacks import read_stacks
+from ..engine.harness import Inventory, paused_gc, run_program
+from ..engine.mocks import GcpMocks, stand_in_folders, unknown_stand_ins
 from .preview import preview_document
 
 PROJECT = "data-mesh"  # Pulumi.yaml's name: part of every URN
@@ -47,7 +48,7 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
     config or declarations of the stack's products and their neighbours (others are ``elsewhere``),
     ``UsageError`` for an unknown stack. ``order``: the environment's deploy
     order, when already known."""
-    from ..program import main  # imports pulumi_gcp: only when a plan is made
+    from ..stack.program import main  # imports pulumi_gcp: only when a plan is made
 
     if is_platform_stack(stack, stacks_dir):
         return plan_platform_stack(stack, stacks_dir, preview=preview, state=state)
@@ -74,7 +75,7 @@ def plan_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool =
 def plan_platform_stack(stack: str, stacks_dir: str | Path = "stacks", *, preview: bool = True,
                         state: Mapping[str, StateResource] | None = None) -> Plan:
     """Plan the platform stack: the shared grants of every domain stack, deployed after all of them."""
-    from ..platform_stack import platform_main
+    from ..stack.platform_program import platform_main
 
     settings = load_platform_stack(stack, stacks_dir)
     inventory = run_program(lambda: platform_main(stacks_dir), project=PROJECT, stack=stack, preview=preview,

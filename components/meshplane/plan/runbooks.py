@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..gcpmodel.next_up import DELETE, REPLACE, StateChange
-from .replacements import DATASET, PROJECT, TABLE
+from ..gcpmodel.replacements import DATASET, PROJECT, TABLE
 
 DATA_HOLDERS = {PROJECT: "project", DATASET: "dataset", TABLE: "table"}
 DEFAULT_GROUPS = ("projectOwners", "projectReaders", "projectWriters")

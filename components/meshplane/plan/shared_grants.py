@@ -17,12 +17,7 @@ from collections.abc import Iterable, Mapping
 
 from ..gcpmodel.existence import Failure
 from ..gcpmodel.next_up import DELETE, REPLACE, StateChange
-from ..declaration.model import DataProduct
-from ..mesh import Mesh
-from ..placement import PlacementError, policy_tags_for
-from ..stack_config import StackSettings
-from ..stack_order import built
-from .resource_grants import MASKING_IAM, TAG_IAM
+from ..gcpmodel.resource_grants import MASKING_IAM, TAG_IAM
 
 Binding = tuple[str, str, str]  # (IAM resource name, role, member)
 
@@ -53,27 +48,6 @@ def binding_resource(binding: Binding) -> tuple[str, dict]:
     project, location, policy = resource.split("/")[1::2]
     return MASKING_IAM, {"project": project, "location": location, "dataPolicyId": policy, "role": role,
                          "member": member}
-
-
-def stack_tag_bindings(settings: StackSettings, mesh: Mesh) -> set[Binding]:
-    """Every binding on the platform's tags and masking policies the stack's products declare."""
-    return set().union(*(product_tag_bindings(product, mesh, settings) for product in built(mesh, settings)))
-
-
-def product_tag_bindings(product: DataProduct, mesh: Mesh, settings: StackSettings) -> set[Binding]:
-    """The bindings on the platform's tags and masking policies of one product, as the stack's
-    environment builds it (``program.effective``: production adds the readers of other environments)."""
-    from ..data_product import product_tag_grants
-    from ..gcp import roles
-    from ..program import effective, product_args
-
-    try:
-        tags = policy_tags_for(product.policies.location, settings.platform.policy_tags)
-    except PlacementError:  # reported by the stack's own validation
-        return set()
-    grants = product_tag_grants(product_args(effective(product, mesh, settings), mesh, settings), tags)
-    return {(tags[g.level].policy_tag, roles.CATEGORY_FINE_GRAINED_READER, g.member) if g.raw
-            else (tags[g.level].data_policy, roles.MASKED_READER, g.member) for g in grants}
 
 
 def shared_deletions(changes: Mapping[str, StateChange], registrations: Iterable,

@@ -14,18 +14,18 @@ from typing import Any, Optional, TypedDict
 
 import pulumi
 
-from ..data_product import DataProduct as LibraryDataProduct
-from ..data_product import DataProductArgs as LibraryDataProductArgs
+from ..stack.data_product import DataProduct as LibraryDataProduct
+from ..stack.data_product import DataProductArgs as LibraryDataProductArgs
 from ..declaration.problems import Problem
 from ..declaration.types import Slug
 from ..gcp.dataset import BigQueryDataset as LibraryBigQueryDataset
 from ..gcp.dataset import BigQueryDatasetArgs as LibraryBigQueryDatasetArgs
 from ..gcp.options import component_token
-from ..mesh import Mesh
-from ..platform import PlatformSettings
-from ..program import build_products
-from ..stack_config import StackSettings
-from ..validation import check_stack_mesh, stack_paths
+from ..mesh.model import Mesh
+from ..settings.platform import PlatformSettings
+from ..stack.program import build_products
+from ..settings.stack_config import StackSettings
+from ..mesh.validation import check_stack_mesh, stack_paths
 from . import convert
 from .dataset_inputs import inputs_details
 

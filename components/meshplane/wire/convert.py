@@ -12,15 +12,15 @@ from pathlib import Path
 import pulumi
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .. import addresses, standards
+from ..product import addresses, standards
 from ..declaration.errors import describe_error
 from ..declaration.loader import read_text, source_from_text
 from ..declaration.model import DataProduct as Declaration
 from ..declaration.problems import Problem
 from ..gcp.input_port import UpstreamPort
-from ..mesh import Mesh
-from ..platform import PlatformSettings
-from ..validation import product_problems
+from ..mesh.model import Mesh
+from ..settings.platform import PlatformSettings
+from ..mesh.validation import product_problems
 
 
 def integral(value: object) -> object:

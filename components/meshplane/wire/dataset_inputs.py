@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints,
 from pydantic.alias_generators import to_camel
 
 from ..declaration.types import Location, Principal, Slug
-from ..gcp.options import PURGE_LABEL
-from ..stack_config import NON_PRODUCTION
+from ..product.standards import PURGE_LABEL
+from ..settings.stack_config import NON_PRODUCTION
 from .convert import detail, integral, joined
 
 LabelKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]

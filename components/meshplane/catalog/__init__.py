@@ -1,0 +1,1 @@
+"""What a product publishes about itself: its descriptor and the terms a consumer reads."""

@@ -1,0 +1,1 @@
+"""The ``meshplane`` command: its subcommands, ``meshplane new`` and the generated references."""

@@ -1,0 +1,1 @@
+"""How commands end: exit codes, located problems on stderr, files written whole or not at all."""

@@ -1,0 +1,1 @@
+"""The mesh: declarations resolved against each other, lineage, validation and deploy order."""

@@ -1,0 +1,1 @@
+"""What the platform team configures: platform settings, stack config and environments."""

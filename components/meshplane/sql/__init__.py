@@ -1,0 +1,1 @@
+"""The SQL and rules a product generates: interface views, control procedures, quality rules, access audit."""
