@@ -139,12 +139,19 @@ VARIANTS = {
 @pytest.fixture(scope="session")
 def manifests(tmp_path_factory, job_env, job_args) -> dict[str, Path]:
     """Each variant's manifest.json: two processes (one per core) of ``parse_all.py`` parse them all."""
-    python, root, batches = dbt_python(), tmp_path_factory.mktemp("dbt"), ([], [])
-    for i, (name, change) in enumerate(VARIANTS.items()):
+    root, jobs = tmp_path_factory.mktemp("dbt"), []
+    for name, change in VARIANTS.items():
         project = root / name
         shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
         change(project)
-        batches[i % 2].append({"project": str(project), "env": {} if name == "stack" else job_env, "args": job_args})
+        jobs.append({"project": str(project), "env": {} if name == "stack" else job_env, "args": job_args})
+    parse_projects(root, jobs)
+    return {name: root / name / "target" / "manifest.json" for name in VARIANTS}
+
+
+def parse_projects(root: Path, jobs: list[dict]) -> None:
+    """``dbt parse`` of each job (project, env, args) in two processes of ``parse_all.py``, one per core."""
+    batches = (jobs[0::2], jobs[1::2])
     env = {k: v for k, v in os.environ.items() if not k.startswith("MESHPLANE_")}
     env |= {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
     runs = []
@@ -152,11 +159,11 @@ def manifests(tmp_path_factory, job_env, job_args) -> dict[str, Path]:
         (root / f"batch{i}.json").write_text(json.dumps(batch))
         log = root / f"batch{i}.log"
         with open(log, "w") as out:
-            runs.append((log, subprocess.Popen([python, str(FIXTURE / "parse_all.py"), str(root / f"batch{i}.json")],
+            runs.append((log, subprocess.Popen([dbt_python(), str(FIXTURE / "parse_all.py"),
+                                                str(root / f"batch{i}.json")],
                                                env=env, stdout=out, stderr=subprocess.STDOUT)))
     for log, run in runs:
         assert run.wait(timeout=600) == 0, f"dbt parse failed:\n{log.read_text()[-4000:]}"
-    return {name: root / name / "target" / "manifest.json" for name in VARIANTS}
 
 
 def test_scaffold_writes_the_committed_contract_files(tmp_path):

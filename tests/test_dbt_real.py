@@ -10,15 +10,12 @@ the models (``dbt parse`` compiles nothing against a warehouse).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_dbt import FIXTURE as DBT_FIXTURE, dbt_python
+from test_dbt import parse_projects
 
 from meshplane.interop.dbt_commands import dbt_cmd
 from meshplane.interop.dbt_existing import Project, merge_sources
@@ -64,22 +61,13 @@ VARIANTS = {  # name -> (change, dbt arguments)
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory) -> dict[str, Path]:
     """Each variant's project directory, parsed by dbt-core (two processes)."""
-    python, root, batches = dbt_python(), tmp_path_factory.mktemp("dbt_real"), ([], [])
-    for i, (name, (change, args)) in enumerate(VARIANTS.items()):
+    root = tmp_path_factory.mktemp("dbt_real")
+    jobs = []
+    for name, (change, args) in VARIANTS.items():
         shutil.copytree(PROJECT, root / name)
         change(root / name)
-        batches[i % 2].append({"project": str(root / name), "env": {}, "args": args})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MESHPLANE_")}
-    env |= {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
-    runs = []
-    for i, batch in enumerate(batches):
-        (root / f"batch{i}.json").write_text(json.dumps(batch))
-        log = root / f"batch{i}.log"
-        with open(log, "w") as out:
-            runs.append((log, subprocess.Popen([python, str(DBT_FIXTURE / "parse_all.py"), str(root / f"batch{i}.json")],
-                                               env=env, stdout=out, stderr=subprocess.STDOUT)))
-    for log, run in runs:
-        assert run.wait(timeout=600) == 0, f"dbt parse failed:\n{log.read_text()[-4000:]}"
+        jobs.append({"project": str(root / name), "env": {}, "args": args})
+    parse_projects(root, jobs)
     return {name: root / name for name in VARIANTS}
 
 
