@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "components")]
 
 from live_fakes import FakeBigQuery, FakeIam  # noqa: E402
-from live_support import deployed, iam_ready, real_state, upstream_ready  # noqa: E402
+from live_rest_fake import FakeRest  # noqa: E402
+from live_support import deployed, iam_ready, real_state, rest_ready, upstream_ready  # noqa: E402
 
 from meshplane.gcpmodel.state import export_document, render_state  # noqa: E402
 from meshplane.live.expected import expected_state  # noqa: E402
@@ -59,10 +60,12 @@ def main(command: str) -> int:
     iam_state = iam_ready(plan)
     upstream_ready(plan, state)
     console_changes(state) if command == "audit" else not_ready(state, iam_state)
-    with tempfile.TemporaryDirectory() as tmp, FakeBigQuery(state) as bq, FakeIam(iam_state) as iam:
+    with tempfile.TemporaryDirectory() as tmp, FakeBigQuery(state) as bq, FakeIam(iam_state) as iam, \
+            FakeRest(rest_ready(plan)) as rest:
         exported = Path(tmp) / "state.json"  # what `pulumi stack export --file state.json` writes
         exported.write_text(render_state(export_document(deployment, stack="podcast-prod", project="data-mesh")))
-        os.environ.update(MESHPLANE_BIGQUERY_ENDPOINT=bq.endpoint, MESHPLANE_IAM_ENDPOINT=iam.endpoint)
+        os.environ.update(MESHPLANE_BIGQUERY_ENDPOINT=bq.endpoint, MESHPLANE_IAM_ENDPOINT=iam.endpoint,
+                          MESHPLANE_REST_ENDPOINT=rest.endpoint)
         try:
             meshplane([command, "--stack", "podcast-prod", "--state", str(exported), *sys.argv[2:]],
                       standalone_mode=False)

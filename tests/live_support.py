@@ -9,13 +9,16 @@ import json
 from contextlib import contextmanager
 
 from live_fakes import BigQueryState, FakeBigQuery, FakeIam, IamState
+from live_rest_fake import FakeRest, RestState
 
 from meshplane.gcpmodel.table_schema import view_schema_read
 from meshplane.live.acl import LEGACY_ROLES
 from meshplane.live.clients import Clients, bigquery_client, iam_client
+from meshplane.live.exists import split_gcs
 from meshplane.live.expected import Expected, expected_state
 from meshplane.live.grants import ancestors, is_service_agent, members, plan_grants
-from meshplane.live.sources import stack_sources
+from meshplane.live.rest_reads import rest_session
+from meshplane.live.sources import platform_resources, stack_sources
 
 
 def rest_entry(entry: dict) -> dict:
@@ -117,16 +120,32 @@ def iam_ready(plan) -> IamState:
     return state
 
 
+def rest_ready(plan) -> RestState:
+    """Every Cloud Storage prefix the stack reads has an object under it, every Pub/Sub topic it reads
+    exists, and so do the KMS keys, policy tags and data policies its config names for its data."""
+    state = RestState()
+    for s in stack_sources(plan.mesh, plan.settings):
+        if s.kind == "gcs_prefix":
+            bucket, prefix = split_gcs(s.address)
+            state.objects.setdefault(bucket, []).append(prefix + "part-00000.parquet")
+        elif s.kind == "pubsub_topic":
+            state.resources.add(s.address)
+    locations = {d.location for d in expected_state(plan.inventory.registrations).datasets.values() if d.location}
+    state.resources |= {name for _, _, name in platform_resources(plan.settings, locations)}
+    return state
+
+
 @contextmanager
-def fakes(bq_state: BigQueryState, iam_state: IamState | None = None):
-    """Both fakes running, and real clients pointed at them (anonymous credentials)."""
+def fakes(bq_state: BigQueryState, iam_state: IamState | None = None, rest_state: RestState | None = None):
+    """The three fakes running, and real clients pointed at them (anonymous credentials)."""
     from google.auth.credentials import AnonymousCredentials
 
-    with FakeBigQuery(bq_state) as bq, FakeIam(iam_state or IamState()) as iam:
+    with FakeBigQuery(bq_state) as bq, FakeIam(iam_state or IamState()) as iam, FakeRest(rest_state) as rest:
         credentials = AnonymousCredentials()
         clients = Clients(bigquery_client("meshplane-test", credentials, bq.endpoint),
-                          iam_client(credentials, iam.endpoint))
+                          iam_client(credentials, iam.endpoint), rest_session(credentials, rest.endpoint))
         try:
             yield clients
         finally:
             clients.iam.transport.close()  # before the server stops: no GOAWAY on stderr
+            clients.rest.close()

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from meshplane.live.acl import compare_entries, describe, entry_key, why_extra, why_missing
+from meshplane.live.bigquery_reads import ApiError
 from meshplane.live.compare import compare_routine, compare_row_policies, compare_table
 from meshplane.live.findings import (BLOCKING, DRIFT, EXIT_BLOCKING, EXIT_DRIFT, EXIT_INCOMPLETE, EXIT_LEAK,
                                      EXIT_OK, LEAK, OK, UNCHECKED, Report, exit_code, verdict)
@@ -190,34 +191,78 @@ def test_a_bucket_the_stack_creates_is_asked_about_on_its_project():
     ("europe-west1", "projects/s/locations/europe-west1/keyRings/r/cryptoKeys/k", True),
     ("europe-west1", "projects/s/locations/europe/keyRings/r/cryptoKeys/k", False),
     ("US", "projects/g/locations/us/dataPolicies/d", True),
+    ("EU", "projects/g/locations/europe/taxonomies/1/policyTags/2", False),  # placement: a taxonomy is in eu
+    ("EU", "projects/s/locations/eu/keyRings/r/cryptoKeys/k", False),  # a key is in europe
 ])
 def test_platform_resources_must_be_in_the_data_location(location, name, matches):
     assert location_matches(location, name) is matches
 
 
-def test_platform_config_findings():
-    report = Report("preflight", "s")
-    key, tag = "projects/s/locations/us/keyRings/r/cryptoKeys/k", "projects/g/locations/eu/taxonomies/1/policyTags/2"
-    check_platform([("KMS key", "EU", key), ("policy tag", "EU", tag), ("data policy", "EU", "projects/g/locations/"
-                                                                        "eu/dataPolicies/d")],
-                   {f"//datacatalog.googleapis.com/{tag}"}, report)
-    assert [(f.resource, f.status) for f in report.findings] == [
-        (key, BLOCKING), (tag, OK), ("projects/g/locations/eu/dataPolicies/d", UNCHECKED)]
+class Answers:
+    """What ``RestReads`` answers, from a table: buckets (name -> has an object under the prefix),
+    resources that exist, names whose read fails."""
+
+    def __init__(self, buckets=None, resources=(), broken=()):
+        self.buckets, self.resources, self.broken = buckets or {}, set(resources), set(broken)
+
+    def prefix_objects(self, bucket, prefix):
+        if bucket in self.broken:
+            raise ApiError("HTTP 403: denied")
+        return self.buckets.get(bucket)
+
+    def resource(self, service, name):
+        if name in self.broken:
+            raise ApiError("HTTP 503: unavailable")
+        return {"name": name} if name in self.resources else None
 
 
-def test_buckets_and_topics_are_listed_unchecked_without_a_call():
+KEY, TAG = "projects/s/locations/europe/keyRings/r/cryptoKeys/k", "projects/g/locations/eu/taxonomies/1/policyTags/2"
+POLICY = "projects/g/locations/eu/dataPolicies/d"
+
+
+@pytest.mark.parametrize("answers, statuses", [
+    (Answers(resources={KEY, TAG, POLICY}), [(OK, False)] * 3),
+    (Answers(resources={TAG}), [(BLOCKING, False), (OK, False), (BLOCKING, False)]),
+    (Answers(resources={TAG, POLICY}, broken={KEY}), [(UNCHECKED, True), (OK, False), (OK, False)]),
+])
+def test_platform_config_findings(answers, statuses):
     report = Report("preflight", "s")
-    check_sources([Source("d.p", "raw", "gcs_prefix", "gs://b/x/"),
-                   Source("d.p", "events", "pubsub_topic", "projects/p/topics/t")], bq=None, report=report)
+    check_platform([("KMS key", "EU", KEY), ("policy tag", "EU", TAG), ("data policy", "EU", POLICY)], answers, report)
     assert [(f.resource, f.status, f.failed) for f in report.findings] == [
-        ("gs://b/x/", UNCHECKED, False), ("projects/p/topics/t", UNCHECKED, False)]
-    assert "google-cloud-storage" in report.findings[0].message
+        (name, *status) for name, status in zip((KEY, TAG, POLICY), statuses)]
+    assert all("does not exist" in f.message for f in report.findings if f.status == BLOCKING)
+
+
+def test_a_platform_resource_in_another_location_blocks_without_a_call():
+    report = Report("preflight", "s")
+    elsewhere = "projects/s/locations/us/keyRings/r/cryptoKeys/k"
+    check_platform([("KMS key", "EU", elsewhere)], Answers(broken={elsewhere}), report)
+    [finding] = report.findings
+    assert (finding.status, finding.failed) == (BLOCKING, False) and "another location" in finding.message
+
+
+GCS, TOPIC = Source("d.p", "raw", "gcs_prefix", "gs://b/x/"), Source("d.p", "events", "pubsub_topic", "projects/p/topics/t")
+
+
+@pytest.mark.parametrize("answers, statuses, says", [
+    (Answers({"b": True}, {"projects/p/topics/t"}), [(OK, False), (OK, False)], ["objects are under", "exists"]),
+    (Answers({"b": False}), [(UNCHECKED, False), (BLOCKING, False)], ["no object is under the prefix",
+                                                                     "topic does not exist"]),
+    (Answers({}), [(BLOCKING, False), (BLOCKING, False)], ["gs://b does not exist", "topic does not exist"]),
+    (Answers(broken={"b", "projects/p/topics/t"}), [(UNCHECKED, True)] * 2, ["HTTP 403", "HTTP 503"]),
+])
+def test_bucket_and_topic_findings(answers, statuses, says):
+    report = Report("preflight", "s")
+    check_sources([GCS, TOPIC], bq=None, rest=answers, report=report)
+    assert [(f.resource, f.status, f.failed) for f in report.findings] == [
+        (s.address, *status) for s, status in zip((GCS, TOPIC), statuses)]
+    assert all(said in f.message for f, said in zip(report.findings, says))
 
 
 def test_an_s3_source_is_left_to_s3_preflight():
     report = Report("preflight", "s")
     check_sources([Source("d.p", "statements", "s3", "s3://b/x/", "serviceAccount:r@p.iam.gserviceaccount.com")],
-                  bq=None, report=report)
+                  bq=None, rest=None, report=report)
     [finding] = report.findings
     assert (finding.resource, finding.status, finding.failed) == ("s3://b/x/", UNCHECKED, False)
     assert "meshplane s3-preflight" in finding.message

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from live_fakes import FakeBigQuery, FakeIam
-from live_support import deployed, fakes, iam_ready, real_state, upstream_ready
+from live_rest_fake import FakeRest
+from live_support import deployed, fakes, iam_ready, real_state, rest_ready, upstream_ready
 
 from meshplane.cli.main import main
 from meshplane.gcpmodel.state import export_document, render_state
@@ -68,8 +69,9 @@ def audit(plan, state):
         return audit_report(plan, clients)
 
 
-def preflight(plan, state, iam=None):
-    with fakes(state, iam if iam is not None else iam_ready(plan)) as clients:
+def preflight(plan, state, iam=None, rest=None):
+    with fakes(state, iam if iam is not None else iam_ready(plan), rest if rest is not None else rest_ready(plan)) \
+            as clients:
         return preflight_report(plan, clients)
 
 
@@ -230,7 +232,7 @@ def test_every_example_stack_deployed_as_planned_is_conformant_and_ready(stack):
     actual = plan_stack(stack, ROOT / "stacks", state=real_state(other))
     state = deployed(expected_state(actual.inventory.registrations, numbers=real_numbers(actual.state)))
     upstream_ready(other, state)
-    with fakes(state, iam_ready(other)) as clients:
+    with fakes(state, iam_ready(other), rest_ready(other)) as clients:
         audited, checked = audit_report(actual, clients), preflight_report(actual, clients)
         offline = audit_report(other, clients)  # without --state: project numbers made up, so unchecked
     assert (problems(audited), exit_code(audited)) == ([], EXIT_OK)
@@ -433,9 +435,10 @@ def test_the_fakes_answer_501_to_what_they_do_not_model(state):
 
 def test_the_commands_against_the_fakes(plan, state, tmp_path, monkeypatch):
     state.datasets[EPISODES]["access"].append({"role": "READER", "specialGroup": "projectReaders"})
-    with FakeBigQuery(state) as bq, FakeIam(iam_ready(plan)) as iam:
+    with FakeBigQuery(state) as bq, FakeIam(iam_ready(plan)) as iam, FakeRest(rest_ready(plan)) as rest:
         monkeypatch.setenv("MESHPLANE_BIGQUERY_ENDPOINT", bq.endpoint)
         monkeypatch.setenv("MESHPLANE_IAM_ENDPOINT", iam.endpoint)
+        monkeypatch.setenv("MESHPLANE_REST_ENDPOINT", rest.endpoint)
         monkeypatch.chdir(ROOT)
         runner = CliRunner()
         exported = tmp_path / "state.json"

@@ -1,8 +1,9 @@
 """The Google clients of the live commands: Application Default Credentials, imported only here.
 
-``MESHPLANE_BIGQUERY_ENDPOINT`` (``http://host:port``) and ``MESHPLANE_IAM_ENDPOINT`` (``host:port``,
-plaintext gRPC) point the clients at local emulators, with anonymous credentials: the tests' fakes
-and the README's example use them; nothing else should.
+``MESHPLANE_BIGQUERY_ENDPOINT`` (``http://host:port``), ``MESHPLANE_IAM_ENDPOINT`` (``host:port``,
+plaintext gRPC) and ``MESHPLANE_REST_ENDPOINT`` (``http://host:port``: Cloud Storage, Pub/Sub, KMS,
+Data Catalog, BigQuery data policies, ``rest_reads``) point the clients at local emulators, with
+anonymous credentials: the tests' fakes and the README's example use them; nothing else should.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 # google-api-core warns on every import that Python 3.11 support ends in 2027: not the user's concern here
 warnings.filterwarnings("ignore", category=FutureWarning, module=r"google\.api_core\._python_version_support")
 
-BIGQUERY_ENDPOINT, IAM_ENDPOINT = "MESHPLANE_BIGQUERY_ENDPOINT", "MESHPLANE_IAM_ENDPOINT"
+BIGQUERY_ENDPOINT, IAM_ENDPOINT, REST_ENDPOINT = ("MESHPLANE_BIGQUERY_ENDPOINT", "MESHPLANE_IAM_ENDPOINT",
+                                                  "MESHPLANE_REST_ENDPOINT")
 HOW_TO = ("no Google Cloud credentials (Application Default Credentials): run "
           "'gcloud auth application-default login', or in CI authenticate with workload identity "
           "federation (google-github-actions/auth); read-only roles are listed in docs/live.md")
@@ -26,16 +28,17 @@ class NoCredentials(Exception):
 
 @dataclass
 class Clients:
-    """A BigQuery client and an IAM admin client."""
+    """A BigQuery client, an IAM admin client and a session for the REST reads (``rest_reads``)."""
 
     bigquery: object
     iam: object
+    rest: object
 
 
 def credentials():
     """Application Default Credentials (anonymous ones for the emulator endpoints); ``NoCredentials``
     with how to get them."""
-    if os.environ.get(BIGQUERY_ENDPOINT) or os.environ.get(IAM_ENDPOINT):
+    if any(os.environ.get(name) for name in (BIGQUERY_ENDPOINT, IAM_ENDPOINT, REST_ENDPOINT)):
         from google.auth.credentials import AnonymousCredentials
 
         return AnonymousCredentials()
@@ -52,7 +55,9 @@ def credentials():
 def connect(project: str, found=None) -> Clients:
     """Clients for ``project`` (dry runs name their own), with ``found`` credentials or ADC."""
     found = found if found is not None else credentials()
-    return Clients(bigquery_client(project, found), iam_client(found))
+    from .rest_reads import rest_session
+
+    return Clients(bigquery_client(project, found), iam_client(found), rest_session(found))
 
 
 def bigquery_client(project: str, credentials, endpoint: str | None = None):

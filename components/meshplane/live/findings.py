@@ -2,8 +2,9 @@
 
 Every check ends in a ``Finding``: ``ok``, ``blocking`` (preflight: ``pulumi up`` would fail or
 misbehave), ``drift`` (audit: deployed differs from planned, or is missing), ``leak`` (audit: access
-the plan does not grant) or ``unchecked`` (could not be checked: no client for it, a principal kind
-no API confirms, or an API error; ``failed`` tells the last apart).
+the plan does not grant) or ``unchecked`` (could not be checked: a principal kind no API confirms,
+what waits for a first ``up``, an empty Cloud Storage prefix, or an API error; ``failed`` tells the
+last apart).
 """
 
 from __future__ import annotations

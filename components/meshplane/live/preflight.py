@@ -12,18 +12,15 @@ from collections.abc import Iterable
 from .acl import entry_key
 from .compare import legacy_type
 from .bigquery_reads import ApiError, BigQueryReads
+from .exists import STORED, check_platform_resource, check_stored_source
 from .expected import Expected
 from .findings import BLOCKING, OK, UNCHECKED, Report
 from .grants import Grant, ancestors, members_by_kind
 from .iam_reads import IamReads
 from .invented import is_invented
 from .queries import dry_runs, referenced_tables
+from .rest_reads import RestReads
 from .sources import Source, location_matches
-
-NO_CLIENT = {"gcs_prefix": ("Cloud Storage prefix", "google-cloud-storage"),
-             "pubsub_topic": ("Pub/Sub topic", "google-cloud-pubsub"),
-             "KMS key": ("KMS key", "google-cloud-kms"), "policy tag": ("policy tag", "google-cloud-datacatalog"),
-             "data policy": ("data policy", "google-cloud-bigquery-datapolicies")}
 
 
 def first_up_runners(sources: Iterable[Source], expected: Expected, iam: IamReads) -> frozenset[str]:
@@ -40,22 +37,20 @@ def first_up_runners(sources: Iterable[Source], expected: Expected, iam: IamRead
     return frozenset(out)
 
 
-def check_sources(sources: Iterable[Source], bq: BigQueryReads, report: Report,
+def check_sources(sources: Iterable[Source], bq: BigQueryReads, rest: RestReads, report: Report,
                   first_up: frozenset[str] = frozenset()) -> None:
     """Operational tables exist; upstream ports exist in their major, with the columns read and a grant
     to the reading runner (unless the runner is in ``first_up``: created by this stack's first ``up``,
-    granted by the producer after it, docs/deploy.md); buckets and topics are unchecked (no client for
-    them), S3 sources are ``s3-preflight``'s."""
+    granted by the producer after it, docs/deploy.md); buckets and topics exist (``exists``); S3 sources
+    are ``s3-preflight``'s."""
     for s in sources:
         where = f"{s.product} input {s.port}"
         if s.kind == "s3":
             report.add("input source", s.address, f"{where}: an Amazon S3 source: AWS is not read here; run "
                                                    "`meshplane s3-preflight --stack <stack>` (docs/s3.md)", UNCHECKED)
             continue
-        if s.kind in NO_CLIENT:
-            what, package = NO_CLIENT[s.kind]
-            report.add("input source", s.address, f"{where}: the {what} is not checked ({package} is not a "
-                                                   "meshplane dependency): check it exists", UNCHECKED)
+        if s.kind in STORED:
+            check_stored_source(s, where, rest, report)
             continue
         try:
             if s.kind == "bigquery_table":
@@ -171,20 +166,15 @@ def check_roles(grants: Iterable[Grant], organization_id: str, expected: Expecte
             report.add("role", role, f"grantable on {on}", OK)
 
 
-def check_platform(resources: Iterable[tuple[str, str, str]], granted_on: set[str], report: Report) -> None:
-    """The stack config's KMS keys, policy tags and data policies are in the data's location; whether
-    they exist is known where the stack grants on them (``check_roles``), else unchecked."""
+def check_platform(resources: Iterable[tuple[str, str, str]], rest: RestReads, report: Report) -> None:
+    """The stack config's KMS keys, policy tags and data policies are in the data's location (the rules
+    of ``product/placement``) and exist."""
     for kind, location, name in resources:
         if not location_matches(location, name):
             report.add("platform config", name, f"the {kind} for {location} is in another location: BigQuery "
                                                 "refuses it for data in " + location, BLOCKING)
-        elif any(resource.endswith("/" + name) for resource in granted_on):
-            report.add("platform config", name, f"{kind} for {location}: in the data's location; its existence "
-                                                "is checked with the grants on it", OK)
         else:
-            _, package = NO_CLIENT[kind]
-            report.add("platform config", name, f"{kind} for {location}: in the data's location; existence not "
-                                                f"checked ({package} is not a meshplane dependency)", UNCHECKED)
+            check_platform_resource(kind, location, name, rest, report)
 
 
 def check_queries(expected: Expected, bq: BigQueryReads, report: Report) -> None:

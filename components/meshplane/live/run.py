@@ -10,6 +10,7 @@ from .grants import members, plan_grants
 from .iam_reads import IamReads
 from .preflight import (check_platform, check_principals, check_queries, check_roles, check_sources,
                         first_up_runners)
+from .rest_reads import RestReads
 from .sources import platform_resources, stack_sources
 
 
@@ -27,12 +28,13 @@ def preflight_report(plan, clients) -> Report:
     bq, iam = BigQueryReads(clients.bigquery), IamReads(clients.iam)
     report = Report("preflight", plan.stack)
     sources = list(stack_sources(plan.mesh, plan.settings))
-    check_sources(sources, bq, report, first_up_runners(sources, expected, iam))
+    rest = RestReads(clients.rest)
+    check_sources(sources, bq, rest, report, first_up_runners(sources, expected, iam))
     grants = plan_grants(registrations, expected)
     check_principals(members(registrations, grants), expected, iam, report)
     check_roles(grants, plan.settings.platform.organization_id, expected, iam, report)
     locations = {d.location for d in expected.datasets.values() if d.location}
-    check_platform(platform_resources(plan.settings, locations), {g.resource for g in grants}, report)
+    check_platform(platform_resources(plan.settings, locations), rest, report)
     check_queries(expected, bq, report)
     return report
 

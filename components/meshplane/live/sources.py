@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..product import addresses, standards
+from ..product.placement import kms_location, taxonomy_location
 from ..settings.environments import for_environment, source_environment
 from ..mesh.stack_order import built
 
@@ -50,15 +51,14 @@ def stack_sources(mesh, settings) -> Iterator[Source]:
                 yield Source(product.id, port.name, port.kind, str(port.operational_address), runner)
 
 
-_LOCATION_NAMES = {"EU": {"eu", "europe"}, "US": {"us"}}
-
-
 def location_matches(data_location: str, resource_name: str) -> bool:
     """Whether a KMS key, policy tag or data policy (``projects/P/locations/L/...``) is in the data's
-    location: a multi-region's key is in ``europe``/``us``, its taxonomy in ``eu``/``us``."""
+    location, by ``product/placement``'s rules: a multi-region's key is in ``europe``/``us``, its
+    taxonomy and data policy in ``eu``/``us``."""
     parts = resource_name.split("/")
-    where = parts[parts.index("locations") + 1].lower() if "locations" in parts else ""
-    return where in _LOCATION_NAMES.get(data_location.upper(), {data_location.lower()})
+    where = parts[parts.index("locations") + 1] if "locations" in parts[:-1] else ""
+    wanted = kms_location if "keyRings" in parts else taxonomy_location
+    return where.lower() == wanted(data_location).lower()
 
 
 def platform_resources(settings, locations: set[str]) -> Iterator[tuple[str, str, str]]:
