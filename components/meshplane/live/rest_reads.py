@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .bigquery_reads import ApiError
 from .clients import REST_ENDPOINT
+
 HOSTS = {"storage": "https://storage.googleapis.com", "pubsub": "https://pubsub.googleapis.com",
          "kms": "https://cloudkms.googleapis.com", "datacatalog": "https://datacatalog.googleapis.com",
          "datapolicy": "https://bigquerydatapolicy.googleapis.com"}
