@@ -20,7 +20,6 @@ BigQuery finds (the dry run checks names only, not types or functions).
 from __future__ import annotations
 
 import json
-import re
 import threading
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -55,29 +54,27 @@ class BigQueryState:
     calls: list[str] = field(default_factory=list)
 
 
-class FakeBigQuery:
-    """The fake REST server; use as a context manager; ``endpoint`` is what ``api_endpoint`` takes."""
+class JsonHttpFake:
+    """A JSON API on 127.0.0.1 (``http.server`` in a thread); use as a context manager. ``endpoint`` is its
+    base URL. Methods outside ``METHODS`` answer 501; a subclass answers the others in ``_answer``."""
 
-    def __init__(self, state: BigQueryState | None = None):
-        self.state = state or BigQueryState()
-        fake = self
+    METHODS: tuple[str, ...] = ("GET",)
+
+    def __init__(self):
+        fake, served = self, self.METHODS
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # quiet
                 pass
 
-            def do_GET(self):  # noqa: N802
-                fake._answer(self, "GET")
-
-            def do_POST(self):  # noqa: N802
-                fake._answer(self, "POST")
-
-            do_PUT = do_PATCH = do_DELETE = lambda self: fake._send(self, 501, api_error(501, "notImplemented", "x"))
-
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            setattr(Handler, f"do_{method}", (lambda m: lambda h: fake._answer(h, m))(method) if method in served
+                    else lambda h, m=method: fake._send(h, 501, api_error(501, "notImplemented",
+                                                                          f"the fake does not answer {m}")))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def __enter__(self) -> FakeBigQuery:
+    def __enter__(self):
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -92,6 +89,17 @@ class FakeBigQuery:
         handler.send_header("Content-Length", str(len(data)))
         handler.end_headers()
         handler.wfile.write(data)
+
+    def _answer(self, handler, method: str) -> None:
+        raise NotImplementedError
+
+
+class FakeBigQuery(JsonHttpFake):
+    METHODS = ("GET", "POST")
+
+    def __init__(self, state: BigQueryState | None = None):
+        self.state = state or BigQueryState()
+        super().__init__()
 
     def _answer(self, handler, method: str) -> None:
         path, _, query = handler.path.partition("?")

@@ -16,14 +16,11 @@ fields of a resource beyond its name (a key's purpose or state, a data policy's 
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
 
-from live_fakes import api_error
+from live_fakes import JsonHttpFake, api_error
 
 NAMES = re.compile(r"^projects/[^/]+/(topics/[^/]+|locations/[^/]+/(keyRings/[^/]+/cryptoKeys/[^/]+|"
                    r"taxonomies/[^/]+/policyTags/[^/]+|dataPolicies/[^/]+))$")
@@ -39,43 +36,14 @@ class RestState:
     calls: list[str] = field(default_factory=list)
 
 
-class FakeRest:
+class FakeRest(JsonHttpFake):
     """The fake REST server; use as a context manager; ``endpoint`` is ``MESHPLANE_REST_ENDPOINT``."""
 
     def __init__(self, state: RestState | None = None):
         self.state = state or RestState()
-        fake = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def do_GET(self):  # noqa: N802
-                fake._answer(self)
-
-            do_POST = do_PUT = do_PATCH = do_DELETE = lambda self: fake._send(
-                self, 501, api_error(501, "notImplemented", "the fake only reads"))
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeRest:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _send(self, handler, code: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        handler.send_response(code)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def _answer(self, handler) -> None:
+    def _answer(self, handler, method: str) -> None:
         raw, _, query = handler.path.partition("?")
         path, params = unquote(raw), {k: v[0] for k, v in parse_qs(query).items()}
         self.state.calls.append(f"GET {path}")
