@@ -36,10 +36,8 @@ def run_audit(expected: Expected, bq: BigQueryReads, report: Report) -> Report:
 
 def _dataset(expected: Expected, key: tuple[str, str], bq: BigQueryReads, report: Report) -> None:
     planned, name = expected.datasets[key], ".".join(key)
-    try:
-        actual = bq.dataset(*key)
-    except ApiError as exc:
-        report.add("dataset access", name, f"could not be read: {exc}", UNCHECKED, failed=True)
+    actual = _read(report, "dataset access", name, lambda: bq.dataset(*key))
+    if actual is UNREAD:
         return
     if actual is None:
         what = "the dataset does not exist (not deployed, or deleted)" if planned.created else \
@@ -91,10 +89,8 @@ def _contents(expected: Expected, key: tuple[str, str], authorized: bool, bq: Bi
     view there reads the authorizing dataset's data; every reader of the port reads what is in it),
     elsewhere drift."""
     name = ".".join(key)
-    try:
-        listed = bq.contents(*key)
-    except ApiError as exc:
-        report.add("dataset contents", name, f"could not be listed: {exc}", UNCHECKED, failed=True)
+    listed = _read(report, "dataset contents", name, lambda: bq.contents(*key), "listed")
+    if listed is UNREAD:
         return
     if listed is None:
         return  # the dataset does not exist: reported by the dataset check
@@ -114,11 +110,21 @@ def _contents(expected: Expected, key: tuple[str, str], authorized: bool, bq: Bi
         report.add("dataset contents", name, f"{len(listed)} objects, all planned", OK)
 
 
-def _checked(report: Report, kind: str, name: str, read, compare) -> None:
+UNREAD = object()  # what ``_read`` returns when the API failed (reported unchecked): not None, which is "absent"
+
+
+def _read(report: Report, kind: str, name: str, read, verb: str = "read"):
+    """``read()``, or ``UNREAD`` after reporting the API error as an unchecked (failed) finding."""
     try:
-        actual = read()
+        return read()
     except ApiError as exc:
-        report.add(kind, name, f"could not be read: {exc}", UNCHECKED, failed=True)
+        report.add(kind, name, f"could not be {verb}: {exc}", UNCHECKED, failed=True)
+        return UNREAD
+
+
+def _checked(report: Report, kind: str, name: str, read, compare) -> None:
+    actual = _read(report, kind, name, read)
+    if actual is UNREAD:
         return
     if actual is None:
         report.add(kind, name, f"the {kind} does not exist (not deployed, or deleted)", DRIFT)
@@ -132,10 +138,8 @@ def _checked(report: Report, kind: str, name: str, read, compare) -> None:
 
 def _row_policies(report: Report, name: str, planned: dict, read) -> bool:
     """The policies and their filters; whether the table's policies could be listed."""
-    try:
-        actual = read()
-    except ApiError as exc:
-        report.add("row access policy", name, f"could not be listed: {exc}", UNCHECKED, failed=True)
+    actual = _read(report, "row access policy", name, read, "listed")
+    if actual is UNREAD:
         return False
     if actual is None:
         report.add("row access policy", name, "the table does not exist", DRIFT)
@@ -154,13 +158,9 @@ def _grantees(report: Report, key: tuple[str, str, str], planned: dict, numbers:
     grantee the offline plan made up (``invented``) takes the actual member of its shape, unchecked."""
     for policy_id, policy in sorted(planned.items()):
         name = f"{'.'.join(key)}/{policy_id}"
-        try:
-            actual = bq.row_policy_grantees(*key, policy_id)
-        except ApiError as exc:
-            report.add("row policy grantees", name, f"could not be read: {exc}", UNCHECKED, failed=True)
-            continue
-        if actual is None:
-            continue  # the policy is missing: reported with the policies
+        actual = _read(report, "row policy grantees", name, lambda: bq.row_policy_grantees(*key, policy_id))
+        if actual is UNREAD or actual is None:
+            continue  # None: the policy is missing, reported with the policies
         grantees = [g for g in policy.get("grantees") or [] if known(g)]
         for made_up in [g for g in grantees if is_invented(g.partition(":")[2], numbers)]:
             grantees.remove(made_up)
