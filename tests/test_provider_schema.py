@@ -13,13 +13,12 @@ import os
 from pathlib import Path
 
 import jsonschema
-import pulumi
 import pytest
 
 from provider_support import Plugin
 from meshplane import __version__
 from meshplane.wire.components import COMPONENTS
-from meshplane.wire.convert import integral, joined, whole
+from meshplane.wire.convert import integral, joined
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "provider" / "schema.json"
@@ -118,18 +117,6 @@ def test_required_inputs_are_inputs(schema):
 def test_integral_makes_whole_floats_ints(given, expected):
     result = integral(given)
     assert result == expected and type(result) is type(expected)
-
-
-@pytest.mark.parametrize(("given", "expected"), [(168.0, 168), (48, 48), (None, None)])
-def test_whole_accepts_whole_numbers(given, expected):
-    assert whole(given, "x") == expected and type(whole(given, "x")) is type(expected)
-
-
-@pytest.mark.parametrize("given", [100.5, "168", True])
-def test_fails_on_a_number_that_is_not_whole(given):
-    with pytest.raises(pulumi.InputPropertiesError) as caught:
-        whole(given, "maxTimeTravelHours")
-    assert [e["property_path"] for e in caught.value.errors] == ["maxTimeTravelHours"]
 
 
 @pytest.mark.parametrize(("prefix", "path", "expected"), [

@@ -36,15 +36,6 @@ def integral(value: object) -> object:
     return value
 
 
-def whole(value: object, path: str) -> int | None:
-    """An ``int`` input as the int it is (it arrives as a float); an input error when it is not whole."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
-        raise pulumi.InputPropertiesError(f"invalid input {path}", [detail(path, f"not a whole number; given {value!r}")])
-    return int(value)
-
-
 def detail(path: str, reason: str) -> dict[str, str]:
     """One property error as the SDK's ``InputPropertyErrorDetails``."""
     return {"property_path": path, "reason": reason}
